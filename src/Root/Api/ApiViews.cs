@@ -1,0 +1,42 @@
+using System.Text.Json.Serialization;
+
+namespace Oakestra.Actors.Root.Api;
+
+// The JSON shapes of docs/API.md. Serialized with snake_case naming by the API layer.
+
+public sealed record ServiceIpView(string Policy, string? Ipv4, string? Ipv6);
+
+public sealed record PlacementView(
+    string Cluster, string Node, string? NamespaceIpv4, string? NamespaceIpv6, string? TunnelEndpoint, long Epoch);
+
+public sealed record InstanceView(
+    string Id,
+    string ServiceId,
+    int Number,
+    string Status,
+    [property: JsonPropertyName("instance_ipv4")] string? InstanceIpv4,
+    [property: JsonPropertyName("instance_ipv6")] string? InstanceIpv6,
+    long Epoch,
+    PlacementView? Placement,
+    PlacementView? MigrationTarget);
+
+public sealed record ServiceView(
+    string Id,
+    string Application,
+    string ApplicationNamespace,
+    string Name,
+    string Namespace,
+    long Version,
+    string? Code,
+    int? Port,
+    string? Virtualization,
+    IReadOnlyList<ServiceIpView> ServiceIps,
+    IReadOnlyList<InstanceView> Instances);
+
+public sealed record NodeView(
+    string Cluster, string Node, string? SubnetV4, string? SubnetV6, string Status, int Instances,
+    double Latitude, double Longitude, string? TunnelEndpoint);
+
+public sealed record AvailableAddressesView(string Pool, IReadOnlyList<string> Addresses);
+
+public sealed record ApiError(string Error, string? Field = null, string? Rule = null);

@@ -1,0 +1,49 @@
+namespace Oakestra.Actors.Root.Api;
+
+/// <summary>
+/// What the HTTP endpoints need from the actors behind them. The API layer (validation, JSON, status
+/// codes) and the actor layer (entities, pools) meet only here, so each can be tested without the other.
+/// </summary>
+public interface IControlPlane
+{
+    Task<ControlResult<IReadOnlyList<ServiceView>>> CreateServicesAsync(IReadOnlyList<ServiceSpec> specs, CancellationToken ct);
+    Task<IReadOnlyList<ServiceView>> ListServicesAsync(CancellationToken ct);
+    Task<ControlResult<ServiceView>> GetServiceAsync(string serviceId, CancellationToken ct);
+    Task<ControlResult<ServiceView>> DeleteServiceAsync(string serviceId, CancellationToken ct);
+    Task<ControlResult<IReadOnlyList<InstanceView>>> DeployInstancesAsync(string serviceId, int count, string? node, CancellationToken ct);
+    Task<ControlResult<ServiceView>> ScaleAsync(string serviceId, int replicas, string? node, CancellationToken ct);
+    Task<ControlResult<InstanceView>> GetInstanceAsync(string instanceId, CancellationToken ct);
+    Task<ControlResult<InstanceView>> UndeployInstanceAsync(string instanceId, CancellationToken ct);
+    Task<ControlResult<InstanceView>> MigrateAsync(string instanceId, string targetNode, CancellationToken ct);
+    Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct);
+    Task<IReadOnlyList<NodeView>> ListNodesAsync(CancellationToken ct);
+}
+
+/// <summary>A validated microservice of an SLA: names checked, requested addresses parsed.</summary>
+public sealed record ServiceSpec(
+    string Application,
+    string ApplicationNamespace,
+    string Name,
+    string Namespace,
+    string Virtualization,
+    string Code,
+    int? Port,
+    string? ConstraintNode,
+    string? ConstraintCluster,
+    IReadOnlyDictionary<string, System.Net.IPAddress> RequestedAddresses)
+{
+    public string Id => $"{Application}.{ApplicationNamespace}.{Name}.{Namespace}";
+}
+
+public enum ControlErrorKind { Invalid, NotFound, Conflict, Exhausted, Unavailable }
+
+/// <summary>An error the API turns into a 4xx/5xx: the kind picks the status, field and rule go to the body.</summary>
+public sealed record ControlError(ControlErrorKind Kind, string Message, string? Field = null, string? Rule = null);
+
+public readonly record struct ControlResult<T>(T? Value, ControlError? Error)
+{
+    public bool Ok => Error is null;
+    public static ControlResult<T> Success(T value) => new(value, null);
+    public static ControlResult<T> Fail(ControlError error) => new(default, error);
+    public static implicit operator ControlResult<T>(ControlError error) => Fail(error);
+}
