@@ -43,6 +43,17 @@ public struct PacketMeta
     public ushort ChecksumOffset;
     /// <summary>In: index of the peer a tunnel packet came from (-1 for TUN). Out: peer to send to on ToTunnel.</summary>
     public int PeerIndex;
+    /// <summary>Tunnel header flags in and out (see <see cref="TunnelFlags"/>).</summary>
+    public TunnelFlags TunnelFlags;
+}
+
+/// <summary>Flags carried in the UDP tunnel header.</summary>
+[Flags]
+public enum TunnelFlags : byte
+{
+    None = 0,
+    /// <summary>Already forwarded once by a node the destination instance had left: never forward again.</summary>
+    Forwarded = 1,
 }
 
 /// <summary>Where the processor emits packets that were waiting for a route (see <see cref="IPacketProcessor.Poll"/>).</summary>
