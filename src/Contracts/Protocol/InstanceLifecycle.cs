@@ -1,0 +1,42 @@
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Routing;
+
+namespace Oakestra.Actors.Contracts.Protocol;
+
+// Root Instance entity → orchestrator → worker, and reports back up. Every message carries the
+// placement epoch: a report from an older epoch than the entity's current one is refused, so a node
+// that lost an instance can never claim its Instance IP again.
+
+/// <summary>Everything a worker needs to run one placement of an instance.</summary>
+public sealed record InstanceLaunch(
+    string InstanceId,
+    string ServiceId,
+    int Number,
+    Ipv4Address InstanceV4,
+    Ipv6Address InstanceV6,
+    string Code,
+    int? Port,
+    long Epoch);
+
+/// <summary>Root → orchestrator: place this epoch of the instance, on <see cref="Node"/> when given.</summary>
+public sealed record PlaceInstance(InstanceLaunch Launch, string? Node) : IClusterMessage;
+
+/// <summary>Orchestrator → root: no worker of the site can take it (unknown node, no worker up).</summary>
+public sealed record PlacementRefused(string InstanceId, long Epoch, string Reason) : IClusterMessage;
+
+/// <summary>Orchestrator → worker.</summary>
+public sealed record StartInstance(InstanceLaunch Launch) : IClusterMessage;
+
+/// <summary>
+/// Root → orchestrator → worker: stop this epoch. <see cref="Drain"/> lets open flows end on the old
+/// placement after a migration before the process is stopped.
+/// </summary>
+public sealed record StopInstance(string InstanceId, long Epoch, TimeSpan Drain) : IClusterMessage;
+
+/// <summary>Worker → orchestrator → root Instance entity.</summary>
+public sealed record InstanceStatusReport(
+    string InstanceId, long Epoch, InstanceStatus Status, Placement? Placement, string? Detail = null) : IClusterMessage;
+
+/// <summary>Root → reporter: the report's epoch is not current; the worker must stop that placement.</summary>
+public sealed record StaleEpoch(string InstanceId, long ReportedEpoch, long CurrentEpoch) : IClusterMessage;

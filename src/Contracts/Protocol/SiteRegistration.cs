@@ -1,0 +1,37 @@
+using Akka.Actor;
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.Contracts.Messaging;
+
+namespace Oakestra.Actors.Contracts.Protocol;
+
+// Orchestrators register their edge site at the root; workers register at their site's orchestrator,
+// which obtains the worker's subnets from the root's pools. Subnets are keyed by (site, node), so a
+// restart of either side gets the same subnets back.
+
+/// <summary>Orchestrator → root. Idempotent; repeated after a root restart.</summary>
+public sealed record RegisterSite(string Site, IActorRef Orchestrator) : IClusterMessage;
+
+/// <summary>Root → orchestrator.</summary>
+public sealed record SiteRegistered(string Site) : IClusterMessage;
+
+/// <summary>Worker → its orchestrator. Idempotent; repeated after either side restarts.</summary>
+public sealed record RegisterWorker(
+    string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude, IActorRef Worker) : IClusterMessage;
+
+/// <summary>Orchestrator → root: subnets for a worker (the same ones again for a known worker).</summary>
+public sealed record AssignWorkerSubnets(
+    string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude) : IClusterMessage;
+
+/// <summary>Root → orchestrator, orchestrator → worker.</summary>
+public sealed record WorkerSubnetsAssigned(string Site, string Node, Ipv4Prefix SubnetV4, Ipv6Prefix SubnetV6) : IClusterMessage;
+
+/// <summary>Root → orchestrator → worker when subnets cannot be assigned (pool exhausted).</summary>
+public sealed record WorkerRegistrationRefused(string Site, string Node, string Reason) : IClusterMessage;
+
+/// <summary>Anyone → root (via the API for `oak lab place`) → orchestrator → worker: new coordinates for Closest.</summary>
+public sealed record UpdateWorkerLocation(string Site, string Node, double Latitude, double Longitude) : IClusterMessage;
+
+public enum WorkerState { Up, Unreachable, Down }
+
+/// <summary>Orchestrator → root: a worker's membership state changed (for the node list and rescheduling).</summary>
+public sealed record WorkerStateChanged(string Site, string Node, WorkerState State) : IClusterMessage;
