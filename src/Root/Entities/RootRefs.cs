@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Oakestra.Actors.Root.Pools;
 
 namespace Oakestra.Actors.Root.Entities;
 
@@ -6,9 +7,9 @@ namespace Oakestra.Actors.Root.Entities;
 /// How the root's entities reach each other and the pools. Filled once the shard regions have started;
 /// entities read it lazily (a region's entities may start before a later region exists).
 /// </summary>
-public sealed class RootRefs(IAddressAllocator pools, RootSettings settings)
+public sealed class RootRefs(AddressPools pools, RootSettings settings)
 {
-    public IAddressAllocator Pools { get; } = pools;
+    public AddressPools Pools { get; } = pools;
     public RootSettings Settings { get; } = settings;
     public IActorRef Services { get; set; } = ActorRefs.Nobody;
     public IActorRef Instances { get; set; } = ActorRefs.Nobody;

@@ -34,3 +34,16 @@ public sealed record SlaAddressRanges(Ipv4Prefix ServiceV4, IReadOnlyDictionary<
             [BalancingPolicies.Closest] = Ipv6Prefix.Parse("fdff:1000::/21"),
         });
 }
+
+public static class SlaAddressRangesFromPools
+{
+    /// <summary>The ranges as the pools are configured, so the SLA check and the pools never disagree.</summary>
+    public static SlaAddressRanges From(Pools.PoolCatalog catalog)
+    {
+        var v4 = catalog.TryGet(Pools.PoolNames.ServiceV4, out var p4) ? Ipv4Prefix.Parse(p4.Prefix) : SlaAddressRanges.Default.ServiceV4;
+        var v6 = new Dictionary<string, Ipv6Prefix>();
+        foreach (var policy in BalancingPolicies.All)
+            if (catalog.TryGet(Pools.PoolNames.PolicyV6(policy), out var p6)) v6[policy] = Ipv6Prefix.Parse(p6.Prefix);
+        return new SlaAddressRanges(v4, v6);
+    }
+}

@@ -123,7 +123,7 @@ public sealed partial class SlaParser(SlaAddressRanges ranges)
 
         if (errors.Count != before || appName is null || appNs is null || name is null || ns is null || code is null)
             return null;
-        return new ServiceSpec(appName, appNs, name, ns, virtualization, code, port, node, cluster, requested);
+        return new ServiceSpec(appName, appNs, name, ns, virtualization, code, port, node, cluster, requested, path);
     }
 
     private static string? Name(JsonElement obj, string property, string path, List<SlaError> errors)

@@ -1,37 +1,30 @@
 using System.Collections.Immutable;
 using Oakestra.Actors.Contracts.Messaging;
-using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Contracts.Serialization;
 
 namespace Oakestra.Actors.Root.Entities.Directory;
 
-// The directory answers two questions sharding cannot: which services exist (GET /services) and which
-// service owns an address (ResolveRoute). The Service entities keep it up to date; it is one persistent
-// entity, rebuilt from the journal after a restart.
+// Sharding cannot enumerate its entities, so GET /services reads this list. Service entities keep it up
+// to date (idempotently, again after their own recovery); it is one persistent entity.
+// Address → owner resolution does not need it: the pools know every address's owner.
 
 public interface IDirectoryEvent : IPersistedMessage;
 
-public sealed record AddressesBound(string ServiceId, IReadOnlyList<string> Addresses) : IDirectoryEvent;
-
-public sealed record AddressesUnbound(string ServiceId, IReadOnlyList<string> Addresses) : IDirectoryEvent;
-
+[PersistedAs("root.directory.service-listed")]
 public sealed record ServiceListed(string ServiceId) : IDirectoryEvent;
 
+[PersistedAs("root.directory.service-unlisted")]
 public sealed record ServiceUnlisted(string ServiceId) : IDirectoryEvent;
 
-public sealed record DirectoryState(ImmutableSortedSet<string> Services, ImmutableDictionary<string, string> Owners) : IPersistedMessage
+[PersistedAs("root.directory.state")]
+public sealed record DirectoryState(ImmutableSortedSet<string> Services) : IPersistedMessage
 {
-    public static readonly DirectoryState Empty = new(ImmutableSortedSet<string>.Empty, ImmutableDictionary<string, string>.Empty);
+    public static readonly DirectoryState Empty = new(ImmutableSortedSet<string>.Empty);
 
     public DirectoryState Apply(IDirectoryEvent e) => e switch
     {
         ServiceListed l => this with { Services = Services.Add(l.ServiceId) },
         ServiceUnlisted u => this with { Services = Services.Remove(u.ServiceId) },
-        AddressesBound b => this with { Owners = Owners.SetItems(b.Addresses.Select(a => KeyValuePair.Create(a, b.ServiceId))) },
-        // Only the owner may unbind: a recycled address may already belong to someone else.
-        AddressesUnbound u => this with
-        {
-            Owners = Owners.RemoveRange(u.Addresses.Where(a => Owners.TryGetValue(a, out var owner) && owner == u.ServiceId)),
-        },
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name),
     };
 
@@ -39,27 +32,24 @@ public sealed record DirectoryState(ImmutableSortedSet<string> Services, Immutab
     {
         ServiceListed l => Services.Contains(l.ServiceId),
         ServiceUnlisted u => !Services.Contains(u.ServiceId),
-        AddressesBound b => b.Addresses.All(a => Owners.TryGetValue(a, out var o) && o == b.ServiceId),
-        AddressesUnbound u => !u.Addresses.Any(a => Owners.TryGetValue(a, out var o) && o == u.ServiceId),
         _ => false,
     };
 }
 
-public interface IDirectoryCommand : IClusterMessage;
+public interface IDirectoryCommand : IEntityMessage, IClusterMessage
+{
+    string IEntityMessage.EntityId => DirectoryIds.DirectoryId;
+}
 
 public static class DirectoryIds
 {
     public const string DirectoryId = "directory";
 }
 
-/// <summary>Service → directory: the service exists with these addresses (Service IPs and Instance IPs).</summary>
-public sealed record BindAddresses(string ServiceId, IReadOnlyList<string> Addresses, bool Listed) : IDirectoryCommand;
+public sealed record ListService(string ServiceId) : IDirectoryCommand;
 
-public sealed record UnbindAddresses(string ServiceId, IReadOnlyList<string> Addresses, bool Unlist) : IDirectoryCommand;
+public sealed record UnlistService(string ServiceId) : IDirectoryCommand;
 
 public sealed record ListServiceIds : IDirectoryCommand;
 
 public sealed record ServiceIds(IReadOnlyList<string> Ids) : IClusterMessage;
-
-/// <summary>The contract's ResolveRoute, wrapped for the extractor.</summary>
-public sealed record ResolveEnvelope(ResolveRoute Query) : IDirectoryCommand;

@@ -5,6 +5,7 @@ using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.Root.Entities.Services;
 using Oakestra.Actors.Root.Entities.Sites;
+using Oakestra.Actors.Root.Pools;
 
 namespace Oakestra.Actors.Root.Entities.Instances;
 
@@ -205,8 +206,10 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         {
             foreach (var (site, epoch) in PlacementsOf(before))
                 SendToSite(site, new StopInstance(s.Id, epoch, TimeSpan.Zero));
-            _refs.Pools.ReleaseV4(PoolNames.ServiceV4, s.InstanceV4, quarantine: true);
-            _refs.Pools.ReleaseV6(PoolNames.InstanceV6, s.InstanceV6, quarantine: true);
+            var owner = PoolOwners.Instance(s.Id);
+            var log = _log;
+            _refs.Pools.ReleaseOwnerAsync(PoolNames.ServiceV4, owner).ContinueWith(t => ServiceActor.LogFailure(log, t, owner));
+            _refs.Pools.ReleaseOwnerAsync(PoolNames.InstanceV6, owner).ContinueWith(t => ServiceActor.LogFailure(log, t, owner));
             _refs.Sites.Tell(new InstanceLeft(s.Id));
             if (!u.FromService) _refs.Services.Tell(new ReportInstanceGone(s.ServiceId, s.Id));
             replyTo.Tell(new InstanceInfo(s));

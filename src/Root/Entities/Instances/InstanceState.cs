@@ -1,5 +1,6 @@
 using Oakestra.Actors.Contracts.Addressing;
 using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
 using Oakestra.Actors.Contracts.Routing;
 
 namespace Oakestra.Actors.Root.Entities.Instances;
@@ -12,6 +13,7 @@ public sealed record PendingPlacement(string Site, string? Node, long Epoch, boo
 /// are accepted only from it, or, while a migration is under way, from the placement still owning the
 /// Instance IP (<see cref="Owner"/>). Everything else is stale. Pure: no actor, no I/O.
 /// </summary>
+[PersistedAs("root.instance.state")]
 public sealed record InstanceState(
     string Id,
     bool Exists,
@@ -34,6 +36,7 @@ public sealed record InstanceState(
     public static InstanceState Empty(string id) => new(
         id, false, false, "", 0, default, default, "", null, null, null, InstanceStatus.Pending, 0, null, null, null, null);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public InstanceRoute Route => new(Id, Number, InstanceV4, InstanceV6, Status, Status is InstanceStatus.Running or InstanceStatus.Migrating ? Owner : null);
 
     /// <summary>Whether a report of <paramref name="epoch"/> may change anything.</summary>
@@ -41,8 +44,10 @@ public sealed record InstanceState(
         Exists && !Undeployed && (epoch == Epoch || (Pending is { Migration: true } && Owner?.Epoch == epoch));
 
     /// <summary>Neither running nor on its way to a site: the actor must find one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool NeedsPlacement => Exists && !Undeployed && Pending is null && Status is InstanceStatus.Pending or InstanceStatus.Failed;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool MigrationInProgress => Pending is { Migration: true };
 
     public InstanceState Apply(IInstanceEvent e) => e switch

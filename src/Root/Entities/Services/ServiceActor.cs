@@ -1,10 +1,12 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Oakestra.Actors.Contracts.Addressing;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.Root.Entities.Directory;
 using Oakestra.Actors.Root.Entities.Instances;
+using Oakestra.Actors.Root.Pools;
 
 namespace Oakestra.Actors.Root.Entities.Services;
 
@@ -13,12 +15,15 @@ namespace Oakestra.Actors.Root.Entities.Services;
 /// persisted event that changes the routes becomes exactly one <see cref="ServiceDelta"/> (version + 1),
 /// pushed to every subscribed orchestrator after it is in the journal.
 /// </summary>
-public sealed class ServiceActor : ReceivePersistentActor
+public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
 {
     private readonly RootRefs _refs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _subscriberRefs = new();
     private ServiceState _state;
+
+    private sealed record InstanceAddresses(
+        AddInstances Command, IActorRef ReplyTo, IReadOnlyList<InstanceRoute> Routes, PoolError? Error);
 
     public ServiceActor(string serviceId, RootRefs refs)
     {
@@ -30,10 +35,16 @@ public sealed class ServiceActor : ReceivePersistentActor
         Recover<SnapshotOffer>(o => { if (o.Snapshot is ServiceState s) _state = s; });
         Recover<RecoveryCompleted>(_ =>
         {
-            // Self-healing: the directory may have missed the last bind before a crash.
-            if (_state.Exists) _refs.Directory.Tell(new BindAddresses(_state.Id, AllAddresses(_state), Listed: true));
+            // Self-healing: the directory may have missed the listing before a crash.
+            if (_state.Exists) _refs.Directory.Tell(new ListService(_state.Id));
         });
+        Ready();
+    }
 
+    public override string PersistenceId { get; }
+
+    private void Ready()
+    {
         Command<CreateService>(OnCreate);
         Command<GetService>(_ => Sender.Tell(_state.Exists ? new ServiceInfo(_state) : new ServiceNotFound(_state.Id)));
         Command<AddInstances>(OnAddInstances);
@@ -46,11 +57,12 @@ public sealed class ServiceActor : ReceivePersistentActor
         Command<SubscribeService>(OnContract);
         Command<UnsubscribeService>(OnContract);
         Command<RequestServiceSnapshot>(OnContract);
+        // Replies of the entities this one tells; nothing to do with them.
+        Command<InstanceInfo>(_ => { });
+        Command<InstanceNotFound>(_ => { });
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "snapshot of {0} failed", _state.Id));
     }
-
-    public override string PersistenceId { get; }
 
     private void OnCreate(CreateService c)
     {
@@ -62,30 +74,71 @@ public sealed class ServiceActor : ReceivePersistentActor
         var replyTo = Sender;
         PersistChange(new ServiceCreated(c.Descriptor, c.Addresses), s =>
         {
-            _refs.Directory.Tell(new BindAddresses(s.Id, AllAddresses(s), Listed: true));
+            _refs.Directory.Tell(new ListService(s.Id));
             replyTo.Tell(new ServiceInfo(s));
         });
     }
 
     private void OnAddInstances(AddInstances a)
     {
-        if (!_state.Exists || _state.Descriptor is not { } d)
+        if (!_state.Exists)
         {
             Sender.Tell(new ServiceNotFound(_state.Id));
             return;
         }
-        var routes = a.Addresses.Select((addr, i) => new InstanceRoute(
-            $"{_state.Id}.{_state.NextNumber + i}", _state.NextNumber + i, addr.V4, addr.V6, InstanceStatus.Pending, null)).ToArray();
+        // Instance ids are only final once persisted, so nothing else may run while their IPs are allocated.
         var replyTo = Sender;
-        PersistChange(new InstancesAdded(routes), s =>
+        var first = _state.NextNumber;
+        var ids = Enumerable.Range(first, a.Count).Select(n => (Number: n, Id: $"{_state.Id}.{n}")).ToArray();
+        AllocateInstanceAddresses(ids, _refs.Pools)
+            .PipeTo(Self, success: r => new InstanceAddresses(a, replyTo, r.Routes, r.Error));
+        BecomeStacked(() =>
         {
-            _refs.Directory.Tell(new BindAddresses(s.Id, routes.SelectMany(r => new[] { r.InstanceV4.ToString(), r.InstanceV6.ToString() }).ToArray(), Listed: true));
-            foreach (var r in routes)
+            Command<InstanceAddresses>(OnInstanceAddresses);
+            CommandAny(_ => Stash.Stash());
+        });
+    }
+
+    private static async Task<(IReadOnlyList<InstanceRoute> Routes, PoolError? Error)> AllocateInstanceAddresses(
+        IReadOnlyList<(int Number, string Id)> ids, AddressPools pools)
+    {
+        var routes = new List<InstanceRoute>();
+        foreach (var (number, id) in ids)
+        {
+            // reuseIfHeld: a retry after a crash gets the same addresses back instead of leaking them.
+            var owner = PoolOwners.Instance(id);
+            var v4 = await pools.AllocateV4Async(owner, reuseIfHeld: true);
+            var v6 = v4.Ok ? await pools.AllocateV6Async(PoolNames.InstanceV6, owner, reuseIfHeld: true) : default;
+            if (!v4.Ok || !v6.Ok)
             {
-                _refs.Instances.Tell(new CreateInstance(r.InstanceId, s.Id, r.Number, r.InstanceV4, r.InstanceV6,
-                    d.Code, d.Port, a.Node ?? d.ConstraintNode, d.ConstraintCluster));
+                // Never announced to anyone: straight back to the pool, no quarantine.
+                foreach (var (_, rollback) in ids)
+                    await pools.ReleaseOwnerEverywhereAsync(PoolOwners.Instance(rollback), quarantine: false);
+                return ([], v4.Error ?? v6.Error);
             }
-            replyTo.Tell(new InstancesCreated(s, routes));
+            routes.Add(new InstanceRoute(id, number, v4.Value, v6.Value, InstanceStatus.Pending, null));
+        }
+        return (routes, null);
+    }
+
+    private void OnInstanceAddresses(InstanceAddresses r)
+    {
+        UnbecomeStacked();
+        Stash.UnstashAll();
+        if (r.Error is not null)
+        {
+            r.ReplyTo.Tell(r.Error);
+            return;
+        }
+        var d = _state.Descriptor!;
+        PersistChange(new InstancesAdded(r.Routes), s =>
+        {
+            foreach (var i in r.Routes)
+            {
+                _refs.Instances.Tell(new CreateInstance(i.InstanceId, s.Id, i.Number, i.InstanceV4, i.InstanceV6,
+                    d.Code, d.Port, r.Command.Node ?? d.ConstraintNode, d.ConstraintCluster));
+            }
+            r.ReplyTo.Tell(new InstancesCreated(s, r.Routes));
         });
     }
 
@@ -104,10 +157,8 @@ public sealed class ServiceActor : ReceivePersistentActor
             return;
         }
         var replyTo = Sender;
-        var before = _state;
         PersistChange(new InstancesRemoved(victims), s =>
         {
-            UnbindInstances(before, victims);
             foreach (var id in victims) _refs.Instances.Tell(new UndeployInstance(id, FromService: true));
             replyTo.Tell(new ServiceInfo(s));
         });
@@ -126,19 +177,31 @@ public sealed class ServiceActor : ReceivePersistentActor
         {
             // Unlike the reference (which refuses and leaks), a delete stops every instance and sends every
             // address to quarantine, so no stale route can reach a later owner of a recycled address.
+            // The Instance entities release their own Instance IPs.
             foreach (var i in before.Instances) _refs.Instances.Tell(new UndeployInstance(i.InstanceId, FromService: true));
-            foreach (var a in before.Addresses)
-            {
-                if (a.V4 is { } v4) _refs.Pools.ReleaseV4(PoolNames.ServiceV4, v4, quarantine: true);
-                if (a.V6 is { } v6) _refs.Pools.ReleaseV6(PoolNames.PolicyV6(a.Policy), v6, quarantine: true);
-            }
-            _refs.Directory.Tell(new UnbindAddresses(before.Id, AllAddresses(before), Unlist: true));
+            foreach (var a in before.Addresses) ReleaseServiceAddress(before.Id, a);
+            _refs.Directory.Tell(new UnlistService(before.Id));
             var final = before with
             {
-                Instances = before.Instances.Select(i => i with { Status = InstanceStatus.Stopped, Owner = null }).ToImmutableListOf(),
+                Instances = System.Collections.Immutable.ImmutableList.CreateRange(
+                    before.Instances.Select(i => i with { Status = InstanceStatus.Stopped, Owner = null })),
             };
             replyTo.Tell(new ServiceInfo(final));
         });
+    }
+
+    private void ReleaseServiceAddress(string serviceId, ServiceAddress a)
+    {
+        var owner = PoolOwners.Service(serviceId, a.Policy);
+        var log = _log;
+        _refs.Pools.ReleaseOwnerAsync(PoolNames.ServiceV4, owner).ContinueWith(t => LogFailure(log, t, owner));
+        _refs.Pools.ReleaseOwnerAsync(PoolNames.PolicyV6(a.Policy), owner).ContinueWith(t => LogFailure(log, t, owner));
+    }
+
+    internal static void LogFailure<T>(ILoggingAdapter log, Task<PoolResult<T>> t, string owner)
+    {
+        if (t.IsFaulted) log.Warning(t.Exception, "releasing the addresses of {0} failed", owner);
+        else if (!t.Result.Ok) log.Warning("releasing the addresses of {0} failed: {1}", owner, t.Result.Error);
     }
 
     private void OnInstanceRoute(ReportInstanceRoute r)
@@ -161,12 +224,7 @@ public sealed class ServiceActor : ReceivePersistentActor
             return;
         }
         var replyTo = Sender;
-        var before = _state;
-        PersistChange(new InstancesRemoved([g.InstanceId]), s =>
-        {
-            UnbindInstances(before, [g.InstanceId]);
-            replyTo.Tell(new InstanceRouteAck(g.InstanceId, s.Version));
-        });
+        PersistChange(new InstancesRemoved([g.InstanceId]), s => replyTo.Tell(new InstanceRouteAck(g.InstanceId, s.Version)));
     }
 
     private void OnResolve(ResolveForSite r)
@@ -206,8 +264,7 @@ public sealed class ServiceActor : ReceivePersistentActor
         _subscriberRefs[subscriber] = subscriberRef;
         var path = Akka.Serialization.Serialization.SerializedActorPath(subscriberRef);
         if (_state.Subscribers.TryGetValue(subscriber, out var known) && known == path) return;
-        // Persisted asynchronously on purpose: the in-memory ref already receives deltas meanwhile.
-        PersistAsync(new SubscriberAdded(subscriber, path), e => _state = _state.Apply(e));
+        Persist(new SubscriberAdded(subscriber, path), e => _state = _state.Apply(e));
     }
 
     /// <summary>Persists one event, then pushes its delta (if it changed the routes) and runs <paramref name="after"/>.</summary>
@@ -229,8 +286,6 @@ public sealed class ServiceActor : ReceivePersistentActor
     {
         foreach (var (subscriber, path) in _state.Subscribers)
             RefOf(subscriber, path).Tell(delta);
-        foreach (var (subscriber, r) in _subscriberRefs)
-            if (!_state.Subscribers.ContainsKey(subscriber)) r.Tell(delta);
     }
 
     private IActorRef RefOf(string subscriber, string path)
@@ -242,19 +297,4 @@ public sealed class ServiceActor : ReceivePersistentActor
         _subscriberRefs[subscriber] = r;
         return r;
     }
-
-    private void UnbindInstances(ServiceState before, IReadOnlyCollection<string> ids) =>
-        _refs.Directory.Tell(new UnbindAddresses(before.Id, before.Instances.Where(i => ids.Contains(i.InstanceId))
-            .SelectMany(i => new[] { i.InstanceV4.ToString(), i.InstanceV6.ToString() }).ToArray(), Unlist: false));
-
-    private static IReadOnlyList<string> AllAddresses(ServiceState s) =>
-        s.Addresses.SelectMany(a => new[] { a.V4?.ToString(), a.V6?.ToString() })
-            .Concat(s.Instances.SelectMany(i => new[] { i.InstanceV4.ToString(), i.InstanceV6.ToString() }))
-            .OfType<string>().ToArray();
-}
-
-internal static class ImmutableListExtensions
-{
-    public static System.Collections.Immutable.ImmutableList<T> ToImmutableListOf<T>(this IEnumerable<T> items) =>
-        System.Collections.Immutable.ImmutableList.CreateRange(items);
 }

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Oakestra.Actors.Contracts.Addressing;
 using Oakestra.Actors.Contracts.Messaging;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
@@ -23,10 +22,12 @@ public sealed record CreateService(ServiceDescriptor Descriptor, IReadOnlyList<S
 
 public sealed record GetService(string ServiceId) : IServiceCommand;
 
-public sealed record AllocatedInstanceAddress(Ipv4Address V4, Ipv6Address V6);
-
-/// <summary>One new instance per address pair; placed on <see cref="Node"/> when given.</summary>
-public sealed record AddInstances(string ServiceId, IReadOnlyList<AllocatedInstanceAddress> Addresses, string? Node) : IServiceCommand;
+/// <summary>
+/// <see cref="Count"/> new instances, placed on <see cref="Node"/> when given. The Service allocates their
+/// Instance IPs itself (it alone knows their ids); a pool error is answered as <c>PoolError</c> and
+/// nothing is created.
+/// </summary>
+public sealed record AddInstances(string ServiceId, int Count, string? Node) : IServiceCommand;
 
 /// <summary>Undeploys the highest-numbered instances until <see cref="Replicas"/> remain.</summary>
 public sealed record ScaleDown(string ServiceId, int Replicas) : IServiceCommand;

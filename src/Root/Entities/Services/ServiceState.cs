@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
 using Oakestra.Actors.Contracts.Routing;
 
 namespace Oakestra.Actors.Root.Entities.Services;
@@ -9,6 +10,7 @@ namespace Oakestra.Actors.Root.Entities.Services;
 /// changes the routes; <see cref="Changes"/> says which route changes an event makes, so the actor can
 /// turn every persisted event into exactly one delta. Pure: no actor, no I/O.
 /// </summary>
+[PersistedAs("root.service.state")]
 public sealed record ServiceState(
     string Id,
     bool Exists,
@@ -24,6 +26,7 @@ public sealed record ServiceState(
         id, false, 0, null, [], [], ImmutableDictionary<string, InstanceDetail>.Empty, 0,
         ImmutableDictionary<string, string>.Empty);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public ServiceRoutes Routes => new(Id, Version, Addresses, Instances, Deleted: !Exists);
 
     public InstanceDetail DetailOf(string instanceId) =>

@@ -3,7 +3,10 @@ using Oakestra.Actors.Contracts.Messaging;
 namespace Oakestra.Actors.Root.Entities.Sites;
 
 /// <summary>Messages for the one site registry entity; the extractor routes all of them to <see cref="SiteRegistryId"/>.</summary>
-public interface ISiteRegistryCommand : IClusterMessage;
+public interface ISiteRegistryCommand : IEntityMessage, IClusterMessage
+{
+    string IEntityMessage.EntityId => SiteRegistryIds.SiteRegistryId;
+}
 
 public static class SiteRegistryIds
 {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
 using Oakestra.Actors.Contracts.Protocol;
 
 namespace Oakestra.Actors.Root.Entities.Sites;
@@ -14,6 +15,7 @@ public sealed record SiteChoice(string? Site, string? Node, string? Reason);
 /// it can be tested without actors: a requested node picks that node's site, otherwise the least-loaded
 /// site with an Up worker.
 /// </summary>
+[PersistedAs("root.sites.state")]
 public sealed record SiteRegistryState(
     ImmutableDictionary<string, string> Sites,
     ImmutableDictionary<string, NodeRecord> Nodes,
