@@ -45,7 +45,7 @@ public sealed class PoolState(PoolDefinition pool)
             return (new PoolAddressAllocated(text, owner, now), null, null);
         }
 
-        var free = FreeSlots(now).FirstOrDefault();
+        UInt128? free = FreeSlots(now).Select(x => (UInt128?)x).FirstOrDefault();
         return free is { } s
             ? (new PoolAddressAllocated(Space.Format(s), owner, now), null, null)
             : (null, null, Error(PoolErrorKind.Exhausted, null, $"pool {Pool.Name} ({Space.Prefix}) is exhausted"));
