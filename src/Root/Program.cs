@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/api/v1/health", () => Results.Ok(new { status = "ok" }));
-app.Run();
+using Oakestra.Actors.Root;
+
+// dotnet run --project src/Root -- --urls http://127.0.0.1:10000   (configuration: docs/CONFIG.md)
+RootHost.Build(args).Run();

@@ -40,3 +40,5 @@ public sealed record NodeView(
 public sealed record AvailableAddressesView(string Pool, IReadOnlyList<string> Addresses);
 
 public sealed record ApiError(string Error, string? Field = null, string? Rule = null);
+
+public sealed record NodeLocationView(string Node, int Updated, double Latitude, double Longitude);

@@ -17,9 +17,13 @@ public interface IControlPlane
     Task<ControlResult<InstanceView>> MigrateAsync(string instanceId, string targetNode, CancellationToken ct);
     Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct);
     Task<IReadOnlyList<NodeView>> ListNodesAsync(CancellationToken ct);
+    Task<ControlResult<NodeLocationView>> SetNodeLocationAsync(string node, double latitude, double longitude, CancellationToken ct);
 }
 
-/// <summary>A validated microservice of an SLA: names checked, requested addresses parsed.</summary>
+/// <summary>Thrown by list operations when the actors do not answer in time; the API answers 503.</summary>
+public sealed class ControlPlaneUnavailableException(string message) : Exception(message);
+
+/// <summary>A validated microservice of an SLA: names checked, requested addresses parsed (keyed by SLA field, e.g. rr_ip).</summary>
 public sealed record ServiceSpec(
     string Application,
     string ApplicationNamespace,
@@ -30,8 +34,12 @@ public sealed record ServiceSpec(
     int? Port,
     string? ConstraintNode,
     string? ConstraintCluster,
-    IReadOnlyDictionary<string, System.Net.IPAddress> RequestedAddresses)
+    IReadOnlyDictionary<string, System.Net.IPAddress> RequestedAddresses,
+    string? Path = null)
 {
+    /// <summary>The JSON path of a property of this microservice in its SLA document (for errors).</summary>
+    public string FieldPath(string property) => Path is null ? property : $"{Path}.{property}";
+
     public string Id => $"{Application}.{ApplicationNamespace}.{Name}.{Namespace}";
 }
 
@@ -46,4 +54,5 @@ public readonly record struct ControlResult<T>(T? Value, ControlError? Error)
     public static ControlResult<T> Success(T value) => new(value, null);
     public static ControlResult<T> Fail(ControlError error) => new(default, error);
     public static implicit operator ControlResult<T>(ControlError error) => Fail(error);
+    public static implicit operator ControlResult<T>(T value) => Success(value);
 }

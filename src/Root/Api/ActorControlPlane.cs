@@ -1,0 +1,254 @@
+using System.Net;
+using Akka.Actor;
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.Contracts.Routing;
+using Oakestra.Actors.Root.Api.Sla;
+using Oakestra.Actors.Root.Entities;
+using Oakestra.Actors.Root.Entities.Directory;
+using Oakestra.Actors.Root.Entities.Instances;
+using Oakestra.Actors.Root.Entities.Services;
+using Oakestra.Actors.Root.Entities.Sites;
+using Oakestra.Actors.Root.Pools;
+using ServiceDescriptor = Oakestra.Actors.Root.Entities.Services.ServiceDescriptor;
+
+namespace Oakestra.Actors.Root.Api;
+
+/// <summary>
+/// <see cref="IControlPlane"/> over the root's entities: one ask per entity, a timeout is 503. Service IPs
+/// are allocated here, for a whole SLA document at once, so a rejected document can roll every one of
+/// them back (without quarantine: nobody ever saw them) before any Service entity exists.
+/// </summary>
+public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
+{
+    private TimeSpan Timeout => refs.Settings.AskTimeout;
+
+    public async Task<ControlResult<IReadOnlyList<ServiceView>>> CreateServicesAsync(IReadOnlyList<ServiceSpec> specs, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var spec in specs)
+            {
+                if (await Ask(refs.Services, new GetService(spec.Id), ct) is ServiceInfo)
+                    return new ControlError(ControlErrorKind.Conflict, $"service {spec.Id} already exists", spec.FieldPath("microservice_name"), "unique");
+            }
+
+            var allocated = new List<string>();
+            var addressesBySpec = new List<IReadOnlyList<ServiceAddress>>();
+            foreach (var spec in specs)
+            {
+                var addresses = new List<ServiceAddress>();
+                foreach (var policy in BalancingPolicies.All)
+                {
+                    var owner = PoolOwners.Service(spec.Id, policy);
+                    allocated.Add(owner);
+                    var (v4Field, v4Requested) = Requested(spec, policy, System.Net.Sockets.AddressFamily.InterNetwork);
+                    var v4 = await refs.Pools.AllocateV4Async(owner, v4Requested is null ? null : Ipv4Address.From(v4Requested), ct: ct);
+                    if (!v4.Ok) return await RollBack(allocated, ToError(v4.Error!, spec, v4Field));
+                    var (v6Field, v6Requested) = Requested(spec, policy, System.Net.Sockets.AddressFamily.InterNetworkV6);
+                    var v6 = await refs.Pools.AllocateV6Async(PoolNames.PolicyV6(policy), owner, v6Requested is null ? null : Ipv6Address.From(v6Requested), ct: ct);
+                    if (!v6.Ok) return await RollBack(allocated, ToError(v6.Error!, spec, v6Field));
+                    addresses.Add(new ServiceAddress(policy, v4.Value, v6.Value));
+                }
+                addressesBySpec.Add(addresses);
+            }
+
+            var views = new List<ServiceView>();
+            for (var i = 0; i < specs.Count; i++)
+            {
+                var spec = specs[i];
+                var descriptor = new ServiceDescriptor(spec.Id, spec.Application, spec.ApplicationNamespace, spec.Name, spec.Namespace,
+                    spec.Virtualization, spec.Code, spec.Port, spec.ConstraintNode, spec.ConstraintCluster);
+                switch (await Ask(refs.Services, new CreateService(descriptor, addressesBySpec[i]), ct))
+                {
+                    case ServiceInfo info:
+                        views.Add(info.State.ToView());
+                        break;
+                    default:
+                        // Lost a race with a concurrent create of the same id: release what this request still holds.
+                        return await RollBack(allocated.Skip(i * BalancingPolicies.All.Count).ToList(),
+                            new ControlError(ControlErrorKind.Conflict, $"service {spec.Id} already exists", spec.FieldPath("microservice_name"), "unique"));
+                }
+            }
+            return ControlResult<IReadOnlyList<ServiceView>>.Success(views);
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    private static (string? Field, IPAddress? Address) Requested(ServiceSpec spec, string policy, System.Net.Sockets.AddressFamily family)
+    {
+        var field = RequestedAddressFields.All.FirstOrDefault(f => f.Policy == policy && f.Family == family);
+        return field is not null && spec.RequestedAddresses.TryGetValue(field.Field, out var a)
+            ? (spec.FieldPath($"addresses.{field.Field}"), a)
+            : (null, null);
+    }
+
+    private async Task<ControlError> RollBack(IEnumerable<string> owners, ControlError error)
+    {
+        foreach (var owner in owners) await refs.Pools.ReleaseOwnerEverywhereAsync(owner, quarantine: false);
+        return error;
+    }
+
+    /// <summary>Pool errors → API errors: a taken requested address names its SLA field, an exhausted pool names the pool.</summary>
+    public static ControlError ToError(PoolError e, ServiceSpec? spec = null, string? field = null) => e.Kind switch
+    {
+        PoolErrorKind.Taken or PoolErrorKind.Quarantined or PoolErrorKind.Reserved =>
+            new ControlError(ControlErrorKind.Conflict, $"{e.Address ?? "the address"} cannot be allocated from pool {e.Pool}: {e.Message}", field ?? e.Pool, e.Kind.ToString().ToLowerInvariant()),
+        PoolErrorKind.Exhausted =>
+            new ControlError(ControlErrorKind.Exhausted, $"pool {e.Pool} is exhausted", e.Pool, "exhausted"),
+        PoolErrorKind.OutsidePool or PoolErrorKind.InvalidAddress =>
+            new ControlError(ControlErrorKind.Invalid, $"{e.Address} is not an address of pool {e.Pool}: {e.Message}", field ?? e.Pool, "range"),
+        PoolErrorKind.Unavailable => new ControlError(ControlErrorKind.Unavailable, e.Message, e.Pool),
+        _ => new ControlError(ControlErrorKind.Conflict, e.Message, field ?? e.Pool, e.Kind.ToString().ToLowerInvariant()),
+    };
+
+    public async Task<IReadOnlyList<ServiceView>> ListServicesAsync(CancellationToken ct)
+    {
+        try
+        {
+            var ids = (ServiceIds)await Ask(refs.Directory, new ListServiceIds(), ct);
+            var answers = await Task.WhenAll(ids.Ids.Select(id => Ask(refs.Services, new GetService(id), ct)));
+            return answers.OfType<ServiceInfo>().Select(i => i.State.ToView()).ToArray();
+        }
+        catch (AskTimeoutException e)
+        {
+            throw new ControlPlaneUnavailableException(e.Message);
+        }
+    }
+
+    public Task<ControlResult<ServiceView>> GetServiceAsync(string serviceId, CancellationToken ct) =>
+        ServiceCall(serviceId, new GetService(serviceId), ct);
+
+    public Task<ControlResult<ServiceView>> DeleteServiceAsync(string serviceId, CancellationToken ct) =>
+        ServiceCall(serviceId, new DeleteService(serviceId), ct);
+
+    public async Task<ControlResult<IReadOnlyList<InstanceView>>> DeployInstancesAsync(string serviceId, int count, string? node, CancellationToken ct)
+    {
+        try
+        {
+            return await Ask(refs.Services, new AddInstances(serviceId, count, node), ct) switch
+            {
+                InstancesCreated c => ControlResult<IReadOnlyList<InstanceView>>.Success(
+                    c.Instances.Select(i => i.ToView(serviceId, c.State.DetailOf(i.InstanceId))).ToArray()),
+                PoolError e => ToError(e),
+                _ => ServiceNotFound(serviceId),
+            };
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    public async Task<ControlResult<ServiceView>> ScaleAsync(string serviceId, int replicas, string? node, CancellationToken ct)
+    {
+        try
+        {
+            if (await Ask(refs.Services, new GetService(serviceId), ct) is not ServiceInfo info) return ServiceNotFound(serviceId);
+            var missing = replicas - info.State.Instances.Count;
+            object answer = missing switch
+            {
+                > 0 => await Ask(refs.Services, new AddInstances(serviceId, missing, node), ct),
+                < 0 => await Ask(refs.Services, new ScaleDown(serviceId, replicas), ct),
+                _ => info,
+            };
+            return answer switch
+            {
+                InstancesCreated c => c.State.ToView(),
+                ServiceInfo s => s.State.ToView(),
+                PoolError e => ToError(e),
+                _ => ServiceNotFound(serviceId),
+            };
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    public Task<ControlResult<InstanceView>> GetInstanceAsync(string instanceId, CancellationToken ct) =>
+        InstanceCall(instanceId, new GetInstance(instanceId), ct);
+
+    public Task<ControlResult<InstanceView>> UndeployInstanceAsync(string instanceId, CancellationToken ct) =>
+        InstanceCall(instanceId, new UndeployInstance(instanceId, FromService: false), ct);
+
+    public Task<ControlResult<InstanceView>> MigrateAsync(string instanceId, string targetNode, CancellationToken ct) =>
+        InstanceCall(instanceId, new MigrateInstance(instanceId, targetNode), ct);
+
+    public async Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct)
+    {
+        if (PoolNames.ForApi(pool, ipVersion) is not { } name)
+            return new ControlError(ControlErrorKind.Invalid, $"unknown pool '{pool}' for IPv{ipVersion} (instance, {string.Join(", ", BalancingPolicies.All)})", "pool", "pool");
+        var r = await refs.Pools.PreviewAsync(name, count, ct);
+        return r.Ok ? new AvailableAddressesView(name, r.Value!) : ToError(r.Error!);
+    }
+
+    public async Task<IReadOnlyList<NodeView>> ListNodesAsync(CancellationToken ct)
+    {
+        try
+        {
+            var list = (NodeList)await Ask(refs.Sites, new ListNodes(), ct);
+            return list.Nodes.Select(n => n.ToView(list.InstancesPerNode.GetValueOrDefault(n.Key))).ToArray();
+        }
+        catch (AskTimeoutException e)
+        {
+            throw new ControlPlaneUnavailableException(e.Message);
+        }
+    }
+
+    public async Task<ControlResult<NodeLocationView>> SetNodeLocationAsync(string node, double latitude, double longitude, CancellationToken ct)
+    {
+        try
+        {
+            var set = (NodeLocationSet)await Ask(refs.Sites, new SetNodeLocation(node, latitude, longitude), ct);
+            return set.Updated == 0
+                ? new ControlError(ControlErrorKind.NotFound, $"node {node} is not registered", "node")
+                : new NodeLocationView(node, set.Updated, latitude, longitude);
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    private async Task<ControlResult<ServiceView>> ServiceCall(string serviceId, object command, CancellationToken ct)
+    {
+        try
+        {
+            return await Ask(refs.Services, command, ct) switch
+            {
+                ServiceInfo i => i.State.ToView(),
+                _ => ServiceNotFound(serviceId),
+            };
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    private async Task<ControlResult<InstanceView>> InstanceCall(string instanceId, object command, CancellationToken ct)
+    {
+        try
+        {
+            return await Ask(refs.Instances, command, ct) switch
+            {
+                InstanceInfo i => i.State.ToView(),
+                InstanceRejected r => new ControlError(ControlErrorKind.Conflict, r.Reason, r.Field, "state"),
+                _ => new ControlError(ControlErrorKind.NotFound, $"no instance {instanceId}", "id"),
+            };
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    private Task<object> Ask(IActorRef target, object message, CancellationToken ct) => target.Ask<object>(message, Timeout, ct);
+
+    private static ControlError ServiceNotFound(string serviceId) => new(ControlErrorKind.NotFound, $"no service {serviceId}", "id");
+
+    private static ControlError Unavailable(Exception e) => new(ControlErrorKind.Unavailable, $"control plane not ready: {e.Message}");
+}

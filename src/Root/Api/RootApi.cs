@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Oakestra.Actors.Root.Api.Sla;
+
+namespace Oakestra.Actors.Root.Api;
+
+/// <summary>The HTTP endpoints of docs/API.md over <see cref="IControlPlane"/>. Bodies are read by hand so every
+/// malformed input is a 400 that names its field.</summary>
+public static class RootApi
+{
+    public const int MaxCount = 1000;
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public static IEndpointRouteBuilder MapRootApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/health", () => Results.Json(new { status = "ok", role = "root" }, Json));
+
+        api.MapPost("/applications", async (HttpRequest request, SlaParser parser, IControlPlane cp, CancellationToken ct) =>
+        {
+            var body = await new StreamReader(request.Body).ReadToEndAsync(ct);
+            var sla = parser.Parse(body);
+            if (!sla.Ok)
+            {
+                var first = sla.Errors[0];
+                return Error(400, new ApiError(first.Message, first.Field, first.Rule));
+            }
+            var created = await cp.CreateServicesAsync(sla.Services, ct);
+            return created.Ok ? Results.Json(new { services = created.Value }, Json, statusCode: 201) : Error(created.Error!);
+        });
+
+        api.MapGet("/services", async (IControlPlane cp, CancellationToken ct) => Results.Json(await cp.ListServicesAsync(ct), Json));
+        api.MapGet("/services/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.GetServiceAsync(id, ct)));
+        api.MapDelete("/services/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.DeleteServiceAsync(id, ct)));
+
+        api.MapPost("/services/{id}/instances", async (string id, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        {
+            var body = await ReadObject(request, ct);
+            if (body.Error is not null) return body.Error;
+            var count = Integer(body.Doc!.Value, "count", 1, 1, MaxCount, out var error);
+            if (error is not null) return error;
+            var node = OptionalString(body.Doc!.Value, "node", out error);
+            if (error is not null) return error;
+            return Answer(await cp.DeployInstancesAsync(id, count, node, ct), 201);
+        });
+
+        api.MapPost("/services/{id}/scale", async (string id, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        {
+            var body = await ReadObject(request, ct);
+            if (body.Error is not null) return body.Error;
+            var replicas = Integer(body.Doc!.Value, "replicas", null, 0, MaxCount, out var error);
+            if (error is not null) return error;
+            var node = OptionalString(body.Doc!.Value, "node", out error);
+            if (error is not null) return error;
+            return Answer(await cp.ScaleAsync(id, replicas, node, ct));
+        });
+
+        api.MapGet("/instances/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.GetInstanceAsync(id, ct)));
+        api.MapDelete("/instances/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.UndeployInstanceAsync(id, ct)));
+
+        api.MapPost("/instances/{id}/migrate", async (string id, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        {
+            var body = await ReadObject(request, ct);
+            if (body.Error is not null) return body.Error;
+            var target = OptionalString(body.Doc!.Value, "target_node", out var error);
+            if (error is not null) return error;
+            if (string.IsNullOrWhiteSpace(target))
+                return Error(400, new ApiError("target_node is required", "target_node", "required"));
+            return Answer(await cp.MigrateAsync(id, target, ct), 202);
+        });
+
+        api.MapGet("/addresses/available", async (HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        {
+            var q = request.Query;
+            var count = 1;
+            if (q.TryGetValue("count", out var c) && (!int.TryParse(c, out count) || count is < 1 or > MaxCount))
+                return Error(400, new ApiError($"count must be 1-{MaxCount}", "count", "range"));
+            var version = 4;
+            if (q.TryGetValue("v", out var v) && (!int.TryParse(v, out version) || version is not (4 or 6)))
+                return Error(400, new ApiError("v must be 4 or 6", "v", "ip_version"));
+            var pool = q.TryGetValue("pool", out var p) && !string.IsNullOrEmpty(p) ? p.ToString() : "round_robin";
+            return Answer(await cp.PreviewAddressesAsync(pool, version, count, ct));
+        });
+
+        api.MapGet("/nodes", async (IControlPlane cp, CancellationToken ct) => Results.Json(await cp.ListNodesAsync(ct), Json));
+
+        api.MapPut("/nodes/{node}/location", async (string node, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        {
+            var body = await ReadObject(request, ct);
+            if (body.Error is not null) return body.Error;
+            var lat = Number(body.Doc!.Value, "latitude", -90, 90, out var error);
+            if (error is not null) return error;
+            var lon = Number(body.Doc!.Value, "longitude", -180, 180, out error);
+            if (error is not null) return error;
+            return Answer(await cp.SetNodeLocationAsync(node, lat, lon, ct));
+        });
+
+        api.MapGet("/nodes/{node}/table", (string node) =>
+            Error(501, new ApiError($"the route table of {node} is not served yet", "node", "not_implemented")));
+
+        return app;
+    }
+
+    /// <summary>503 for list operations whose actors did not answer.</summary>
+    public static IApplicationBuilder UseControlPlaneErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (ControlPlaneUnavailableException e) when (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsJsonAsync(new ApiError($"control plane not ready: {e.Message}"), Json);
+        }
+    });
+
+    private static IResult Answer<T>(ControlResult<T> result, int status = 200) =>
+        result.Ok ? Results.Json(result.Value, Json, statusCode: status) : Error(result.Error!);
+
+    private static IResult Error(ControlError e) => Error(e.Kind switch
+    {
+        ControlErrorKind.Invalid => 400,
+        ControlErrorKind.NotFound => 404,
+        ControlErrorKind.Conflict or ControlErrorKind.Exhausted => 409,
+        _ => 503,
+    }, new ApiError(e.Message, e.Field, e.Rule));
+
+    private static IResult Error(int status, ApiError error) => Results.Json(error, Json, statusCode: status);
+
+    private sealed record Body(JsonElement? Doc, IResult? Error);
+
+    private static async Task<Body> ReadObject(HttpRequest request, CancellationToken ct)
+    {
+        var text = await new StreamReader(request.Body).ReadToEndAsync(ct);
+        if (string.IsNullOrWhiteSpace(text)) text = "{}";
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                ? new Body(doc.RootElement.Clone(), null)
+                : new Body(null, Error(400, new ApiError("the body must be a JSON object", "$", "object")));
+        }
+        catch (JsonException e)
+        {
+            return new Body(null, Error(400, new ApiError($"the body is not JSON: {e.Message}", null, "json")));
+        }
+    }
+
+    private static int Integer(JsonElement doc, string name, int? fallback, int min, int max, out IResult? error)
+    {
+        error = null;
+        if (!doc.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            if (fallback is { } f) return f;
+            error = Error(400, new ApiError($"{name} is required", name, "required"));
+            return 0;
+        }
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var n) || n < min || n > max)
+        {
+            error = Error(400, new ApiError($"{name} must be a whole number {min}-{max}", name, "range"));
+            return 0;
+        }
+        return n;
+    }
+
+    private static double Number(JsonElement doc, string name, double min, double max, out IResult? error)
+    {
+        error = null;
+        if (!doc.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || d < min || d > max)
+        {
+            error = Error(400, new ApiError($"{name} must be a number {min}..{max}", name, "range"));
+            return 0;
+        }
+        return d;
+    }
+
+    private static string? OptionalString(JsonElement doc, string name, out IResult? error)
+    {
+        error = null;
+        if (!doc.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.String) return v.GetString();
+        error = Error(400, new ApiError($"{name} must be a string", name, "string"));
+        return null;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
+
+namespace Oakestra.Actors.Root.Entities.Directory;
+
+// Sharding cannot enumerate its entities, so GET /services reads this list. Service entities keep it up
+// to date (idempotently, again after their own recovery); it is one persistent entity.
+// Address → owner resolution does not need it: the pools know every address's owner.
+
+public interface IDirectoryEvent : IPersistedMessage;
+
+[PersistedAs("root.directory.service-listed")]
+public sealed record ServiceListed(string ServiceId) : IDirectoryEvent;
+
+[PersistedAs("root.directory.service-unlisted")]
+public sealed record ServiceUnlisted(string ServiceId) : IDirectoryEvent;
+
+[PersistedAs("root.directory.state")]
+public sealed record DirectoryState(ImmutableSortedSet<string> Services) : IPersistedMessage
+{
+    public static readonly DirectoryState Empty = new(ImmutableSortedSet<string>.Empty);
+
+    public DirectoryState Apply(IDirectoryEvent e) => e switch
+    {
+        ServiceListed l => this with { Services = Services.Add(l.ServiceId) },
+        ServiceUnlisted u => this with { Services = Services.Remove(u.ServiceId) },
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name),
+    };
+
+    public bool IsNoOp(IDirectoryEvent e) => e switch
+    {
+        ServiceListed l => Services.Contains(l.ServiceId),
+        ServiceUnlisted u => !Services.Contains(u.ServiceId),
+        _ => false,
+    };
+}
+
+public interface IDirectoryCommand : IEntityMessage, IClusterMessage
+{
+    string IEntityMessage.EntityId => DirectoryIds.DirectoryId;
+}
+
+public static class DirectoryIds
+{
+    public const string DirectoryId = "directory";
+}
+
+public sealed record ListService(string ServiceId) : IDirectoryCommand;
+
+public sealed record UnlistService(string ServiceId) : IDirectoryCommand;
+
+public sealed record ListServiceIds : IDirectoryCommand;
+
+public sealed record ServiceIds(IReadOnlyList<string> Ids) : IClusterMessage;

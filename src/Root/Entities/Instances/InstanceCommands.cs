@@ -1,0 +1,38 @@
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.Contracts.Messaging;
+
+namespace Oakestra.Actors.Root.Entities.Instances;
+
+public interface IInstanceCommand : IEntityMessage, IClusterMessage
+{
+    string InstanceId { get; }
+    string IEntityMessage.EntityId => InstanceId;
+}
+
+/// <summary>Service → Instance: idempotent; the entity places itself afterwards.</summary>
+public sealed record CreateInstance(
+    string InstanceId, string ServiceId, int Number, Ipv4Address InstanceV4, Ipv6Address InstanceV6,
+    string Code, int? Port, string? Node, string? Cluster) : IInstanceCommand;
+
+public sealed record GetInstance(string InstanceId) : IInstanceCommand;
+
+/// <summary>Stop every placement and release the Instance IPs into quarantine. <see cref="FromService"/>
+/// says the Service already removed the instance from its routes (scale down, delete).</summary>
+public sealed record UndeployInstance(string InstanceId, bool FromService) : IInstanceCommand;
+
+public sealed record MigrateInstance(string InstanceId, string TargetNode) : IInstanceCommand;
+
+/// <summary>Site registry → Instance: a site or a worker came up; try to place again if still waiting.</summary>
+public sealed record RetryPlacement(string InstanceId) : IInstanceCommand;
+
+/// <summary>Contract messages that address an instance by id (status reports, refusals), wrapped for the extractor.</summary>
+public sealed record InstanceEnvelope(string InstanceId, object Message) : IInstanceCommand;
+
+// Replies.
+
+public sealed record InstanceInfo(InstanceState State) : IClusterMessage;
+
+public sealed record InstanceNotFound(string InstanceId) : IClusterMessage;
+
+/// <summary>The instance cannot do what was asked (e.g. migrate while not Running); maps to 409.</summary>
+public sealed record InstanceRejected(string InstanceId, string Reason, string? Field) : IClusterMessage;

@@ -1,0 +1,117 @@
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
+using Oakestra.Actors.Contracts.Routing;
+
+namespace Oakestra.Actors.Root.Entities.Instances;
+
+/// <summary>An epoch handed to a site that has not reported Running yet.</summary>
+public sealed record PendingPlacement(string Site, string? Node, long Epoch, bool Migration, Placement? Reported);
+
+/// <summary>
+/// The state of one Instance entity. <see cref="Epoch"/> is the newest epoch ever handed out; reports
+/// are accepted only from it, or, while a migration is under way, from the placement still owning the
+/// Instance IP (<see cref="Owner"/>). Everything else is stale. Pure: no actor, no I/O.
+/// </summary>
+[PersistedAs("root.instance.state")]
+public sealed record InstanceState(
+    string Id,
+    bool Exists,
+    bool Undeployed,
+    string ServiceId,
+    int Number,
+    Ipv4Address InstanceV4,
+    Ipv6Address InstanceV6,
+    string Code,
+    int? Port,
+    string? Node,
+    string? Cluster,
+    InstanceStatus Status,
+    long Epoch,
+    Placement? Owner,
+    PendingPlacement? Pending,
+    Placement? Draining,
+    string? LastDetail) : IPersistedMessage
+{
+    public static InstanceState Empty(string id) => new(
+        id, false, false, "", 0, default, default, "", null, null, null, InstanceStatus.Pending, 0, null, null, null, null);
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public InstanceRoute Route => new(Id, Number, InstanceV4, InstanceV6, Status, Status is InstanceStatus.Running or InstanceStatus.Migrating ? Owner : null);
+
+    /// <summary>Whether a report of <paramref name="epoch"/> may change anything.</summary>
+    public bool IsCurrent(long epoch) =>
+        Exists && !Undeployed && (epoch == Epoch || (Pending is { Migration: true } && Owner?.Epoch == epoch));
+
+    /// <summary>Neither running nor on its way to a site: the actor must find one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool NeedsPlacement => Exists && !Undeployed && Pending is null && Status is InstanceStatus.Pending or InstanceStatus.Failed;
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool MigrationInProgress => Pending is { Migration: true };
+
+    public InstanceState Apply(IInstanceEvent e) => e switch
+    {
+        InstanceCreated c => this with
+        {
+            Exists = true, ServiceId = c.ServiceId, Number = c.Number, InstanceV4 = c.InstanceV4, InstanceV6 = c.InstanceV6,
+            Code = c.Code, Port = c.Port, Node = c.Node, Cluster = c.Cluster, Status = InstanceStatus.Pending,
+        },
+        PlacementRequested p => this with
+        {
+            Epoch = p.Epoch,
+            Pending = new PendingPlacement(p.Site, p.Node, p.Epoch, p.Migration, null),
+            Status = p.Migration ? InstanceStatus.Migrating : InstanceStatus.Pending,
+            LastDetail = null,
+        },
+        PlacementDeferred d => this with { Pending = null, Status = InstanceStatus.Pending, LastDetail = d.Reason },
+        StatusAccepted s => ApplyReport(s),
+        OldPlacementStopped o when Draining?.Epoch == o.Epoch => this with { Draining = null },
+        OldPlacementStopped => this,
+        InstanceUndeployed => this with { Undeployed = true, Status = InstanceStatus.Stopped, Owner = null, Pending = null },
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name),
+    };
+
+    private InstanceState ApplyReport(StatusAccepted s)
+    {
+        var withDetail = this with { LastDetail = s.Detail };
+        var dead = s.Status is InstanceStatus.Failed or InstanceStatus.Stopped;
+
+        // The old placement of a migration under way: it may still die before the target is up.
+        if (Pending is { Migration: true } && s.Epoch != Pending.Epoch)
+            return dead ? withDetail with { Owner = null } : withDetail with { Owner = s.Placement ?? Owner };
+
+        if (Pending is { } pending && s.Epoch == pending.Epoch)
+        {
+            if (s.Status == InstanceStatus.Running)
+            {
+                // Make-before-break: the new placement owns the Instance IP from now on; the old one
+                // (if any) drains until the actor has told the Service and then stopped it.
+                var placement = s.Placement ?? pending.Reported;
+                return withDetail with
+                {
+                    Status = InstanceStatus.Running,
+                    Owner = placement,
+                    Pending = null,
+                    Draining = pending.Migration && Owner is not null ? Owner : Draining,
+                };
+            }
+            if (dead)
+            {
+                // A migration target that failed leaves the owner running; a first placement that failed is re-placed.
+                return pending.Migration && Owner is not null
+                    ? withDetail with { Pending = null, Status = InstanceStatus.Running }
+                    : withDetail with { Pending = null, Status = InstanceStatus.Failed, Owner = null };
+            }
+            return withDetail with
+            {
+                Pending = pending with { Reported = s.Placement ?? pending.Reported },
+                Status = pending.Migration ? InstanceStatus.Migrating : InstanceStatus.Starting,
+            };
+        }
+
+        // The running placement of the current epoch.
+        if (dead) return withDetail with { Status = InstanceStatus.Failed, Owner = null };
+        return withDetail with { Status = s.Status == InstanceStatus.Running ? InstanceStatus.Running : Status, Owner = s.Placement ?? Owner };
+    }
+}

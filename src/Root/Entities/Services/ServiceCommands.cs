@@ -1,0 +1,60 @@
+using Akka.Actor;
+using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Contracts.Routing;
+
+namespace Oakestra.Actors.Root.Entities.Services;
+
+// Commands the root's own parts (control plane, Instance entities, directory) send to a Service entity.
+// Marked IClusterMessage: with several root processes the entity may live in another one.
+
+public interface IServiceCommand : IEntityMessage, IClusterMessage
+{
+    string ServiceId { get; }
+    string IEntityMessage.EntityId => ServiceId;
+}
+
+/// <summary>Addresses are allocated by the caller, so a rejected document can roll them back as one.</summary>
+public sealed record CreateService(ServiceDescriptor Descriptor, IReadOnlyList<ServiceAddress> Addresses) : IServiceCommand
+{
+    public string ServiceId => Descriptor.Id;
+}
+
+public sealed record GetService(string ServiceId) : IServiceCommand;
+
+/// <summary>
+/// <see cref="Count"/> new instances, placed on <see cref="Node"/> when given. The Service allocates their
+/// Instance IPs itself (it alone knows their ids); a pool error is answered as <c>PoolError</c> and
+/// nothing is created.
+/// </summary>
+public sealed record AddInstances(string ServiceId, int Count, string? Node) : IServiceCommand;
+
+/// <summary>Undeploys the highest-numbered instances until <see cref="Replicas"/> remain.</summary>
+public sealed record ScaleDown(string ServiceId, int Replicas) : IServiceCommand;
+
+public sealed record DeleteService(string ServiceId) : IServiceCommand;
+
+/// <summary>Instance entity → its Service; answered with <see cref="InstanceRouteAck"/>.</summary>
+public sealed record ReportInstanceRoute(string ServiceId, InstanceRoute Route, InstanceDetail Detail, long Token = 0) : IServiceCommand;
+
+/// <summary>Instance entity → its Service after an undeploy; answered with <see cref="InstanceRouteAck"/>.</summary>
+public sealed record ReportInstanceGone(string ServiceId, string InstanceId) : IServiceCommand;
+
+/// <summary>Directory → Service: resolve for an orchestrator and register its interest.</summary>
+public sealed record ResolveForSite(string ServiceId, ResolveRoute Query) : IServiceCommand;
+
+/// <summary>Contract messages that address a Service by id, wrapped for the entity extractor.</summary>
+public sealed record ServiceEnvelope(string ServiceId, object Message) : IServiceCommand;
+
+// Replies.
+
+public sealed record ServiceInfo(ServiceState State) : IClusterMessage;
+
+public sealed record ServiceNotFound(string ServiceId) : IClusterMessage;
+
+public sealed record ServiceAlreadyExists(string ServiceId) : IClusterMessage;
+
+public sealed record InstancesCreated(ServiceState State, IReadOnlyList<InstanceRoute> Instances) : IClusterMessage;
+
+/// <summary>The Service has applied (and pushed) an instance's change at <see cref="Version"/>.</summary>
+public sealed record InstanceRouteAck(string InstanceId, long Version, long Token = 0) : IClusterMessage;

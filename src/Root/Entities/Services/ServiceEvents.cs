@@ -1,0 +1,47 @@
+using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
+using Oakestra.Actors.Contracts.Routing;
+
+namespace Oakestra.Actors.Root.Entities.Services;
+
+/// <summary>What a service is, as the SLA described it (immutable for the service's life).</summary>
+public sealed record ServiceDescriptor(
+    string Id,
+    string Application,
+    string ApplicationNamespace,
+    string Name,
+    string Namespace,
+    string Virtualization,
+    string Code,
+    int? Port,
+    string? ConstraintNode,
+    string? ConstraintCluster);
+
+/// <summary>Facts about an instance the Service keeps beside its route, for the API only (no version change).</summary>
+public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget);
+
+public interface IServiceEvent : IPersistedMessage;
+
+[PersistedAs("root.service.created")]
+public sealed record ServiceCreated(ServiceDescriptor Descriptor, IReadOnlyList<ServiceAddress> Addresses) : IServiceEvent;
+
+/// <summary>New instances, Pending; their numbers are the next ones and never reused.</summary>
+[PersistedAs("root.service.instances-added")]
+public sealed record InstancesAdded(IReadOnlyList<InstanceRoute> Instances) : IServiceEvent;
+
+/// <summary>An Instance entity reported a new route (status/owner) or new details.</summary>
+[PersistedAs("root.service.instance-route-updated")]
+public sealed record InstanceRouteUpdated(InstanceRoute Route, InstanceDetail Detail) : IServiceEvent;
+
+[PersistedAs("root.service.instances-removed")]
+public sealed record InstancesRemoved(IReadOnlyList<string> InstanceIds) : IServiceEvent;
+
+[PersistedAs("root.service.removed")]
+public sealed record ServiceRemoved : IServiceEvent;
+
+/// <summary>An orchestrator's interest, kept across a root restart (path string: refs are not persisted).</summary>
+[PersistedAs("root.service.subscriber-added")]
+public sealed record SubscriberAdded(string Subscriber, string Path) : IServiceEvent;
+
+[PersistedAs("root.service.subscriber-removed")]
+public sealed record SubscriberRemoved(string Subscriber) : IServiceEvent;

@@ -1,0 +1,181 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Root.Entities.Instances;
+using Oakestra.Actors.Root.Pools;
+
+namespace Oakestra.Actors.Root.Entities.Sites;
+
+/// <summary>
+/// The registry of edge sites and their workers (one persistent entity): orchestrator refs, worker
+/// subnets from the pools, node states and locations, and which site each instance was handed to.
+/// Instances that no site can take wait here and are woken when a site or a worker comes up.
+/// </summary>
+public sealed class SiteRegistryActor : ReceivePersistentActor
+{
+    private readonly RootRefs _refs;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _orchestrators = new();
+    private SiteRegistryState _state = SiteRegistryState.Empty;
+
+    private sealed record SubnetsResult(AssignWorkerSubnets Request, IActorRef ReplyTo, PoolResult<WorkerSubnets> Result);
+
+    public SiteRegistryActor(RootRefs refs)
+    {
+        _refs = refs;
+        Recover<ISiteRegistryEvent>(e => _state = _state.Apply(e));
+        Recover<SnapshotOffer>(o => { if (o.Snapshot is SiteRegistryState s) _state = s; });
+
+        Command<SiteRegistryEnvelope>(e => OnContract(e.Message));
+        Command<RegisterSite>(OnContract);
+        Command<AssignWorkerSubnets>(OnContract);
+        Command<UpdateWorkerLocation>(OnContract);
+        Command<WorkerStateChanged>(OnContract);
+        Command<SubnetsResult>(OnSubnets);
+        Command<ChoosePlacement>(OnChoose);
+        Command<ForwardToSite>(f => OrchestratorOf(f.Site)?.Forward(f.Message));
+        Command<InstanceLocated>(l =>
+        {
+            if (_state.Assigned.TryGetValue(l.InstanceId, out var a) && a.Site == l.Site && a.Node == l.Node) return;
+            Change(new InstanceAssigned(l.InstanceId, l.Site, l.Node));
+        });
+        Command<InstanceLeft>(l =>
+        {
+            if (_state.Assigned.ContainsKey(l.InstanceId) || _state.Waiting.Contains(l.InstanceId)) Change(new InstanceUnassigned(l.InstanceId));
+        });
+        Command<ListNodes>(_ => Sender.Tell(new NodeList(
+            _state.Nodes.Values.OrderBy(n => n.Site, StringComparer.Ordinal).ThenBy(n => n.Node, StringComparer.Ordinal).ToArray(),
+            _state.Nodes.Values.ToDictionary(n => n.Key, n => _state.InstancesOn(n.Site, n.Node)))));
+        Command<SetNodeLocation>(OnSetLocation);
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "site registry snapshot failed"));
+    }
+
+    public override string PersistenceId => "site-registry";
+
+    private void OnContract(object message)
+    {
+        switch (message)
+        {
+            case RegisterSite r:
+                _orchestrators[r.Site] = r.Orchestrator;
+                var path = Akka.Serialization.Serialization.SerializedActorPath(r.Orchestrator);
+                if (_state.Sites.TryGetValue(r.Site, out var known) && known == path)
+                {
+                    r.Orchestrator.Tell(new SiteRegistered(r.Site));
+                    WakeWaiting();
+                }
+                else
+                {
+                    Change(new SiteRecorded(r.Site, path), () =>
+                    {
+                        r.Orchestrator.Tell(new SiteRegistered(r.Site));
+                        WakeWaiting();
+                    });
+                }
+                break;
+            case AssignWorkerSubnets a:
+                var replyTo = Sender;
+                _refs.Pools.AllocateSubnetsAsync(a.Site, a.Node)
+                    .PipeTo(Self, success: r => new SubnetsResult(a, replyTo, r),
+                        failure: ex => new SubnetsResult(a, replyTo, new PoolError(PoolErrorKind.Unavailable, PoolNames.SubnetV4, ex.Message)));
+                break;
+            case UpdateWorkerLocation u:
+                if (_state.Nodes.ContainsKey(SiteRegistryState.KeyOf(u.Site, u.Node)))
+                    Change(new NodeLocationRecorded(u.Site, u.Node, u.Latitude, u.Longitude));
+                break;
+            case WorkerStateChanged w:
+                if (_state.Nodes.TryGetValue(SiteRegistryState.KeyOf(w.Site, w.Node), out var node) && node.State != w.State)
+                    Change(new NodeStateRecorded(w.Site, w.Node, w.State), () => { if (w.State == WorkerState.Up) WakeWaiting(); });
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnSubnets(SubnetsResult r)
+    {
+        var a = r.Request;
+        if (!r.Result.Ok)
+        {
+            r.ReplyTo.Tell(new WorkerRegistrationRefused(a.Site, a.Node, r.Result.Error!.ToString()));
+            return;
+        }
+        var subnets = r.Result.Value!;
+        var record = new NodeRecord(a.Site, a.Node, subnets.V4, subnets.V6, a.TunnelEndpoint, a.Latitude, a.Longitude, WorkerState.Up);
+        var reply = new WorkerSubnetsAssigned(a.Site, a.Node, subnets.V4, subnets.V6);
+        if (_state.Nodes.TryGetValue(record.Key, out var known) && known == record)
+        {
+            r.ReplyTo.Tell(reply);
+            return;
+        }
+        Change(new NodeRecorded(record), () =>
+        {
+            r.ReplyTo.Tell(reply);
+            WakeWaiting();
+        });
+    }
+
+    private void OnChoose(ChoosePlacement c)
+    {
+        var choice = _state.Choose(c.Node, c.Cluster);
+        var replyTo = Sender;
+        if (choice.Site is { } site)
+        {
+            Change(new InstanceAssigned(c.InstanceId, site, choice.Node), () => replyTo.Tell(new PlacementChosen(c.InstanceId, site, choice.Node)));
+            return;
+        }
+        var unavailable = new PlacementUnavailable(c.InstanceId, choice.Reason!);
+        if (c.Wait && !_state.Waiting.Contains(c.InstanceId))
+            Change(new InstanceWaiting(c.InstanceId), () => replyTo.Tell(unavailable));
+        else
+            replyTo.Tell(unavailable);
+    }
+
+    private void OnSetLocation(SetNodeLocation s)
+    {
+        var nodes = _state.NodesNamed(s.Node).ToArray();
+        var replyTo = Sender;
+        if (nodes.Length == 0)
+        {
+            replyTo.Tell(new NodeLocationSet(s.Node, 0));
+            return;
+        }
+        var events = nodes.Select(n => new NodeLocationRecorded(n.Site, n.Node, s.Latitude, s.Longitude)).ToArray();
+        PersistAll(events, e =>
+        {
+            _state = _state.Apply(e);
+            OrchestratorOf(e.Site)?.Tell(new UpdateWorkerLocation(e.Site, e.Node, e.Latitude, e.Longitude));
+        });
+        DeferAsync(s, _ => replyTo.Tell(new NodeLocationSet(s.Node, nodes.Length)));
+    }
+
+    private void WakeWaiting()
+    {
+        foreach (var id in _state.Waiting) _refs.Instances.Tell(new RetryPlacement(id));
+    }
+
+    private IActorRef? OrchestratorOf(string site)
+    {
+        if (_orchestrators.TryGetValue(site, out var r)) return r;
+        if (!_state.Sites.TryGetValue(site, out var path))
+        {
+            _log.Warning("no orchestrator is registered for site {0}", site);
+            return null;
+        }
+        // After a root restart, until the orchestrator registers again.
+        r = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(path);
+        _orchestrators[site] = r;
+        return r;
+    }
+
+    private void Change(ISiteRegistryEvent e, Action? after = null) =>
+        Persist(e, persisted =>
+        {
+            _state = _state.Apply(persisted);
+            if (LastSequenceNr % _refs.Settings.SnapshotEvery == 0) SaveSnapshot(_state);
+            after?.Invoke();
+        });
+}

@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
+using Oakestra.Actors.Contracts.Protocol;
+
+namespace Oakestra.Actors.Root.Entities.Sites;
+
+public sealed record SiteAssignment(string Site, string? Node);
+
+/// <summary>The outcome of choosing a site for a placement: a site, or why none fits.</summary>
+public sealed record SiteChoice(string? Site, string? Node, string? Reason);
+
+/// <summary>
+/// Every edge site, its workers and which instance went where. Pure; the placement choice is here too so
+/// it can be tested without actors: a requested node picks that node's site, otherwise the least-loaded
+/// site with an Up worker.
+/// </summary>
+[PersistedAs("root.sites.state")]
+public sealed record SiteRegistryState(
+    ImmutableDictionary<string, string> Sites,
+    ImmutableDictionary<string, NodeRecord> Nodes,
+    ImmutableHashSet<string> Waiting,
+    ImmutableDictionary<string, SiteAssignment> Assigned) : IPersistedMessage
+{
+    public static readonly SiteRegistryState Empty = new(
+        ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, NodeRecord>.Empty,
+        ImmutableHashSet<string>.Empty, ImmutableDictionary<string, SiteAssignment>.Empty);
+
+    public static string KeyOf(string site, string node) => $"{site}/{node}";
+
+    public SiteRegistryState Apply(ISiteRegistryEvent e) => e switch
+    {
+        SiteRecorded s => this with { Sites = Sites.SetItem(s.Site, s.OrchestratorPath) },
+        NodeRecorded n => this with { Nodes = Nodes.SetItem(n.Node.Key, n.Node) },
+        NodeStateRecorded n when Nodes.TryGetValue(KeyOf(n.Site, n.Node), out var rec) =>
+            this with { Nodes = Nodes.SetItem(rec.Key, rec with { State = n.State }) },
+        NodeLocationRecorded n when Nodes.TryGetValue(KeyOf(n.Site, n.Node), out var rec) =>
+            this with { Nodes = Nodes.SetItem(rec.Key, rec with { Latitude = n.Latitude, Longitude = n.Longitude }) },
+        NodeStateRecorded or NodeLocationRecorded => this,
+        InstanceWaiting w => this with { Waiting = Waiting.Add(w.InstanceId), Assigned = Assigned.Remove(w.InstanceId) },
+        InstanceAssigned a => this with { Waiting = Waiting.Remove(a.InstanceId), Assigned = Assigned.SetItem(a.InstanceId, new SiteAssignment(a.Site, a.Node)) },
+        InstanceUnassigned u => this with { Waiting = Waiting.Remove(u.InstanceId), Assigned = Assigned.Remove(u.InstanceId) },
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name),
+    };
+
+    public IEnumerable<NodeRecord> NodesNamed(string node) => Nodes.Values.Where(n => n.Node == node);
+
+    public int InstancesOn(string site, string node) => Assigned.Values.Count(a => a.Site == site && a.Node == node);
+
+    public SiteChoice Choose(string? node, string? cluster)
+    {
+        if (node is not null)
+        {
+            var candidates = NodesNamed(node).Where(n => Sites.ContainsKey(n.Site) && (cluster is null || n.Site == cluster))
+                .OrderBy(n => n.State == WorkerState.Up ? 0 : 1).ThenBy(n => n.Site, StringComparer.Ordinal).ToList();
+            return candidates.Count == 0
+                ? new SiteChoice(null, null, $"node {node} is not registered{(cluster is null ? "" : $" in site {cluster}")}")
+                : new SiteChoice(candidates[0].Site, node, null);
+        }
+
+        var sites = Sites.Keys
+            .Where(s => cluster is null || s == cluster)
+            .Where(s => Nodes.Values.Any(n => n.Site == s && n.State == WorkerState.Up))
+            .OrderBy(s => Assigned.Values.Count(a => a.Site == s)).ThenBy(s => s, StringComparer.Ordinal)
+            .ToList();
+        return sites.Count == 0
+            ? new SiteChoice(null, null, cluster is null ? "no site has a worker up" : $"site {cluster} has no worker up")
+            : new SiteChoice(sites[0], null, null);
+    }
+}
