@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Contracts.Routing;
+using Oakestra.Actors.WorkerNode.Ports;
+
+namespace Oakestra.Actors.WorkerNode.Actors;
+
+/// <summary>
+/// The only actor that touches the data plane: compiles what the control plane knows into one immutable
+/// table and publishes it (one reference swap on the data-plane side); polls the data plane for misses
+/// and usage and passes them to its parent (for the route table). If the control plane is unreachable
+/// nothing is published, so the data plane keeps forwarding with the last table.
+/// </summary>
+public sealed class PacketPathActor : ReceiveActor, IWithTimers
+{
+    private readonly WorkerSettings _settings;
+    private readonly IDataPlane _dataPlane;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private ImmutableDictionary<string, ServiceRoutes> _services = ImmutableDictionary<string, ServiceRoutes>.Empty;
+    private IReadOnlyList<LocalInstanceEntry> _local = [];
+    private IReadOnlyList<SitePeer> _peers = [];
+    private IReadOnlyDictionary<string, TimeSpan> _rtts = new Dictionary<string, TimeSpan>();
+    private double _latitude, _longitude;
+    private long _version;
+    private bool _dirty;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public PacketPathActor(WorkerSettings settings, IDataPlane dataPlane)
+    {
+        _settings = settings;
+        _dataPlane = dataPlane;
+        _latitude = settings.Latitude;
+        _longitude = settings.Longitude;
+
+        Receive<RoutesChanged>(m => { _services = m.Services; MarkDirty(); });
+        Receive<LocalInstancesChanged>(m => { _local = m.Instances; MarkDirty(); });
+        Receive<SitePeers>(m => { _peers = m.Peers; MarkDirty(); });
+        Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; MarkDirty(); });
+        Receive<Poll>(_ => OnPoll());
+        Receive<Flush>(_ => Publish());
+    }
+
+    public static Props Props(WorkerSettings settings, IDataPlane dataPlane) =>
+        Akka.Actor.Props.Create(() => new PacketPathActor(settings, dataPlane));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
+
+    private void OnPoll()
+    {
+        var misses = _dataPlane.DrainMisses();
+        if (misses.Count > 0) Context.Parent.Tell(new TableMisses(misses));
+        var usage = _dataPlane.ReadUsage();
+        if (usage.Count > 0) Context.Parent.Tell(new TableUsage(usage));
+        var rtts = _dataPlane.PeerRtts;
+        if (RttsMoved(_rtts, rtts)) { _rtts = new Dictionary<string, TimeSpan>(rtts); MarkDirty(); }
+    }
+
+    private bool RttsMoved(IReadOnlyDictionary<string, TimeSpan> old, IReadOnlyDictionary<string, TimeSpan> now)
+    {
+        if (old.Count != now.Count) return true;
+        foreach (var (endpoint, rtt) in now)
+            if (!old.TryGetValue(endpoint, out var before) || (rtt - before).Duration() >= _settings.RttChangeThreshold) return true;
+        return false;
+    }
+
+    private void MarkDirty()
+    {
+        if (_dirty) return;
+        _dirty = true;
+        Self.Tell(Flush.Instance);
+    }
+
+    private void Publish()
+    {
+        _dirty = false;
+        var table = TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers, _rtts);
+        try { _dataPlane.Publish(table); }
+        catch (Exception e) { _log.Error(e, "publishing table {0} to the data plane failed", table.Version); }
+    }
+
+    private sealed class Poll { public static readonly Poll Instance = new(); }
+    private sealed class Flush { public static readonly Flush Instance = new(); }
+}

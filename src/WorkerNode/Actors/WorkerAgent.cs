@@ -1,0 +1,259 @@
+using Akka.Actor;
+using Akka.Event;
+using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Contracts.Routing;
+using Oakestra.Actors.WorkerNode.Discovery;
+using Oakestra.Actors.WorkerNode.Ports;
+
+namespace Oakestra.Actors.WorkerNode.Actors;
+
+/// <summary>
+/// The node agent (well-known path <c>/user/worker</c>): registers with its site's orchestrator (again
+/// whenever a new one appears), runs placements through <see cref="IInstanceHost"/> and reports every
+/// step with the placement's epoch. Children: the link to the orchestrator, the route table, the packet path.
+/// </summary>
+public sealed class WorkerAgent : ReceiveActor, IWithTimers
+{
+    public const string Name = "worker";
+
+    private readonly WorkerSettings _settings;
+    private readonly IInstanceHost _host;
+    private readonly IDataPlane _dataPlane;
+    private readonly Props _linkProps;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private IActorRef _orchestrator = ActorRefs.Nobody;
+    private IActorRef _routes = ActorRefs.Nobody;
+    private IActorRef _packetPath = ActorRefs.Nobody;
+    private bool _registered;
+    private double _latitude, _longitude;
+
+    private readonly NamespaceAddresses _addresses = new();
+    private readonly Dictionary<(string Instance, long Epoch), Slot> _slots = new();
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public WorkerAgent(WorkerSettings settings, IInstanceHost host, IDataPlane dataPlane, Props orchestratorLink)
+    {
+        _settings = settings;
+        _host = host;
+        _dataPlane = dataPlane;
+        _linkProps = orchestratorLink;
+        _latitude = settings.Latitude;
+        _longitude = settings.Longitude;
+
+        Receive<UpstreamAvailable>(_ => { _registered = false; Register(); });
+        Receive<UseUpstream>(m => _orchestrator.Forward(m));
+        Receive<RetryTick>(_ => { if (!_registered) Register(); });
+        Receive<WorkerSubnetsAssigned>(OnSubnets);
+        Receive<WorkerRegistrationRefused>(m => _log.Warning("registration of {0} refused: {1}", m.Node, m.Reason));
+        Receive<SitePeers>(m => _packetPath.Forward(m));
+        Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; _packetPath.Forward(m); });
+        Receive<TableMisses>(m => _routes.Forward(m));
+        Receive<TableUsage>(m => _routes.Forward(m));
+
+        Receive<StartInstance>(OnStart);
+        Receive<HostStarted>(OnHostStarted);
+        Receive<HostFailed>(OnHostFailed);
+        Receive<StopInstance>(OnStop);
+        Receive<DrainElapsed>(m => { if (_slots.TryGetValue(m.Key, out var s) && s.State == SlotState.Draining) BeginStop(m.Key, s); });
+        Receive<HostStopped>(OnHostStopped);
+        Receive<StaleEpoch>(OnStaleEpoch);
+        Receive<InstanceExit>(OnExit);
+    }
+
+    public static Props Props(WorkerSettings settings, IInstanceHost host, IDataPlane dataPlane, Props orchestratorLink) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(settings, host, dataPlane, orchestratorLink));
+
+    protected override void PreStart()
+    {
+        _orchestrator = Context.ActorOf(_linkProps, "orchestrator-link");
+        _packetPath = Context.ActorOf(PacketPathActor.Props(_settings, _dataPlane), "packet-path");
+        _routes = Context.ActorOf(RouteTableActor.Props(_settings, _orchestrator, _packetPath), "routes");
+        Timers.StartPeriodicTimer("retry", RetryTick.Instance, _settings.RetryInterval);
+        Register();
+    }
+
+    private string Site => _settings.Site;
+    private string Node => _settings.Node;
+
+    // ---- registration ----
+
+    private void Register() =>
+        _orchestrator.Tell(new RegisterWorker(Site, Node, _settings.TunnelEndpoint, _latitude, _longitude, Self), Self);
+
+    private void OnSubnets(WorkerSubnetsAssigned msg)
+    {
+        if (msg.Node != Node) return;
+        var subnets = new NodeSubnets(Node, msg.SubnetV4, msg.SubnetV6);
+        if (_addresses.Subnets is { } old && old != subnets)
+            _log.Warning("subnets of {0} changed from {1} to {2}; running placements keep their addresses", Node, old.V4, subnets.V4);
+        var prepare = _addresses.Subnets != subnets;
+        _addresses.Assign(subnets);
+        if (prepare)
+            _host.PrepareNodeAsync(subnets, CancellationToken.None).ContinueWith(t =>
+            {
+                if (t.IsFaulted) _log.Error(t.Exception, "preparing node {0} failed", Node);
+            }, TaskScheduler.Default);
+        if (_registered) return;
+        _registered = true;
+        _log.Info("worker {0} registered with site {1}: {2} {3}", Node, Site, msg.SubnetV4, msg.SubnetV6);
+        // The orchestrator may be a new one: tell it what runs here and what we are interested in.
+        foreach (var (key, slot) in _slots)
+            if (slot.State is SlotState.Starting or SlotState.Running or SlotState.Draining) Report(key, slot, ReportedStatus(slot));
+        _routes.Tell(ResyncInterests.Instance);
+    }
+
+    // ---- instance lifecycle ----
+
+    private void OnStart(StartInstance msg)
+    {
+        var launch = msg.Launch;
+        var key = (launch.InstanceId, launch.Epoch);
+        if (_slots.TryGetValue(key, out var existing)) { Report(key, existing, ReportedStatus(existing)); return; }
+        if (_slots.Keys.Any(k => k.Instance == launch.InstanceId && k.Epoch > launch.Epoch))
+        {
+            _log.Warning("ignoring start of {0} epoch {1}: a newer epoch runs here", launch.InstanceId, launch.Epoch);
+            return;
+        }
+        var allocated = _addresses.Allocate();
+        if (allocated is not { } a)
+        {
+            var why = _addresses.Subnets is null ? "node has no subnets yet" : "node subnet is full";
+            _orchestrator.Tell(new InstanceStatusReport(launch.InstanceId, launch.Epoch, InstanceStatus.Failed, null, why), Self);
+            return;
+        }
+        var slot = new Slot(launch, a.V4, a.V6, a.Offset);
+        _slots[key] = slot;
+        Report(key, slot, InstanceStatus.Starting);
+
+        var self = Self;
+        var setup = new InstanceSetup(launch, _addresses.Subnets!, a.V4, a.V6);
+        _host.StartAsync(setup, exit => self.Tell(exit), CancellationToken.None).PipeTo(self,
+            success: started => new HostStarted(key, started),
+            failure: e => new HostFailed(key, e.GetBaseException().Message));
+    }
+
+    private void OnHostStarted(HostStarted msg)
+    {
+        if (!_slots.TryGetValue(msg.Key, out var slot)) { _host.StopAsync(msg.Key.Instance, msg.Key.Epoch, CancellationToken.None); return; }
+        slot.NetworkNamespace = msg.Started.NetworkNamespace;
+        if (slot.StopRequested) { BeginStop(msg.Key, slot); return; }
+        slot.State = SlotState.Running;
+        Report(msg.Key, slot, InstanceStatus.Running);
+        PublishLocal();
+    }
+
+    private void OnHostFailed(HostFailed msg)
+    {
+        if (!_slots.Remove(msg.Key, out var slot)) return;
+        _addresses.Free(slot.Offset);
+        Report(msg.Key, slot, InstanceStatus.Failed, msg.Reason);
+        PublishLocal();
+    }
+
+    /// <summary>Stops this epoch (and any older one still here); with a drain time, open flows finish first.</summary>
+    private void OnStop(StopInstance msg)
+    {
+        foreach (var (key, slot) in _slots.Where(s => s.Key.Instance == msg.InstanceId && s.Key.Epoch <= msg.Epoch).ToArray())
+        {
+            switch (slot.State)
+            {
+                case SlotState.Starting:
+                    slot.StopRequested = true;
+                    break;
+                case SlotState.Running when msg.Drain > TimeSpan.Zero:
+                    slot.State = SlotState.Draining;
+                    Timers.StartSingleTimer(("drain", key), new DrainElapsed(key), msg.Drain);
+                    PublishLocal();
+                    break;
+                case SlotState.Running:
+                case SlotState.Draining when msg.Drain <= TimeSpan.Zero:
+                    BeginStop(key, slot);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The root refused a report: another placement owns the Instance IP now. Stop ours, silently.</summary>
+    private void OnStaleEpoch(StaleEpoch msg)
+    {
+        var key = (msg.InstanceId, msg.ReportedEpoch);
+        if (!_slots.TryGetValue(key, out var slot)) return;
+        _log.Warning("{0} epoch {1} is stale (current {2}): stopping it", msg.InstanceId, msg.ReportedEpoch, msg.CurrentEpoch);
+        slot.Silent = true;
+        if (slot.State == SlotState.Starting) slot.StopRequested = true;
+        else if (slot.State != SlotState.Stopping) BeginStop(key, slot);
+    }
+
+    private void BeginStop((string, long) key, Slot slot)
+    {
+        slot.State = SlotState.Stopping;
+        PublishLocal();
+        var self = Self;
+        _host.StopAsync(key.Item1, key.Item2, CancellationToken.None).PipeTo(self,
+            success: () => new HostStopped(key, null),
+            failure: e => new HostStopped(key, e.GetBaseException().Message));
+    }
+
+    private void OnHostStopped(HostStopped msg)
+    {
+        if (!_slots.Remove(msg.Key, out var slot)) return;
+        _addresses.Free(slot.Offset);
+        if (!slot.Silent) Report(msg.Key, slot, InstanceStatus.Stopped, msg.Error);
+        PublishLocal();
+    }
+
+    private void OnExit(InstanceExit exit)
+    {
+        var key = (exit.InstanceId, exit.Epoch);
+        if (!_slots.TryGetValue(key, out var slot) || slot.State == SlotState.Stopping) return;
+        _slots.Remove(key);
+        _addresses.Free(slot.Offset);
+        _host.StopAsync(exit.InstanceId, exit.Epoch, CancellationToken.None); // removes the namespace
+        if (!slot.Silent) Report(key, slot, InstanceStatus.Failed, $"exited ({exit.ExitCode?.ToString() ?? "?"}): {exit.Reason}");
+        PublishLocal();
+    }
+
+    private static InstanceStatus ReportedStatus(Slot slot) =>
+        slot.State == SlotState.Starting ? InstanceStatus.Starting : InstanceStatus.Running;
+
+    private void Report((string Instance, long Epoch) key, Slot slot, InstanceStatus status, string? detail = null)
+    {
+        var placement = new Placement(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _settings.TunnelEndpoint, key.Epoch, slot.NetworkNamespace);
+        _orchestrator.Tell(new InstanceStatusReport(key.Instance, key.Epoch, status, placement, detail), Self);
+    }
+
+    private void PublishLocal()
+    {
+        var local = _slots.Values
+            .Where(s => s.State is SlotState.Running or SlotState.Draining)
+            .OrderBy(s => s.Launch.InstanceId, StringComparer.Ordinal).ThenBy(s => s.Launch.Epoch)
+            .Select(s => new LocalInstanceEntry(s.Launch.InstanceId, s.Launch.ServiceId, s.Launch.InstanceV4, s.Launch.InstanceV6,
+                s.NamespaceV4, s.NamespaceV6, s.Launch.Epoch, s.State == SlotState.Draining))
+            .ToArray();
+        var changed = new LocalInstancesChanged(local);
+        _routes.Tell(changed);
+        _packetPath.Tell(changed);
+    }
+
+    private enum SlotState { Starting, Running, Draining, Stopping }
+
+    private sealed class Slot(InstanceLaunch launch, Contracts.Addressing.Ipv4Address v4, Contracts.Addressing.Ipv6Address v6, ulong offset)
+    {
+        public InstanceLaunch Launch { get; } = launch;
+        public Contracts.Addressing.Ipv4Address NamespaceV4 { get; } = v4;
+        public Contracts.Addressing.Ipv6Address NamespaceV6 { get; } = v6;
+        public ulong Offset { get; } = offset;
+        public SlotState State { get; set; } = SlotState.Starting;
+        public string? NetworkNamespace { get; set; }
+        public bool StopRequested { get; set; }
+        public bool Silent { get; set; }
+    }
+
+    private sealed record HostStarted((string Instance, long Epoch) Key, StartedInstance Started);
+    private sealed record HostFailed((string Instance, long Epoch) Key, string Reason);
+    private sealed record HostStopped((string Instance, long Epoch) Key, string? Error);
+    private sealed record DrainElapsed((string Instance, long Epoch) Key);
+    private sealed class RetryTick { public static readonly RetryTick Instance = new(); }
+}

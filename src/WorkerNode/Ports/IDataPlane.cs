@@ -1,0 +1,27 @@
+using Oakestra.Actors.Contracts.Protocol;
+
+namespace Oakestra.Actors.WorkerNode.Ports;
+
+/// <summary>
+/// The packet path as the control plane sees it. The adapter over the translator and the forwarding
+/// loop implements it; every method is cheap and non-blocking (the loop never waits for the actor).
+/// </summary>
+public interface IDataPlane
+{
+    /// <summary>Replaces the whole table with one atomic swap. The data plane keeps the last one until the next call.</summary>
+    void Publish(DataPlaneTable table);
+
+    /// <summary>Destinations (Service or Instance IPs) that missed the table since the last call, each once.</summary>
+    IReadOnlyList<RouteKey> DrainMisses();
+
+    /// <summary>Destinations (Service or Instance IPs) that carried traffic since the last call, each once.</summary>
+    IReadOnlyList<RouteKey> ReadUsage();
+
+    DataPlaneCounters Counters { get; }
+
+    /// <summary>Measured round-trip times to peers, keyed by tunnel endpoint.</summary>
+    IReadOnlyDictionary<string, TimeSpan> PeerRtts { get; }
+}
+
+public readonly record struct DataPlaneCounters(
+    long PacketsTranslated, long PacketsDropped, long Misses, long MissQueueDrops, long TunnelIn, long TunnelOut);

@@ -1,0 +1,39 @@
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.Contracts.Protocol;
+
+namespace Oakestra.Actors.WorkerNode.Ports;
+
+/// <summary>
+/// Runs instances on this node: a namespace per placement, a veth to the node bridge, the process.
+/// The worker actor decides addresses and lifecycle; the host only executes. The real implementation
+/// (namespaces, veths, processes) comes from the runtime; tests use fakes.
+/// </summary>
+public interface IInstanceHost
+{
+    /// <summary>Once the node's subnets are known (again after every registration): bridge, gateway addresses, routes to the TUN. Idempotent.</summary>
+    Task PrepareNodeAsync(NodeSubnets subnets, CancellationToken ct);
+
+    /// <summary>
+    /// Creates the placement's namespace with <see cref="InstanceSetup.NamespaceV4"/>/V6 and starts its process.
+    /// <paramref name="onExit"/> is called (on any thread) when the process ends without being stopped.
+    /// </summary>
+    Task<StartedInstance> StartAsync(InstanceSetup setup, Action<InstanceExit> onExit, CancellationToken ct);
+
+    /// <summary>Stops the process and removes the namespace. Idempotent; unknown placements are no error.</summary>
+    Task StopAsync(string instanceId, long epoch, CancellationToken ct);
+}
+
+/// <summary>The node's subnets: <c>.1</c>/<c>::1</c> is the bridge gateway.</summary>
+public sealed record NodeSubnets(string Node, Ipv4Prefix V4, Ipv6Prefix V6)
+{
+    public Ipv4Address GatewayV4 => V4.At(1);
+    public Ipv6Address GatewayV6 => V6.At(1);
+}
+
+/// <summary>One placement to start: the launch from the root plus the Namespace IPs this worker chose.</summary>
+public sealed record InstanceSetup(InstanceLaunch Launch, NodeSubnets Subnets, Ipv4Address NamespaceV4, Ipv6Address NamespaceV6);
+
+/// <summary>The host's answer: the namespace's name (for `oak exec`).</summary>
+public sealed record StartedInstance(string NetworkNamespace);
+
+public sealed record InstanceExit(string InstanceId, long Epoch, int? ExitCode, string Reason);
