@@ -1,0 +1,418 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Oakestra.Actors.WorkerNode.NodeNetwork;
+using Oakestra.Actors.WorkerNode.Shell;
+
+namespace Oakestra.Actors.WorkerNode.Runtime;
+
+/// <summary>
+/// The real instance runtime: one named network namespace per instance, a veth pair into the node bridge,
+/// the instance's Namespace IPs and default routes, and the SLA code run by <c>/bin/sh -c</c> inside it.
+/// </summary>
+public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
+{
+    // $1 = log file, $2 = netns, $3 = code. Redirecting first means even "netns not found" lands in the log.
+    // `ip netns exec` execs (no fork), so the process we watch is the instance's shell/program itself.
+    private const string LaunchScript = "exec </dev/null >>\"$1\" 2>&1; exec ip netns exec \"$2\" /bin/sh -c \"$3\"";
+
+    private readonly InstanceRuntimeOptions _options;
+    private readonly NodeShell _shell;
+    private readonly NetnsCommands _netns;
+    private readonly NamespaceAddressAllocator _allocator;
+    private readonly Dictionary<string, InstanceEntry> _entries = [];
+    private readonly Lock _gate = new();
+
+    public InstanceRuntime(InstanceRuntimeOptions options, NodeShell shell)
+    {
+        options.Validate();
+        _options = options;
+        _shell = shell;
+        _netns = new NetnsCommands(shell.InWorkerMounts, options.NetnsMountNamespace);
+        _allocator = new NamespaceAddressAllocator(options.Subnet);
+    }
+
+    public event Action<InstanceStatusReport>? StatusChanged;
+
+    public InstanceRuntimeOptions Options => _options;
+
+    public int FreeAddresses => _allocator.Available;
+
+    public IReadOnlyCollection<InstanceInfo> Instances
+    {
+        get { lock (_gate) return _entries.Values.Select(e => e.Info).ToList(); }
+    }
+
+    public async Task<InstanceInfo> StartAsync(InstanceLaunch launch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        InstanceEntry entry;
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(launch.InstanceId, out var existing))
+            {
+                if (existing.Launch.Epoch == launch.Epoch) return existing.Info;
+                throw new InvalidOperationException(
+                    $"instance {launch.InstanceId} is still present with epoch {existing.Launch.Epoch}; stop it before starting epoch {launch.Epoch}");
+            }
+            var lease = _allocator.Allocate();
+            entry = new InstanceEntry(launch, lease, _options.NamespaceName(lease.Slot), _options.VethName(lease.Slot), LogPathFor(launch));
+            _entries.Add(launch.InstanceId, entry);
+        }
+        Report(entry, InstanceStatus.Starting, null, null, []);
+
+        await entry.Lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(entry.LogPath)!);
+                await WireNamespaceAsync(entry, cancellationToken).ConfigureAwait(false);
+                entry.Process = LaunchProcess(entry);
+            }
+            catch (Exception setupError)
+            {
+                lock (entry.Gate) entry.Ending = true;
+                await FinishLockedAsync(entry, InstanceStatus.Failed, $"setup failed: {setupError.Message}", TimeSpan.Zero).ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally { entry.Lifecycle.Release(); }
+
+        _ = WatchAsync(entry);
+        return entry.Info;
+    }
+
+    public async Task<bool> StopAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        InstanceEntry? entry;
+        lock (_gate) _entries.TryGetValue(instanceId, out entry);
+        if (entry is null) return false;
+        lock (entry.Gate) entry.Ending = true;
+        await entry.Lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (entry.Terminal) return false;
+            await FinishLockedAsync(entry, InstanceStatus.Stopped, null, _options.StopGracePeriod).ConfigureAwait(false);
+            return true;
+        }
+        finally { entry.Lifecycle.Release(); }
+    }
+
+    public async Task<int> ExecAsync(string instanceId, IReadOnlyList<string> command, ExecStreams streams, CancellationToken cancellationToken = default)
+    {
+        if (command.Count == 0) throw new ArgumentException("empty command", nameof(command));
+        InstanceEntry? entry;
+        lock (_gate) _entries.TryGetValue(instanceId, out entry);
+        if (entry is null || entry.Process is null) throw new InvalidOperationException($"instance {instanceId} is not running on this node");
+
+        var info = StartInfo(_shell.InWorkerMounts.Resolve(["ip", "netns", "exec", entry.Netns, .. command]), entry);
+        info.RedirectStandardInput = info.RedirectStandardOutput = info.RedirectStandardError = true;
+        using var process = Process.Start(info)!;
+        var stdin = Task.Run(async () =>
+        {
+            try
+            {
+                if (streams.StandardInput is not null)
+                    await streams.StandardInput.CopyToAsync(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException) { } // the command exited without reading all of stdin
+            catch (OperationCanceledException) { }
+            finally { try { process.StandardInput.Close(); } catch (IOException) { } }
+        }, CancellationToken.None);
+        var stdout = process.StandardOutput.BaseStream.CopyToAsync(streams.StandardOutput, CancellationToken.None);
+        var stderr = process.StandardError.BaseStream.CopyToAsync(streams.StandardError, CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw;
+        }
+        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        await streams.StandardOutput.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        await streams.StandardError.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return process.ExitCode;
+    }
+
+    /// <summary>
+    /// Removes what a crashed previous run of this node left: processes and netns with this node's prefix
+    /// (also processes whose netns lost its name, found by their OAK_NETNS variable), and veth host ends
+    /// with this node's veth prefix. Only allowed while this runtime manages no instance.
+    /// </summary>
+    public async Task<LeftoverCleanup> CleanUpLeftoversAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            if (_entries.Count > 0) throw new InvalidOperationException("leftover cleanup while instances are managed would kill them");
+
+        var namespaces = (await _netns.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(n => HasSlotSuffix(n, _options.EffectiveNamespacePrefix)).ToList();
+        var killed = 0;
+        foreach (var ns in namespaces)
+            killed += await KillAllAsync(ns, [], cancellationToken).ConfigureAwait(false);
+        killed += await KillOrphansAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var ns in namespaces)
+            await _netns.DeleteIfExistsAsync(ns, cancellationToken).ConfigureAwait(false);
+
+        var veths = (await Links.ListAsync(_shell.InNode, "veth", cancellationToken).ConfigureAwait(false))
+            .Where(n => HasSlotSuffix(n, _options.VethPrefix)).ToList();
+        foreach (var veth in veths)
+            await Links.DeleteIfExistsAsync(_shell.InNode, veth, cancellationToken).ConfigureAwait(false);
+        return new LeftoverCleanup(namespaces, veths, killed);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<string> ids;
+        lock (_gate) ids = [.. _entries.Keys];
+        await Task.WhenAll(ids.Select(id => StopAsync(id))).ConfigureAwait(false);
+    }
+
+    private async Task WireNamespaceAsync(InstanceEntry entry, CancellationToken ct)
+    {
+        var inMounts = _shell.InWorkerMounts;
+        var inNode = _shell.InNode;
+        var ns = entry.Netns;
+        var mtu = _options.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var subnet = _options.Subnet;
+
+        await _netns.AddAsync(ns, ct).ConfigureAwait(false);
+        // Before eth0 exists, so it inherits "no DAD" and its address is usable at once.
+        await inMounts.RunAsync(["ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+            "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"], ct).ConfigureAwait(false);
+        // Created in the node namespace with the peer pushed into the instance: the host end stays where the bridge is.
+        await inNode.RunAsync(["ip", "link", "add", "name", entry.Veth, "mtu", mtu, "type", "veth",
+            "peer", "name", "eth0", "mtu", mtu, "netns", ns], ct).ConfigureAwait(false);
+        await inNode.RunAsync(["ip", "link", "set", "dev", entry.Veth, "master", _options.BridgeName, "up"], ct).ConfigureAwait(false);
+        await inMounts.RunAsync(["ip", "-n", ns, "link", "set", "dev", "lo", "up"], ct).ConfigureAwait(false);
+        await inMounts.RunAsync(["ip", "-n", ns, "-4", "addr", "add", $"{entry.Lease.Ipv4}/{subnet.Ipv4.PrefixLength}", "dev", "eth0"], ct).ConfigureAwait(false);
+        await inMounts.RunAsync(["ip", "-n", ns, "-6", "addr", "add", $"{entry.Lease.Ipv6}/{subnet.Ipv6.PrefixLength}", "dev", "eth0", "nodad"], ct).ConfigureAwait(false);
+        await inMounts.RunAsync(["ip", "-n", ns, "link", "set", "dev", "eth0", "up"], ct).ConfigureAwait(false);
+        await inMounts.RunAsync(["ip", "-n", ns, "-4", "route", "add", "default", "via", subnet.GatewayIpv4.ToString(), "dev", "eth0"], ct).ConfigureAwait(false);
+        await inMounts.RunAsync(["ip", "-n", ns, "-6", "route", "add", "default", "via", subnet.GatewayIpv6.ToString(), "dev", "eth0"], ct).ConfigureAwait(false);
+    }
+
+    private Process LaunchProcess(InstanceEntry entry)
+    {
+        var command = _shell.InWorkerMounts.Resolve(["/bin/sh", "-c", LaunchScript, "oak-instance", entry.LogPath, entry.Netns, entry.Launch.Code]);
+        var info = StartInfo(command, entry);
+        info.RedirectStandardInput = true;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {CommandLineText.Format(command)}");
+        process.StandardInput.Close();
+        return process;
+    }
+
+    private ProcessStartInfo StartInfo(IReadOnlyList<string> command, InstanceEntry entry)
+    {
+        var info = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+        foreach (var arg in command.Skip(1)) info.ArgumentList.Add(arg);
+        // The worker's environment is inherited (PATH, DOTNET_ROOT, … are needed to run the demo app);
+        // the launch's variables and then the OAK_* identity override it.
+        if (entry.Launch.Environment is { } extra)
+            foreach (var (key, value) in extra) info.Environment[key] = value;
+        foreach (var (key, value) in InstanceEnvironment.For(entry.Launch, _options.NodeName, entry.Lease, entry.Netns))
+            info.Environment[key] = value;
+        return info;
+    }
+
+    private async Task WatchAsync(InstanceEntry entry)
+    {
+        try
+        {
+            var process = entry.Process!;
+            var exited = process.WaitForExitAsync(CancellationToken.None);
+            if (entry.Launch.ReadinessPort is int port)
+            {
+                var ready = await WaitReadyAsync(entry, port, exited).ConfigureAwait(false);
+                if (!ready && !exited.IsCompleted && !entry.Watch.IsCancellationRequested)
+                {
+                    await FailAsync(entry, $"port {port} on {entry.Lease.Ipv4} did not accept TCP connections within {_options.ReadinessTimeout.TotalSeconds:0.#} s").ConfigureAwait(false);
+                    return;
+                }
+            }
+            else
+            {
+                Report(entry, InstanceStatus.Running, null, null, []);
+            }
+            await exited.ConfigureAwait(false);
+            await FailAsync(entry, $"process exited with code {process.ExitCode}").ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Teardown after a failure went wrong: the entry stays (StopAsync can retry) and the
+            // failure is reported so the control plane does not wait for a Running that never comes.
+            lock (entry.Gate)
+                if (!entry.Terminal) { entry.Terminal = true; Emit(entry, InstanceStatus.Failed, $"cleanup after failure failed: {e.Message}", null, []); }
+        }
+    }
+
+    private async Task<bool> WaitReadyAsync(InstanceEntry entry, int port, Task exited)
+    {
+        var clock = Stopwatch.StartNew();
+        var endpoint = new IPEndPoint(entry.Lease.Ipv4, port);
+        while (!exited.IsCompleted && !entry.Watch.IsCancellationRequested && clock.Elapsed < _options.ReadinessTimeout)
+        {
+            using (var socket = NamespaceSockets.CreateTcp(_shell.NodeNetnsPath, AddressFamily.InterNetwork))
+            using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(entry.Watch.Token))
+            {
+                attempt.CancelAfter(TimeSpan.FromSeconds(1));
+                try
+                {
+                    await socket.ConnectAsync(endpoint, attempt.Token).ConfigureAwait(false);
+                    Report(entry, InstanceStatus.Running, null, null, []);
+                    return true;
+                }
+                catch (SocketException) { }
+                catch (OperationCanceledException) { }
+            }
+            try { await Task.Delay(_options.ReadinessPollInterval, entry.Watch.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+        return false;
+    }
+
+    private async Task FailAsync(InstanceEntry entry, string detail)
+    {
+        lock (entry.Gate)
+        {
+            if (entry.Ending) return; // a stop owns the end; the exit is expected
+            entry.Ending = true;
+        }
+        await entry.Lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (!entry.Terminal)
+                await FinishLockedAsync(entry, InstanceStatus.Failed, detail, _options.StopGracePeriod).ConfigureAwait(false);
+        }
+        finally { entry.Lifecycle.Release(); }
+    }
+
+    /// <summary>Ends an instance; the caller holds <see cref="InstanceEntry.Lifecycle"/>. If cleanup throws,
+    /// the entry and its address stay so that a later StopAsync can finish the job.</summary>
+    private async Task FinishLockedAsync(InstanceEntry entry, InstanceStatus status, string? detail, TimeSpan grace)
+    {
+        await entry.Watch.CancelAsync().ConfigureAwait(false);
+        await TerminateAsync(entry, grace).ConfigureAwait(false);
+        await TearDownAsync(entry).ConfigureAwait(false);
+        int? exitCode = entry.Process is { HasExited: true } p ? p.ExitCode : null;
+        var tail = status == InstanceStatus.Failed ? LogTail.Read(entry.LogPath, _options.LogTailLines) : [];
+        lock (_gate) _entries.Remove(entry.Launch.InstanceId);
+        _allocator.Release(entry.Lease.Slot);
+        Report(entry, status, detail, exitCode, tail);
+        entry.Process?.Dispose();
+    }
+
+    /// <summary>SIGTERM to every process of the instance, SIGKILL to what is left after the grace period.</summary>
+    private async Task TerminateAsync(InstanceEntry entry, TimeSpan grace)
+    {
+        var process = entry.Process;
+        var main = process is { HasExited: false } ? new[] { process.Id } : [];
+        var pids = (await _netns.PidsAsync(entry.Netns, CancellationToken.None).ConfigureAwait(false)).Union(main).ToList();
+        if (pids.Count == 0) return;
+        if (grace > TimeSpan.Zero)
+        {
+            foreach (var pid in pids) LinuxNative.Signal(pid, LinuxNative.SIGTERM);
+            var clock = Stopwatch.StartNew();
+            if (process is { HasExited: false })
+            {
+                try { await process.WaitForExitAsync(CancellationToken.None).WaitAsync(grace).ConfigureAwait(false); }
+                catch (TimeoutException) { }
+            }
+            while (clock.Elapsed < grace)
+            {
+                if ((process is null || process.HasExited) && (await _netns.PidsAsync(entry.Netns, CancellationToken.None).ConfigureAwait(false)).Count == 0)
+                    return;
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+        await KillAllAsync(entry.Netns, process is { HasExited: false } ? [process.Id] : [], CancellationToken.None).ConfigureAwait(false);
+        if (process is { HasExited: false })
+        {
+            try { await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+            catch (TimeoutException) { throw new InvalidOperationException($"process {process.Id} of instance {entry.Launch.InstanceId} survived SIGKILL"); }
+        }
+    }
+
+    /// <summary>SIGKILL until no process is left in the namespace; returns how many were signalled.</summary>
+    private async Task<int> KillAllAsync(string netns, IReadOnlyList<int> extra, CancellationToken ct)
+    {
+        var signalled = new HashSet<int>();
+        for (var round = 0; round < 50; round++)
+        {
+            var pids = (await _netns.PidsAsync(netns, ct).ConfigureAwait(false)).Union(round == 0 ? extra : []).ToList();
+            if (pids.Count == 0) return signalled.Count;
+            foreach (var pid in pids) { LinuxNative.Signal(pid, LinuxNative.SIGKILL); signalled.Add(pid); }
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+        throw new InvalidOperationException($"processes in netns {netns} survive SIGKILL");
+    }
+
+    private async Task<int> KillOrphansAsync(CancellationToken ct)
+    {
+        var killed = 0;
+        var self = Environment.ProcessId;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == self || pid <= 1) continue;
+            string environ;
+            try { environ = await File.ReadAllTextAsync(Path.Combine(dir, "environ"), ct).ConfigureAwait(false); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            var tag = environ.Split('\0').FirstOrDefault(v => v.StartsWith(InstanceEnvironment.NetnsVariable + "=", StringComparison.Ordinal));
+            if (tag is not null && HasSlotSuffix(tag[(InstanceEnvironment.NetnsVariable.Length + 1)..], _options.EffectiveNamespacePrefix))
+            {
+                LinuxNative.Signal(pid, LinuxNative.SIGKILL);
+                killed++;
+            }
+        }
+        return killed;
+    }
+
+    private async Task TearDownAsync(InstanceEntry entry)
+    {
+        var links = await Links.ListAsync(_shell.InNode, null, CancellationToken.None).ConfigureAwait(false);
+        // The veth first and explicitly: deleting it is synchronous, while a deleted netns frees its
+        // devices later on a kernel work queue.
+        if (links.Contains(entry.Veth))
+            await Links.DeleteIfExistsAsync(_shell.InNode, entry.Veth, CancellationToken.None).ConfigureAwait(false);
+        await _netns.DeleteIfExistsAsync(entry.Netns, CancellationToken.None).ConfigureAwait(false);
+        // The next owner of these addresses gets a new MAC: do not let the node keep the old one.
+        if (links.Contains(_options.BridgeName))
+            foreach (var address in new[] { entry.Lease.Ipv4, entry.Lease.Ipv6 })
+                await _shell.InNode.RunAsync(["ip", "neigh", "flush", "dev", _options.BridgeName, "to", address.ToString()], CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void Report(InstanceEntry entry, InstanceStatus status, string? detail, int? exitCode, IReadOnlyList<string> tail)
+    {
+        lock (entry.Gate)
+        {
+            if (entry.Terminal) return;
+            if (status == InstanceStatus.Running)
+            {
+                if (entry.Ending || entry.RunningReported) return;
+                entry.RunningReported = true;
+            }
+            if (status is InstanceStatus.Failed or InstanceStatus.Stopped) entry.Terminal = true;
+            Emit(entry, status, detail, exitCode, tail);
+        }
+    }
+
+    private void Emit(InstanceEntry entry, InstanceStatus status, string? detail, int? exitCode, IReadOnlyList<string> tail)
+    {
+        var l = entry.Launch;
+        var report = new InstanceStatusReport(l.ServiceId, l.InstanceId, l.InstanceNumber, l.Epoch, status, detail, exitCode, tail, DateTimeOffset.UtcNow);
+        try { StatusChanged?.Invoke(report); }
+        catch (Exception) { /* a subscriber's bug must not break the lifecycle of the instance */ }
+    }
+
+    private string LogPathFor(InstanceLaunch launch)
+    {
+        var safe = new string(launch.InstanceId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
+        return Path.Combine(Path.GetFullPath(_options.StateDirectory), "instances", $"{safe}.log");
+    }
+
+    private static bool HasSlotSuffix(string name, string prefix) =>
+        name.Length > prefix.Length && name.StartsWith(prefix, StringComparison.Ordinal) && name[prefix.Length..].All(char.IsAsciiDigit);
+}
