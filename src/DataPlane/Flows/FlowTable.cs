@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Oakestra.Actors.DataPlane.Packets;
+using Oakestra.Actors.DataPlane.Translation;
+
+namespace Oakestra.Actors.DataPlane.Flows;
+
+/// <summary>
+/// The 5-tuple flow table: every array is allocated once, in the constructor. Entries live in a fixed
+/// array; an open-addressing index (linear probing, backward-shift deletion, load ≤ 1/2) holds two slots
+/// per entry, one per key. Idle expiry is per entry: entries sit in one least-recently-used list per
+/// timeout class (TCP established, TCP after FIN/RST, UDP, ICMP), so the head of each list is always the
+/// first of its class to expire and a sweep touches only expired entries. When full, the longest-idle
+/// head is evicted. Single-threaded: only the forwarding thread uses it.
+/// </summary>
+internal sealed class FlowTable
+{
+    private const int ClassTcpEstablished = 0, ClassTcpClosing = 1, ClassUdp = 2, ClassIcmp = 3, ClassCount = 4;
+
+    private readonly FlowEntry[] _entries;
+    private readonly int[] _index; // 0 = empty, else (entry << 1 | keyKind) + 1; keyKind 0 = Forward, 1 = Reverse
+    private readonly int _mask;
+    private readonly long[] _timeout = new long[ClassCount];
+    private readonly int[] _head = new int[ClassCount];
+    private readonly int[] _tail = new int[ClassCount];
+    private readonly DataPlaneCounters _counters;
+    private int _free;
+
+    public int Count { get; private set; }
+    public int Capacity => _entries.Length;
+
+    public FlowTable(FlowTableOptions options, DataPlaneCounters counters)
+    {
+        if (options.Capacity < 1) throw new ArgumentOutOfRangeException(nameof(options), "capacity must be positive");
+        _counters = counters;
+        _entries = new FlowEntry[options.Capacity];
+        int size = 8;
+        while (size < options.Capacity * 4) size <<= 1;
+        _index = new int[size];
+        _mask = size - 1;
+        for (int i = 0; i < _entries.Length; i++) _entries[i].Next = i + 1 < _entries.Length ? i + 1 : -1;
+        _free = 0;
+        Array.Fill(_head, -1);
+        Array.Fill(_tail, -1);
+        _timeout[ClassTcpEstablished] = Ticks(options.TcpEstablishedIdle);
+        _timeout[ClassTcpClosing] = Ticks(options.TcpClosingIdle);
+        _timeout[ClassUdp] = Ticks(options.UdpIdle);
+        _timeout[ClassIcmp] = Ticks(options.IcmpIdle);
+    }
+
+    private static long Ticks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref FlowEntry Entry(int index) => ref _entries[index];
+
+    /// <summary>The live entry with this key (as forward or reverse key), or -1. An expired entry is removed on the way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(in FlowKey key, ulong hash, long now)
+    {
+        var index = _index;
+        int i = (int)hash & _mask;
+        while (true)
+        {
+            int slot = index[i];
+            if (slot == 0) return -1;
+            int e = (slot - 1) >> 1;
+            ref FlowEntry entry = ref _entries[e];
+            bool reverse = ((slot - 1) & 1) != 0;
+            if ((reverse ? entry.ReverseHash : entry.ForwardHash) == hash
+                && (reverse ? entry.Reverse.Equals(key) : entry.Forward.Equals(key)))
+            {
+                if (now - entry.LastSeen > _timeout[entry.TimeoutClass])
+                {
+                    Remove(e);
+                    _counters.Increment(DataPlaneCounter.FlowExpired);
+                    return -1;
+                }
+                return e;
+            }
+            i = (i + 1) & _mask;
+        }
+    }
+
+    /// <summary>Marks the entry used now; a TCP FIN or RST moves it to the short closing timeout for good.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Touch(int e, byte tcpFlags, long now)
+    {
+        ref FlowEntry entry = ref _entries[e];
+        entry.LastSeen = now;
+        int cls = entry.TimeoutClass;
+        if (cls == ClassTcpEstablished && (tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0) cls = ClassTcpClosing;
+        if (cls == entry.TimeoutClass && _tail[cls] == e) return;
+        Unlink(e);
+        Append(e, cls);
+    }
+
+    /// <summary>
+    /// Adds a flow under both keys and returns its index. An existing entry holding either key is removed
+    /// first (counted as a conflict); when the table is full, expired then longest-idle entries make room.
+    /// </summary>
+    public int Insert(in FlowKey forward, ulong forwardHash, in FlowKey reverse, ulong reverseHash, byte tcpFlags, long now)
+    {
+        int existing = Find(forward, forwardHash, now);
+        if (existing >= 0) { Remove(existing); _counters.Increment(DataPlaneCounter.FlowConflict); }
+        existing = Find(reverse, reverseHash, now);
+        if (existing >= 0) { Remove(existing); _counters.Increment(DataPlaneCounter.FlowConflict); }
+
+        if (_free < 0)
+        {
+            Sweep(now, 8);
+            if (_free < 0) EvictOldest();
+        }
+        int e = _free;
+        ref FlowEntry entry = ref _entries[e];
+        _free = entry.Next;
+        entry = default;
+        entry.InUse = true;
+        entry.Forward = forward;
+        entry.Reverse = reverse;
+        entry.ForwardHash = forwardHash;
+        entry.ReverseHash = reverseHash;
+        entry.LastSeen = now;
+        entry.LearnedPeer = -1;
+        entry.CachedInstance = -1;
+        entry.CachedVersion = long.MinValue;
+        int cls = forward.Protocol switch
+        {
+            TransportProtocol.Tcp => (tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 ? ClassTcpClosing : ClassTcpEstablished,
+            TransportProtocol.Udp => ClassUdp,
+            _ => ClassIcmp,
+        };
+        Append(e, cls);
+        AddSlot(forwardHash, (e << 1) + 1);
+        AddSlot(reverseHash, (e << 1 | 1) + 1);
+        Count++;
+        return e;
+    }
+
+    public void Remove(int e)
+    {
+        ref FlowEntry entry = ref _entries[e];
+        if (!entry.InUse) return;
+        RemoveSlot(entry.ForwardHash, (e << 1) + 1);
+        RemoveSlot(entry.ReverseHash, (e << 1 | 1) + 1);
+        Unlink(e);
+        entry.InUse = false;
+        entry.Next = _free;
+        _free = e;
+        Count--;
+    }
+
+    /// <summary>Removes up to <paramref name="budget"/> expired entries; returns how many.</summary>
+    public int Sweep(long now, int budget)
+    {
+        int removed = 0;
+        for (int cls = 0; cls < ClassCount; cls++)
+        {
+            while (removed < budget)
+            {
+                int e = _head[cls];
+                if (e < 0 || now - _entries[e].LastSeen <= _timeout[cls]) break;
+                Remove(e);
+                _counters.Increment(DataPlaneCounter.FlowExpired);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private void EvictOldest()
+    {
+        int victim = -1;
+        for (int cls = 0; cls < ClassCount; cls++)
+        {
+            int e = _head[cls];
+            if (e >= 0 && (victim < 0 || _entries[e].LastSeen < _entries[victim].LastSeen)) victim = e;
+        }
+        Remove(victim);
+        _counters.Increment(DataPlaneCounter.FlowEvicted);
+    }
+
+    private void Append(int e, int cls)
+    {
+        ref FlowEntry entry = ref _entries[e];
+        entry.TimeoutClass = (byte)cls;
+        entry.Next = -1;
+        entry.Prev = _tail[cls];
+        if (_tail[cls] >= 0) _entries[_tail[cls]].Next = e; else _head[cls] = e;
+        _tail[cls] = e;
+    }
+
+    private void Unlink(int e)
+    {
+        ref FlowEntry entry = ref _entries[e];
+        int cls = entry.TimeoutClass;
+        if (entry.Prev >= 0) _entries[entry.Prev].Next = entry.Next; else _head[cls] = entry.Next;
+        if (entry.Next >= 0) _entries[entry.Next].Prev = entry.Prev; else _tail[cls] = entry.Prev;
+        entry.Prev = entry.Next = -1;
+    }
+
+    private void AddSlot(ulong hash, int value)
+    {
+        int i = (int)hash & _mask;
+        while (_index[i] != 0) i = (i + 1) & _mask;
+        _index[i] = value;
+    }
+
+    private ulong HashOfSlot(int value)
+    {
+        ref FlowEntry entry = ref _entries[(value - 1) >> 1];
+        return ((value - 1) & 1) == 0 ? entry.ForwardHash : entry.ReverseHash;
+    }
+
+    private void RemoveSlot(ulong hash, int value)
+    {
+        int i = (int)hash & _mask;
+        while (_index[i] != value)
+        {
+            if (_index[i] == 0) throw new InvalidOperationException("flow index corrupt");
+            i = (i + 1) & _mask;
+        }
+        // Backward-shift deletion: pull later members of the probe run into the hole so lookups never stop early.
+        int j = i;
+        while (true)
+        {
+            j = (j + 1) & _mask;
+            int slot = _index[j];
+            if (slot == 0) break;
+            int ideal = (int)HashOfSlot(slot) & _mask;
+            bool stays = i <= j ? (i < ideal && ideal <= j) : (i < ideal || ideal <= j);
+            if (stays) continue;
+            _index[i] = slot;
+            i = j;
+        }
+        _index[i] = 0;
+    }
+}

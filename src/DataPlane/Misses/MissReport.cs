@@ -1,0 +1,13 @@
+using System.Net;
+using Oakestra.Actors.DataPlane.Addressing;
+
+namespace Oakestra.Actors.DataPlane.Misses;
+
+/// <summary>A destination (Service IP or Instance IP) the loop had no route for, reported once while packets wait for it.</summary>
+/// <param name="Key">The address as an <see cref="IpKey"/> key.</param>
+/// <param name="SnapshotVersion">Version of the snapshot that lacked it: an answer must come in a newer one.</param>
+public readonly record struct MissReport(UInt128 Key, long SnapshotVersion)
+{
+    public IPAddress Address => IpKey.ToAddress(Key);
+    public bool IsIPv6 => !IpKey.IsV4(Key);
+}

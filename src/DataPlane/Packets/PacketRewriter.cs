@@ -1,0 +1,70 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Oakestra.Actors.DataPlane.Addressing;
+
+namespace Oakestra.Actors.DataPlane.Packets;
+
+/// <summary>
+/// Rewrites the source and destination addresses of a parsed packet in place and updates every checksum
+/// that covers them incrementally: the IPv4 header checksum, and the TCP / UDP / ICMPv6 checksum through
+/// the pseudo-header. ICMPv4 has no pseudo-header and is left alone. A UDP-over-IPv4 checksum of 0 means
+/// "none" and stays 0; a computed UDP checksum of 0 is sent as 0xFFFF (RFC 768).
+/// With <c>partial</c> (virtio NEEDS_CSUM) the transport field holds the uncomplemented pseudo-header sum,
+/// which is adjusted as a sum, not as a finished checksum.
+/// </summary>
+public static unsafe class PacketRewriter
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ushort Read16(byte* p) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(p));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Write16(byte* p, ushort v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Write32(byte* p, uint v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Write64(byte* p, ulong v) => Unsafe.WriteUnaligned(p, BinaryPrimitives.ReverseEndianness(v));
+
+    /// <summary>Sets the addresses (keys of the packet's own family) and fixes the checksums.</summary>
+    public static void Rewrite(byte* packet, ref ParsedPacket p, UInt128 newSource, UInt128 newDestination, bool partial)
+    {
+        if (newSource == p.Source && newDestination == p.Destination) return;
+        ulong delta;
+        if (p.Version == 4)
+        {
+            uint ns = IpKey.ToV4(newSource), nd = IpKey.ToV4(newDestination);
+            delta = Checksum.Delta32(IpKey.ToV4(p.Source), ns) + Checksum.Delta32(IpKey.ToV4(p.Destination), nd);
+            Write32(packet + 12, ns);
+            Write32(packet + 16, nd);
+            Write16(packet + 10, Checksum.Adjust(Read16(packet + 10), delta));
+        }
+        else
+        {
+            delta = Checksum.Delta128(p.Source, newSource) + Checksum.Delta128(p.Destination, newDestination);
+            Write64(packet + 8, (ulong)(newSource >> 64));
+            Write64(packet + 16, (ulong)newSource);
+            Write64(packet + 24, (ulong)(newDestination >> 64));
+            Write64(packet + 32, (ulong)newDestination);
+        }
+        p.Source = newSource;
+        p.Destination = newDestination;
+
+        if (p.ChecksumOffset < 0) return;
+        byte* field = packet + p.ChecksumOffset;
+        ushort old = Read16(field);
+        if (partial)
+        {
+            Write16(field, Checksum.AdjustPartial(old, delta));
+            return;
+        }
+        if (p.Protocol == TransportProtocol.Udp)
+        {
+            if (old == 0 && p.Version == 4) return; // no checksum was computed by the sender
+            ushort updated = Checksum.Adjust(old, delta);
+            Write16(field, updated == 0 ? (ushort)0xFFFF : updated);
+            return;
+        }
+        Write16(field, Checksum.Adjust(old, delta));
+    }
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Oakestra.Actors.DataPlane.Flows;
+using Oakestra.Actors.DataPlane.Forwarding;
+using Oakestra.Actors.DataPlane.Misses;
+using Oakestra.Actors.DataPlane.Packets;
+using Oakestra.Actors.DataPlane.Routing;
+
+namespace Oakestra.Actors.DataPlane.Translation;
+
+/// <summary>
+/// The translation side of the data plane (DESIGN §4 "Instance IPs on the wire").
+/// <list type="bullet">
+/// <item><b>From the TUN</b> (a local instance sends): the source must be a local Namespace IP (else
+/// DropSpoofed), the destination inside the service ranges (else DropNotService). A Service IP goes
+/// through the flow table; a new flow picks an instance by the address's policy and is recorded under its
+/// forward key and its reply key. An Instance IP goes straight to its instance. Source becomes the sender's
+/// Instance IP; destination the target's Instance IP (remote: ToTunnel to its node) or, for a target on
+/// this node, its Namespace IP after the incoming step below (ToTun). No route: the packet waits in the
+/// miss queue (Queued) and the owner is told once.</item>
+/// <item><b>From the tunnel</b> (source = remote sender's Instance IP, destination = a local Instance IP):
+/// destination becomes the local Namespace IP; when the packet is the reply of a flow a local instance
+/// opened through a Service IP, the source becomes that Service IP, otherwise it stays the sender's
+/// Instance IP and the flow is learned (with the peer it came from), so the replies need no table
+/// query. A destination that left this node is forwarded once (Forwarded flag) to its new node if known.</item>
+/// </list>
+/// Single-threaded: one forwarding thread calls <see cref="Process"/> and <see cref="Poll{TSink}"/>. Other
+/// threads may publish snapshots (<see cref="Snapshots"/>), read <see cref="Counters"/>, usage and misses.
+/// Time is the <c>nowTicks</c> (Stopwatch ticks) of the last <see cref="Poll{TSink}"/> or <see cref="SetTime"/>.
+/// </summary>
+public sealed unsafe class PacketTranslator : IPacketProcessor
+{
+    private readonly FlowTable _flows;
+    private readonly MissQueue _misses;
+    private readonly int _sweepBudget;
+    private long _now;
+
+    public PacketTranslator(SnapshotHolder snapshots, TranslatorOptions? options = null)
+    {
+        options ??= TranslatorOptions.Default;
+        Snapshots = snapshots ?? throw new ArgumentNullException(nameof(snapshots));
+        Counters = new DataPlaneCounters();
+        _flows = new FlowTable(options.Flows, Counters);
+        _misses = new MissQueue(options.Misses, Counters);
+        _sweepBudget = options.SweepBudget;
+        _now = Stopwatch.GetTimestamp();
+    }
+
+    public SnapshotHolder Snapshots { get; }
+    public DataPlaneCounters Counters { get; }
+
+    /// <summary>Flows currently recorded (forwarding thread's view; approximate from elsewhere).</summary>
+    public int FlowCount => _flows.Count;
+
+    /// <summary>Destinations with packets waiting for a route.</summary>
+    public int WaitingDestinations => _misses.ActiveDestinations;
+
+    /// <summary>Owner side: the next destination the loop lacked a route for. Lock-free, one reader thread.</summary>
+    public bool TryReadMiss(out MissReport report) => _misses.Reports.TryRead(out report);
+
+    /// <summary>Forwarding thread: sets the clock used for flow timestamps (Stopwatch ticks) without polling.</summary>
+    public void SetTime(long nowTicks) => _now = nowTicks;
+
+    public Disposition Process(PacketSource source, byte* packet, int length, ref PacketMeta meta)
+        => ProcessCore(source, packet, length, ref meta, Snapshots.Current, mayQueue: true);
+
+    public void Poll<TSink>(long nowTicks, ref TSink sink) where TSink : struct, IPacketSink, allows ref struct
+    {
+        _now = nowTicks;
+        _flows.Sweep(nowTicks, _sweepBudget);
+        if (_misses.ActiveDestinations == 0) return;
+        var snapshot = Snapshots.Current;
+        for (int slot = 0; slot < _misses.SlotCount; slot++)
+        {
+            if (!_misses.IsUsed(slot)) continue;
+            _misses.Report(slot);
+            if (!snapshot.Resolves(_misses.Destination(slot)))
+            {
+                _misses.Expire(slot, nowTicks);
+                continue;
+            }
+            while (_misses.TryDequeue(slot, out int buffer))
+            {
+                byte* packet = _misses.BufferPointer(buffer);
+                int length = _misses.Length(buffer);
+                ref PacketMeta meta = ref _misses.Meta(buffer);
+                var where = ProcessCore(_misses.Source(buffer), packet, length, ref meta, snapshot, mayQueue: false);
+                if (where is Disposition.ToTun or Disposition.ToTunnel)
+                {
+                    sink.Emit(where, packet, length, meta);
+                    Counters.Increment(DataPlaneCounter.MissFlushed);
+                }
+                _misses.Release(buffer);
+            }
+            _misses.FreeSlot(slot);
+        }
+    }
+
+    private Disposition ProcessCore(PacketSource source, byte* packet, int length, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
+    {
+        var parsed = PacketParser.Parse(packet, length, out ParsedPacket p);
+        if (parsed != ParseResult.Ok) return Drop(DropReasonOf(parsed));
+        return source == PacketSource.Tun
+            ? Outgoing(packet, length, ref p, ref meta, snapshot, mayQueue)
+            : Incoming(packet, ref p, ref meta, snapshot);
+    }
+
+    private Disposition Outgoing(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
+    {
+        int sender = snapshot.FindLocalByNamespace(p.Source);
+        if (sender < 0) return Drop(DataPlaneCounter.DropSpoofed);
+        if (!snapshot.InServiceRange(p.Destination)) return Drop(DataPlaneCounter.DropNotService);
+        bool v6 = p.IsV6;
+        UInt128 senderIp = snapshot.Instances[sender].Instance(v6);
+        long now = _now;
+
+        var forward = new FlowKey(p.Source, p.Destination, p.SourcePort, p.DestinationPort, p.Protocol);
+        ulong forwardHash = forward.Hash();
+        int flow = _flows.Find(forward, forwardHash, now);
+        int target;
+        UInt128 targetIp;
+        if (flow >= 0)
+        {
+            ref FlowEntry entry = ref _flows.Entry(flow);
+            target = Resolve(ref entry, snapshot);
+            targetIp = entry.Target;
+            if (target < 0)
+            {
+                // A learned flow whose sender the routes do not know: reply to the peer it came from.
+                if (entry.LearnedPeer < 0 || entry.LearnedPeer >= snapshot.Peers.Count)
+                {
+                    _flows.Remove(flow);
+                    return Drop(DataPlaneCounter.DropFlowTargetGone);
+                }
+                int peer = entry.LearnedPeer;
+                _flows.Touch(flow, p.TcpFlags, now);
+                Counters.Increment(DataPlaneCounter.FlowHit);
+                PacketRewriter.Rewrite(packet, ref p, senderIp, targetIp, meta.NeedsChecksum);
+                return ToTunnel(ref meta, peer);
+            }
+            _flows.Touch(flow, p.TcpFlags, now);
+            Counters.Increment(DataPlaneCounter.FlowHit);
+        }
+        else
+        {
+            int tagged = snapshot.FindDestination(p.Destination);
+            if (tagged < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
+            if ((tagged & RouteSnapshot.ServiceAddressTag) != 0)
+            {
+                var address = snapshot.Addresses[tagged >> 1];
+                target = address.Policy.Pick(address);
+                if (target < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
+                targetIp = snapshot.Instances[target].Instance(v6);
+                var reverse = new FlowKey(targetIp, senderIp, p.DestinationPort, p.SourcePort, p.Protocol);
+                flow = _flows.Insert(forward, forwardHash, reverse, reverse.Hash(), p.TcpFlags, now);
+                ref FlowEntry entry = ref _flows.Entry(flow);
+                entry.Dialled = p.Destination;
+                entry.Target = targetIp;
+                entry.CachedInstance = target;
+                entry.CachedVersion = snapshot.Version;
+                Counters.Increment(DataPlaneCounter.FlowNew);
+            }
+            else
+            {
+                target = tagged >> 1;
+                targetIp = p.Destination;
+                if (targetIp == 0) return Drop(DataPlaneCounter.DropNoAddressForFamily);
+            }
+        }
+
+        ref readonly InstanceRoute route = ref snapshot.Instances[target];
+        snapshot.Usage[route.ServiceIndex]++;
+        if (!route.IsLocal)
+        {
+            PacketRewriter.Rewrite(packet, ref p, senderIp, targetIp, meta.NeedsChecksum);
+            return ToTunnel(ref meta, route.PeerIndex);
+        }
+
+        // Local to local: the incoming step in the same call.
+        UInt128 targetNamespace = route.Namespace(v6);
+        UInt128 source = ReplySource(senderIp, p.SourcePort, targetIp, p.DestinationPort, p.Protocol, p.TcpFlags, targetNamespace, learnedPeer: -1, snapshot);
+        PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
+        Counters.Increment(DataPlaneCounter.InToTun);
+        return Disposition.ToTun;
+    }
+
+    private Disposition Incoming(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot)
+    {
+        if (!snapshot.InServiceRange(p.Source)) return Drop(DataPlaneCounter.DropTunnelSourceNotService);
+        int target = snapshot.FindInstance(p.Destination);
+        if (target < 0) return Drop(DataPlaneCounter.DropUnknownDestination);
+        ref readonly InstanceRoute route = ref snapshot.Instances[target];
+        if (!route.IsLocal)
+        {
+            if ((meta.TunnelFlags & TunnelFlags.Forwarded) != 0) return Drop(DataPlaneCounter.DropAlreadyForwarded);
+            meta.PeerIndex = route.PeerIndex;
+            meta.TunnelFlags |= TunnelFlags.Forwarded;
+            Counters.Increment(DataPlaneCounter.ForwardedToMovedInstance);
+            return Disposition.ToTunnel;
+        }
+        UInt128 targetNamespace = route.Namespace(p.IsV6);
+        int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.Peers.Count ? meta.PeerIndex : -1;
+        UInt128 source = ReplySource(p.Source, p.SourcePort, p.Destination, p.DestinationPort, p.Protocol, p.TcpFlags, targetNamespace, learnedPeer, snapshot);
+        PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
+        Counters.Increment(DataPlaneCounter.InToTun);
+        return Disposition.ToTun;
+    }
+
+    /// <summary>
+    /// The source a packet from <paramref name="remote"/> to the local instance <paramref name="local"/> must
+    /// carry: the dialled Service IP when it answers a flow the local instance opened, else the remote
+    /// Instance IP, in which case the flow is learned so the local instance's replies find their way back.
+    /// </summary>
+    private UInt128 ReplySource(UInt128 remote, ushort remotePort, UInt128 local, ushort localPort, TransportProtocol protocol,
+        byte tcpFlags, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
+    {
+        var reverse = new FlowKey(remote, local, remotePort, localPort, protocol);
+        ulong reverseHash = reverse.Hash();
+        long now = _now;
+        int flow = _flows.Find(reverse, reverseHash, now);
+        if (flow >= 0)
+        {
+            _flows.Touch(flow, tcpFlags, now);
+            return _flows.Entry(flow).Dialled;
+        }
+        var forward = new FlowKey(localNamespace, remote, localPort, remotePort, protocol);
+        flow = _flows.Insert(forward, forward.Hash(), reverse, reverseHash, tcpFlags, now);
+        ref FlowEntry entry = ref _flows.Entry(flow);
+        entry.Dialled = remote;
+        entry.Target = remote;
+        entry.LearnedPeer = learnedPeer;
+        entry.CachedInstance = snapshot.FindInstance(remote);
+        entry.CachedVersion = snapshot.Version;
+        Counters.Increment(DataPlaneCounter.FlowLearned);
+        return remote;
+    }
+
+    /// <summary>Where the flow's target lives in this snapshot (cached per snapshot version, so migrations are followed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Resolve(ref FlowEntry entry, RouteSnapshot snapshot)
+    {
+        if (entry.CachedVersion != snapshot.Version)
+        {
+            entry.CachedInstance = snapshot.FindInstance(entry.Target);
+            entry.CachedVersion = snapshot.Version;
+        }
+        return entry.CachedInstance;
+    }
+
+    private Disposition Miss(ref ParsedPacket p, byte* packet, int length, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
+    {
+        if (!mayQueue) return Drop(DataPlaneCounter.DropMissUnroutable);
+        return _misses.Enqueue(p.Destination, PacketSource.Tun, packet, length, meta, _now, snapshot.Version);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Disposition ToTunnel(ref PacketMeta meta, int peer)
+    {
+        meta.PeerIndex = peer;
+        meta.TunnelFlags = TunnelFlags.None;
+        Counters.Increment(DataPlaneCounter.OutToTunnel);
+        return Disposition.ToTunnel;
+    }
+
+    private Disposition Drop(DataPlaneCounter reason)
+    {
+        Counters.Increment(reason);
+        return Disposition.Drop;
+    }
+
+    private static DataPlaneCounter DropReasonOf(ParseResult result) => result switch
+    {
+        ParseResult.Truncated => DataPlaneCounter.DropTruncated,
+        ParseResult.Fragment => DataPlaneCounter.DropFragment,
+        ParseResult.UnsupportedProtocol => DataPlaneCounter.DropUnsupportedProtocol,
+        ParseResult.IcmpNotEcho => DataPlaneCounter.DropIcmpNotEcho,
+        ParseResult.UnsupportedExtension => DataPlaneCounter.DropUnsupportedExtension,
+        _ => DataPlaneCounter.DropMalformed,
+    };
+}

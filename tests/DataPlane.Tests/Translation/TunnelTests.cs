@@ -1,0 +1,102 @@
+using System.Net;
+using Oakestra.Actors.DataPlane.Forwarding;
+using Oakestra.Actors.DataPlane.Routing;
+using Oakestra.Actors.DataPlane.Tests.Support;
+using Oakestra.Actors.DataPlane.Translation;
+using static Oakestra.Actors.DataPlane.Tests.Support.Lab;
+
+namespace Oakestra.Actors.DataPlane.Tests.Translation;
+
+/// <summary>Packets arriving through the tunnel: moved instances, unknown destinations, learned senders, migration.</summary>
+public class TunnelTests
+{
+    [Fact]
+    public void Packet_for_an_instance_that_moved_is_forwarded_once_to_its_new_node()
+    {
+        var t = Translator();
+        var packet = Wire.Build(Wire.Tcp, S2Inst4, R1Inst4, 80, 5000);
+        var before = (byte[])packet.Clone();
+
+        Assert.Equal(Disposition.ToTunnel, t.FromTunnel(packet, peer: 0, out var meta));
+        Assert.Equal(1, meta.PeerIndex);
+        Assert.True(meta.TunnelFlags.HasFlag(TunnelFlags.Forwarded));
+        Assert.Equal(before, packet);
+
+        Assert.Equal(Disposition.Drop, t.FromTunnel(packet, peer: 0, out _, TunnelFlags.Forwarded));
+        Assert.Equal(1, t.Counters[DataPlaneCounter.DropAlreadyForwarded]);
+    }
+
+    [Theory]
+    [InlineData("10.30.7.7")]  // unknown Instance IP
+    [InlineData(RemoteRr4)]   // a Service IP: senders on the wire always use Instance IPs
+    public void Packet_for_an_unknown_destination_is_dropped(string destination)
+    {
+        var t = Translator();
+        Assert.Equal(Disposition.Drop, t.FromTunnel(Wire.Build(Wire.Udp, R0Inst4, destination, 1, 2), 0, out _));
+        Assert.Equal(1, t.Counters[DataPlaneCounter.DropUnknownDestination]);
+    }
+
+    [Fact]
+    public void Tunnel_source_outside_the_service_ranges_is_dropped()
+    {
+        var t = Translator();
+        Assert.Equal(Disposition.Drop, t.FromTunnel(Wire.Build(Wire.Udp, "192.168.1.1", AInst4, 1, 2), 0, out _));
+        Assert.Equal(1, t.Counters[DataPlaneCounter.DropTunnelSourceNotService]);
+    }
+
+    [Theory, InlineData(false), InlineData(true)]
+    public void Replies_to_a_sender_the_routes_do_not_know_go_back_to_the_peer_it_came_from(bool v6)
+    {
+        var t = Translator();
+        string stranger = v6 ? "fdff::9:9" : "10.30.9.9";
+        var request = Wire.Build(Wire.Tcp, stranger, v6 ? AInst6 : AInst4, 5000, 8080);
+        Assert.Equal(Disposition.ToTun, t.FromTunnel(request, peer: 2, out _));
+        Assert.Equal(IPAddress.Parse(stranger), Wire.Source(request));
+        Assert.Equal(IPAddress.Parse(v6 ? ANs6 : ANs4), Wire.Destination(request));
+
+        var reply = Wire.Build(Wire.Tcp, v6 ? ANs6 : ANs4, stranger, 8080, 5000);
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(reply, out var meta));
+        Assert.Equal(2, meta.PeerIndex);
+        Assert.Equal(IPAddress.Parse(v6 ? AInst6 : AInst4), Wire.Source(reply));
+        Assert.Equal(IPAddress.Parse(stranger), Wire.Destination(reply));
+        Wire.AssertChecksumsValid(reply);
+    }
+
+    [Fact]
+    public void A_stranger_without_an_incoming_flow_waits_for_a_route_instead()
+    {
+        var t = Translator();
+        Assert.Equal(Disposition.Queued, t.FromTun(Wire.Build(Wire.Tcp, ANs4, "10.30.9.9", 8080, 5000), out _));
+    }
+
+    [Fact]
+    public void A_flow_follows_its_instance_when_it_migrates()
+    {
+        var holder = new SnapshotHolder(RouteSnapshot.Compile(Spec(version: 1)));
+        var t = new PacketTranslator(holder, SmallOptions());
+        var first = Wire.Build(Wire.Tcp, ANs4, RemoteRr4, 40000, 80);
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(first, out var meta)); // first RR turn: R0 on peer 0
+        Assert.Equal(0, meta.PeerIndex);
+        Assert.Equal(IPAddress.Parse(R0Inst4), Wire.Destination(first));
+
+        holder.Publish(RouteSnapshot.Compile(Spec(version: 2, r0Peer: 2), previous: holder.Current));
+        var next = Wire.Build(Wire.Tcp, ANs4, RemoteRr4, 40000, 80);
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(next, out meta));
+        Assert.Equal(2, meta.PeerIndex);
+        Assert.Equal(IPAddress.Parse(R0Inst4), Wire.Destination(next)); // same instance, same Instance IP
+        Assert.Equal(1, t.Counters[DataPlaneCounter.FlowNew]);
+    }
+
+    [Fact]
+    public void A_flow_whose_instance_was_undeployed_is_dropped_and_forgotten()
+    {
+        var holder = new SnapshotHolder(RouteSnapshot.Compile(Spec(version: 1)));
+        var t = new PacketTranslator(holder, SmallOptions());
+        t.FromTun(Wire.Build(Wire.Tcp, ANs4, RemoteRr4, 40000, 80), out _);
+        holder.Publish(RouteSnapshot.Compile(Spec(version: 2, withRemote: false)));
+
+        Assert.Equal(Disposition.Drop, t.FromTun(Wire.Build(Wire.Tcp, ANs4, RemoteRr4, 40000, 80), out _));
+        Assert.Equal(1, t.Counters[DataPlaneCounter.DropFlowTargetGone]);
+        Assert.Equal(0, t.FlowCount);
+    }
+}
