@@ -1,0 +1,34 @@
+namespace Oakestra.Actors.DataPlane.Loop;
+
+/// <summary>How the forwarding loop uses threads.</summary>
+public enum LoopThreading
+{
+    /// <summary>
+    /// One thread serves TUN and tunnel (poll on both fds). The processor is then only ever called from
+    /// that one thread, so it needs no synchronisation at all. Default.
+    /// </summary>
+    Single,
+    /// <summary>
+    /// One thread for TUN → processor → TUN/tunnel and one for tunnel → processor → TUN/tunnel.
+    /// <see cref="Forwarding.IPacketProcessor.Process"/> is then called concurrently from both threads
+    /// (Poll only from the TUN thread): use only with a processor that allows that.
+    /// </summary>
+    Split,
+}
+
+public sealed record ForwardingLoopOptions
+{
+    public LoopThreading Threading { get; init; } = LoopThreading.Single;
+
+    /// <summary>Packets read per batch (TUN reads until EAGAIN or this many; recvmmsg vector size).</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Longest time between two calls of the processor's Poll; also the idle poll() timeout.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Per-thread arena for segments, probe replies and emitted packets.</summary>
+    public int ArenaBytes { get; init; } = 512 * 1024;
+
+    /// <summary>Name prefix of the loop threads (visible in /proc/self/task/*/comm, at most 15 bytes in total).</summary>
+    public string ThreadName { get; init; } = "oak-dp";
+}
