@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,17 @@ static int tun_attach(const char *name)
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) { perror("TUNSETIFF"); exit(2); }
+    /* Packets routed to the device before the link watcher saw the carrier come up meet a dropping
+     * qdisc: wait for IFF_RUNNING before injecting (the C# harness does the same). */
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    for (int i = 0; i < 2500; i++) {
+        struct ifreq q;
+        memset(&q, 0, sizeof q);
+        strncpy(q.ifr_name, name, IFNAMSIZ - 1);
+        if (ioctl(sock, SIOCGIFFLAGS, &q) == 0 && (q.ifr_flags & IFF_RUNNING)) break;
+        usleep(2000);
+    }
+    close(sock);
     return fd;
 }
 

@@ -41,7 +41,8 @@ internal static class TunLoopHarness
                 var best = new Dictionary<string, double>();
                 for (var round = 0; round < rounds; round++)
                 {
-                    Keep(best, "C# ForwardingLoop", RunOurs(payload, inflight, warmup, seconds));
+                    Keep(best, "C# loop (io_uring)", RunOurs(payload, inflight, warmup, seconds, TunIo.IoUring));
+                    Keep(best, "C# loop (syscalls)", RunOurs(payload, inflight, warmup, seconds, TunIo.Syscalls));
                     Keep(best, "C read/write", RunC(binaries.ReadWrite, payload, inflight, warmup, seconds));
                     Keep(best, "C io_uring", RunC(binaries.IoUring, payload, inflight, warmup, seconds));
                 }
@@ -57,20 +58,25 @@ internal static class TunLoopHarness
 
     private static void Print(int payload, Dictionary<string, double> best)
     {
-        var ours = best["C# ForwardingLoop"];
         Console.WriteLine($"\nUDP payload {payload} B (IP packet {payload + 28} B):");
         foreach (var (name, pps) in best) Console.WriteLine($"  {name,-20} {pps,12:N0} packets/s");
-        Console.WriteLine($"  ours / C read/write = {ours / best["C read/write"]:F2}x, ours / C io_uring = {ours / best["C io_uring"]:F2}x");
+        foreach (var ours in new[] { "C# loop (io_uring)", "C# loop (syscalls)" })
+            Console.WriteLine($"  {ours}: {best[ours] / best["C read/write"]:F2}x C read/write, {best[ours] / best["C io_uring"]:F2}x C io_uring");
     }
 
     private static void Keep(Dictionary<string, double> best, string name, double pps) =>
         best[name] = best.TryGetValue(name, out var b) ? Math.Max(b, pps) : pps;
 
-    private static double RunOurs(int payload, int inflight, double warmup, double seconds)
+    private static double RunOurs(int payload, int inflight, double warmup, double seconds, TunIo io)
     {
-        using var tun = NetworkNamespace.Run(Namespace, () => TunDevice.Open(new TunOptions(Device) { Offload = false }));
+        using var tun = NetworkNamespace.Run(Namespace, () =>
+        {
+            var t = TunDevice.Open(new TunOptions(Device) { Offload = false });
+            if (!t.WaitUntilRunning(TimeSpan.FromSeconds(5))) throw new InvalidOperationException("TUN never became RUNNING");
+            return t;
+        });
         var processor = new ReflectProcessor();
-        using var loop = new ForwardingLoop<ReflectProcessor>(processor, tun, null);
+        using var loop = new ForwardingLoop<ReflectProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io });
         loop.Start();
         Inject(tun, inflight, payload);
         Thread.Sleep(TimeSpan.FromSeconds(warmup));
@@ -79,8 +85,9 @@ internal static class TunLoopHarness
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         var count = Volatile.Read(ref processor.Packets) - start;
         var elapsed = sw.Elapsed.TotalSeconds;
-        var io = loop.Counters;
-        if (io.IoDrops != 0) Console.WriteLine($"  (C# loop I/O drops: {io})");
+        var counters = loop.Counters;
+        if (counters.IoDrops != 0) Console.WriteLine($"  (C# loop I/O drops: {counters})");
+        if (loop.UsesIoUring != (io == TunIo.IoUring)) throw new InvalidOperationException("loop did not use the requested TUN I/O");
         return count / elapsed;
     }
 

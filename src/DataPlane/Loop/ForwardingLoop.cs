@@ -50,6 +50,9 @@ public sealed class ForwardingLoop<TProcessor> : IDisposable where TProcessor : 
 
     public TProcessor Processor { get; }
 
+    /// <summary>True when the TUN thread runs on io_uring (after <see cref="Start"/>; with TunIo.Auto it may take a moment to be known).</summary>
+    public bool UsesIoUring => _workers[0].UsesIoUring;
+
     /// <summary>Number of loop threads (1 or 2).</summary>
     public int ThreadCount => _threads.Length;
 

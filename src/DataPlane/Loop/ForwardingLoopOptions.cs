@@ -16,8 +16,24 @@ public enum LoopThreading
     Split,
 }
 
+/// <summary>How the thread that reads the TUN talks to it.</summary>
+public enum TunIo
+{
+    /// <summary>io_uring when the kernel allows it (io_uring_setup succeeds), else plain syscalls.</summary>
+    Auto,
+    /// <summary>Non-blocking read() until EAGAIN, one write() per packet, poll() when idle.</summary>
+    Syscalls,
+    /// <summary>
+    /// One read kept in flight per slot in an io_uring; writes back to the TUN are queued in the same ring, so
+    /// a whole batch of reads and writes costs one io_uring_enter. Fails at start if io_uring is unavailable.
+    /// </summary>
+    IoUring,
+}
+
 public sealed record ForwardingLoopOptions
 {
+    public TunIo TunIo { get; init; } = TunIo.Auto;
+
     public LoopThreading Threading { get; init; } = LoopThreading.Single;
 
     /// <summary>Packets read per batch (TUN reads until EAGAIN or this many; recvmmsg vector size).</summary>

@@ -43,6 +43,15 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private readonly NativeBuffer _pollFds;
     private int _pollFdCount;
 
+    private readonly TunIo _tunIo;
+    private IoUring? _ring;
+    private int _ringOutstanding;
+    private readonly int[] _heldSlots;
+    private int _heldCount;
+    private const ulong TagWrite = 1UL << 62;
+    private const ulong TagPoll = 1UL << 61;
+    private const ulong TagCancel = 1UL << 60;
+
     private long _nextPoll;
     private long _nextProbe;
     private long _allocatedBytes;
@@ -68,6 +77,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         if (_readsTunnel) _rx = new TunnelReceiver(_batch);
         if (tunnel != null) _tx = new TunnelSender(Math.Max(_batch * 2, 128), options.ArenaBytes);
         _tunWrites = new TunWrite[Math.Max(_batch * 2, 128)];
+        _heldSlots = new int[_batch];
+        _tunIo = options.TunIo;
         _tunArena = new NativeBuffer((nuint)options.ArenaBytes);
         _pollFds = new NativeBuffer((nuint)(2 * sizeof(PollFd)));
         var fds = (PollFd*)_pollFds.Pointer;
@@ -81,6 +92,34 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
     public void Run()
+    {
+        if (_readsTun && _tunIo != TunIo.Syscalls)
+        {
+            try
+            {
+                // Created here: the ring belongs to the thread that drives it.
+                var entries = 8u;
+                while (entries < 2 * _batch + 4) entries <<= 1;
+                _ring = new IoUring(entries);
+            }
+            catch (IOException) when (_tunIo == TunIo.Auto)
+            {
+                _ring = null;
+            }
+            if (_ring != null)
+            {
+                try { RunUring(_ring); }
+                finally { DrainAndClose(_ring); }
+                return;
+            }
+        }
+        RunSyscalls();
+    }
+
+    /// <summary>True when the TUN is driven through io_uring (known once the thread has started).</summary>
+    public bool UsesIoUring => Volatile.Read(ref _ring) != null;
+
+    private void RunSyscalls()
     {
         var now = Stopwatch.GetTimestamp();
         _nextPoll = now + _pollIntervalTicks;
@@ -124,6 +163,139 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             {
                 Thread.Sleep(_pollTimeoutMs);
             }
+        }
+    }
+
+    private byte* TunSlot(int slot) => _tunSlots!.Pointer + (nint)slot * PacketSlots.SlotSize + PacketSlots.Headroom;
+
+    private void ArmRead(IoUring ring, int slot)
+    {
+        var vnet = _tun!.VnetHeaderLength;
+        var sqe = ring.GetSqe();
+        ring.PrepareReadWrite(sqe, IoUring.OpRead, _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        _ringOutstanding++;
+    }
+
+    private void ArmPoll(IoUring ring)
+    {
+        ring.PreparePoll(ring.GetSqe(), _tunnel!.Fd, Libc.POLLIN, TagPoll);
+        _ringOutstanding++;
+    }
+
+    /// <summary>
+    /// The io_uring variant of the loop: every slot always has a read or a write in flight; each iteration
+    /// submits what the previous one prepared and waits for completions in one io_uring_enter. The tunnel
+    /// socket (when this thread serves it) is watched by a POLL_ADD in the same ring and drained with recvmmsg.
+    /// </summary>
+    private void RunUring(IoUring ring)
+    {
+        var tun = _tun!;
+        var vnet = tun.VnetHeaderLength;
+        var timeoutNs = Math.Max(100_000L, (long)(_pollIntervalTicks * (1e9 / Stopwatch.Frequency)));
+        for (var slot = 0; slot < _batch; slot++) ArmRead(ring, slot);
+        if (_readsTunnel) ArmPoll(ring);
+        var now = Stopwatch.GetTimestamp();
+        _nextPoll = now + _pollIntervalTicks;
+        _nextProbe = now;
+        while (!_stopping())
+        {
+            if (!ring.SubmitAndWait(1, timeoutNs, out _)) { Counters.TunReadErrors++; Thread.Sleep(1); }
+            var ready = ring.Ready(out var head);
+            var work = 0;
+            var tunnelReady = false;
+            for (var i = 0; i < ready; i++)
+            {
+                var cqe = ring.At(head, i);
+                var userData = cqe->UserData;
+                var result = cqe->Result;
+                _ringOutstanding--;
+                if (userData == TagPoll) { tunnelReady = true; continue; }
+                var slot = (int)(userData & 0xFFFF);
+                if ((userData & TagWrite) != 0)
+                {
+                    if (result < 0) Counters.TunWriteErrors++;
+                    else Counters.TunPacketsOut++;
+                    ArmRead(ring, slot);
+                    continue;
+                }
+                if (result < 0)
+                {
+                    if (result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
+                    ArmRead(ring, slot);
+                    continue;
+                }
+                work++;
+                Counters.TunPacketsIn++;
+                var packet = TunSlot(slot);
+                var length = result - vnet;
+                if (length <= 0) { Counters.TunRunts++; ArmRead(ring, slot); continue; }
+                if (result == PacketSlots.PacketCapacity + vnet) { Counters.TunTruncated++; ArmRead(ring, slot); continue; }
+                var meta = default(PacketMeta);
+                meta.PeerIndex = -1;
+                if (vnet != 0) VirtioNetHeader.Decode(packet - vnet, ref meta);
+                var disposition = _processor.Process(PacketSource.Tun, packet, length, ref meta);
+                if (disposition == Disposition.ToTun && (tun.Offload || meta.GsoType == VirtioNetHeader.GsoNone))
+                {
+                    // Straight back into the TUN from the slot, queued in the ring with the next submit.
+                    if (vnet != 0) VirtioNetHeader.Encode(packet - vnet, vnet, meta);
+                    ring.PrepareReadWrite(ring.GetSqe(), IoUring.OpWrite, tun.Fd, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
+                    _ringOutstanding++;
+                    continue;
+                }
+                Dispatch(disposition, packet, length, ref meta, copy: false);
+                if (disposition is Disposition.ToTun or Disposition.ToTunnel) _heldSlots[_heldCount++] = slot; // referenced until Flush
+                else ArmRead(ring, slot);
+            }
+            ring.Advance(ready);
+            if (work > 0) Counters.Batches++;
+            Flush();
+            for (var i = 0; i < _heldCount; i++) ArmRead(ring, _heldSlots[i]);
+            _heldCount = 0;
+            if (tunnelReady)
+            {
+                while (ServiceTunnel() == _batch) { }
+                ArmPoll(ring);
+            }
+            now = Stopwatch.GetTimestamp();
+            if (_pollsProcessor && (work > 0 || now >= _nextPoll))
+            {
+                var sink = new Sink(this);
+                _processor.Poll(now, ref sink);
+                Counters.ProcessorPolls++;
+                Flush();
+                _nextPoll = now + _pollIntervalTicks;
+            }
+            if (_readsTunnel && now >= _nextProbe)
+            {
+                SendProbes(now);
+                _nextProbe = now + _probeIntervalTicks;
+            }
+            Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+        }
+    }
+
+    /// <summary>Cancels the reads still in flight and waits for their completions, so no request outlives the slots.</summary>
+    private void DrainAndClose(IoUring ring)
+    {
+        try
+        {
+            var sqe = ring.GetSqe();
+            if (sqe != null) ring.PrepareCancelAll(sqe, TagCancel);
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+            while (_ringOutstanding > 0 && Stopwatch.GetTimestamp() < deadline)
+            {
+                ring.SubmitAndWait(1, 10_000_000, out _);
+                var ready = ring.Ready(out var head);
+                for (var i = 0; i < ready; i++)
+                {
+                    if (ring.At(head, i)->UserData != TagCancel) _ringOutstanding--;
+                }
+                ring.Advance(ready);
+            }
+        }
+        finally
+        {
+            ring.Dispose();
         }
     }
 

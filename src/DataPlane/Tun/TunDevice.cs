@@ -28,6 +28,7 @@ public sealed unsafe class TunDevice : IDisposable
     private const nuint SIOCSIFFLAGS = 0x8914;
     private const nuint SIOCSIFMTU = 0x8922;
     private const short IFF_UP = 0x1;
+    private const short IFF_RUNNING = 0x40;
     private const int IfNameSize = 16;
 
     private int _fd;
@@ -117,6 +118,37 @@ public sealed unsafe class TunDevice : IDisposable
         *(short*)(ifr + IfNameSize) |= IFF_UP;
         Check(Libc.IoctlPtr(sock, SIOCSIFFLAGS, ifr), "SIOCSIFFLAGS");
     });
+
+    /// <summary>
+    /// IFF_RUNNING, read through a socket of the calling thread's namespace (which must be the device's).
+    /// Set once the kernel's link watcher has processed the carrier coming up with an attached reader; packets
+    /// routed to the device before that may meet the deactivated (dropping) qdisc.
+    /// </summary>
+    public bool IsRunning
+    {
+        get
+        {
+            var running = false;
+            WithIfReq((sock, ifr) =>
+            {
+                Check(Libc.IoctlPtr(sock, SIOCGIFFLAGS, ifr), "SIOCGIFFLAGS");
+                running = (*(short*)(ifr + IfNameSize) & IFF_RUNNING) != 0;
+            });
+            return running;
+        }
+    }
+
+    /// <summary>Waits (calling thread in the device's namespace) until <see cref="IsRunning"/>; false on timeout.</summary>
+    public bool WaitUntilRunning(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!IsRunning)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(2);
+        }
+        return true;
+    }
 
     private delegate void IfReqAction(int socket, byte* ifr);
 

@@ -25,6 +25,7 @@ internal sealed unsafe class ClosedLoop : IDisposable
         ns.Sysctl($"net.ipv4.conf.{device}.send_redirects", "0");
         ns.Sysctl("net.ipv4.conf.all.rp_filter", "0");
         ns.Sysctl($"net.ipv4.conf.{device}.rp_filter", "0");
+        if (!NetworkNamespace.Run(ns.Name, () => tun.WaitUntilRunning(TimeSpan.FromSeconds(10)))) throw new InvalidOperationException("TUN never became RUNNING");
         return new ClosedLoop(tun);
     }
 
