@@ -1,0 +1,176 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using Oakestra.Actors.DataPlane.Loop;
+using Oakestra.Actors.DataPlane.Native;
+using Oakestra.Actors.DataPlane.Tun;
+
+namespace Oakestra.Actors.DataPlane.Benchmarks.TunLoop;
+
+/// <summary>
+/// Closed-loop TUN packet rate. A namespace (oakt-io-bench) holds a persistent TUN with 10.99.1.0/24 routed
+/// into it and forwarding on: a packet written to the TUN is forwarded straight back out of it. Each
+/// contestant attaches to the TUN, writes INFLIGHT UDP packets, then reads each packet, reflects it (swap
+/// addresses, restore TTL) and writes it back, so exactly INFLIGHT packets circulate and every contestant
+/// does the same work per packet: one TUN read, one reflect, one TUN write, one kernel forward.
+/// Contestants: our ForwardingLoop (C#), a minimal C read/write loop, a C io_uring loop (bench/tun-loop/).
+/// </summary>
+internal static class TunLoopHarness
+{
+    private const string Namespace = "oakt-io-bench";
+    private const string Device = "oiobench";
+
+    public static int Run(string[] args)
+    {
+        var seconds = Option(args, "--seconds", 5.0);
+        var warmup = Option(args, "--warmup", 1.0);
+        var inflight = (int)Option(args, "--inflight", 32);
+        var rounds = (int)Option(args, "--rounds", 2);
+        var sizes = OptionList(args, "--payloads", [64, 1400]);
+        if (Environment.UserName != "root") { Console.Error.WriteLine("tun-loop needs root (network namespace, TUN)."); return 2; }
+
+        var binaries = BuildC(FindSources());
+        Sh("ip", $"netns delete {Namespace}", check: false);
+        try
+        {
+            SetUpNamespace();
+            Console.WriteLine($"closed-loop TUN benchmark: {inflight} packets in flight, {warmup}s warm-up + {seconds}s per run, best of {rounds} rounds");
+            Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            foreach (var payload in sizes)
+            {
+                var best = new Dictionary<string, double>();
+                for (var round = 0; round < rounds; round++)
+                {
+                    Keep(best, "C# loop (io_uring)", RunOurs(payload, inflight, warmup, seconds, TunIo.IoUring));
+                    Keep(best, "C# loop (syscalls)", RunOurs(payload, inflight, warmup, seconds, TunIo.Syscalls));
+                    Keep(best, "C read/write", RunC(binaries.ReadWrite, payload, inflight, warmup, seconds));
+                    Keep(best, "C io_uring", RunC(binaries.IoUring, payload, inflight, warmup, seconds));
+                }
+                Print(payload, best);
+            }
+            return 0;
+        }
+        finally
+        {
+            Sh("ip", $"netns delete {Namespace}", check: false);
+        }
+    }
+
+    private static void Print(int payload, Dictionary<string, double> best)
+    {
+        Console.WriteLine($"\nUDP payload {payload} B (IP packet {payload + 28} B):");
+        foreach (var (name, pps) in best) Console.WriteLine($"  {name,-20} {pps,12:N0} packets/s");
+        foreach (var ours in new[] { "C# loop (io_uring)", "C# loop (syscalls)" })
+            Console.WriteLine($"  {ours}: {best[ours] / best["C read/write"]:F2}x C read/write, {best[ours] / best["C io_uring"]:F2}x C io_uring");
+    }
+
+    private static void Keep(Dictionary<string, double> best, string name, double pps) =>
+        best[name] = best.TryGetValue(name, out var b) ? Math.Max(b, pps) : pps;
+
+    private static double RunOurs(int payload, int inflight, double warmup, double seconds, TunIo io)
+    {
+        using var tun = NetworkNamespace.Run(Namespace, () =>
+        {
+            var t = TunDevice.Open(new TunOptions(Device) { Offload = false });
+            if (!t.WaitUntilRunning(TimeSpan.FromSeconds(5))) throw new InvalidOperationException("TUN never became RUNNING");
+            return t;
+        });
+        var processor = new ReflectProcessor();
+        using var loop = new ForwardingLoop<ReflectProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io });
+        loop.Start();
+        Inject(tun, inflight, payload);
+        Thread.Sleep(TimeSpan.FromSeconds(warmup));
+        var start = Volatile.Read(ref processor.Packets);
+        var sw = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        var count = Volatile.Read(ref processor.Packets) - start;
+        var elapsed = sw.Elapsed.TotalSeconds;
+        var counters = loop.Counters;
+        if (counters.IoDrops != 0) Console.WriteLine($"  (C# loop I/O drops: {counters})");
+        if (loop.UsesIoUring != (io == TunIo.IoUring)) throw new InvalidOperationException("loop did not use the requested TUN I/O");
+        return count / elapsed;
+    }
+
+    private static unsafe void Inject(TunDevice tun, int inflight, int payload)
+    {
+        var packet = new byte[28 + payload];
+        packet[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);
+        packet[8] = 64;
+        packet[9] = 17;
+        new byte[] { 10, 99, 1, 1, 10, 99, 1, 2 }.CopyTo(packet, 12);
+        uint sum = 0;
+        for (var i = 0; i < 20; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(i));
+        while (sum >> 16 != 0) sum = (sum & 0xFFFF) + (sum >> 16);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), (ushort)~sum);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(20), 1000);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(22), 2000);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(24), (ushort)(8 + payload));
+        fixed (byte* p = packet)
+        {
+            for (var i = 0; i < inflight; i++)
+                if (tun.Write(p, packet.Length) != packet.Length) throw new IOException("inject failed");
+        }
+    }
+
+    private static double RunC(string binary, int payload, int inflight, double warmup, double seconds)
+    {
+        var output = Sh("ip", string.Create(CultureInfo.InvariantCulture, $"netns exec {Namespace} {binary} {Device} {payload} {inflight} {warmup} {seconds}"));
+        var parts = output.Trim().Split(' ');
+        return double.Parse(parts[0], CultureInfo.InvariantCulture) / double.Parse(parts[1], CultureInfo.InvariantCulture);
+    }
+
+    private static void SetUpNamespace()
+    {
+        Sh("ip", $"netns add {Namespace}");
+        Sh("ip", $"-n {Namespace} tuntap add dev {Device} mode tun");
+        Sh("ip", $"-n {Namespace} link set lo up");
+        Sh("ip", $"-n {Namespace} link set {Device} up");
+        Sh("ip", $"-n {Namespace} addr add 10.99.0.1/32 dev {Device}");
+        Sh("ip", $"-n {Namespace} route add 10.99.1.0/24 dev {Device}");
+        Sh("ip", $"netns exec {Namespace} sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.{Device}.send_redirects=0 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.{Device}.rp_filter=0");
+    }
+
+    private static (string ReadWrite, string IoUring) BuildC(string sources)
+    {
+        var dir = Directory.CreateTempSubdirectory("oakt-io-bench-").FullName;
+        var rw = Path.Combine(dir, "tun_rw");
+        var uring = Path.Combine(dir, "tun_uring");
+        Sh("gcc", $"-O2 -Wall -o {rw} {Path.Combine(sources, "tun_rw.c")}");
+        Sh("gcc", $"-O2 -Wall -o {uring} {Path.Combine(sources, "tun_uring.c")} -luring");
+        return (rw, uring);
+    }
+
+    private static string FindSources()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "tun-loop");
+            if (File.Exists(Path.Combine(candidate, "tun_rw.c"))) return candidate;
+        }
+        throw new FileNotFoundException("bench/tun-loop/*.c not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string Sh(string file, string args, bool check = true)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (check && p.ExitCode != 0) throw new InvalidOperationException($"{file} {args}: exit {p.ExitCode}: {stderr}");
+        return stdout.Result;
+    }
+
+    private static double Option(string[] args, string name, double fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static int[] OptionList(string[] args, string name, int[] fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1].Split(',').Select(int.Parse).ToArray() : fallback;
+    }
+}

@@ -1,0 +1,548 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Oakestra.Actors.DataPlane.Forwarding;
+using Oakestra.Actors.DataPlane.Native;
+using Oakestra.Actors.DataPlane.Tun;
+using Oakestra.Actors.DataPlane.Tunnel;
+
+namespace Oakestra.Actors.DataPlane.Loop;
+
+/// <summary>
+/// Everything one loop thread owns: read slots, the TUN write queue, the tunnel batches, its counters.
+/// The packet path (<see cref="Run"/> and below) allocates nothing and takes no lock: buffers are native,
+/// queues are preallocated, the peer table is read through one volatile reference.
+/// </summary>
+internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcessor : class, IPacketProcessor
+{
+    private struct TunWrite
+    {
+        public byte* Packet;
+        public int Length;
+        public PacketMeta Meta;
+    }
+
+    private readonly TProcessor _processor;
+    private readonly TunDevice? _tun;            // read by this thread when _readsTun
+    private readonly TunDevice? _tunOut;         // written by this thread
+    private readonly UdpTunnel? _tunnel;
+    private readonly bool _readsTun;
+    private readonly bool _readsTunnel;
+    private readonly bool _pollsProcessor;
+    private readonly int _batch;
+    private readonly long _pollIntervalTicks;
+    private readonly long _probeIntervalTicks;
+    private readonly int _pollTimeoutMs;
+
+    private readonly NativeBuffer? _tunSlots;
+    private readonly TunnelReceiver? _rx;
+    private readonly TunnelSender? _tx;
+    private readonly TunWrite[] _tunWrites;
+    private int _tunWriteCount;
+    private readonly NativeBuffer _tunArena;
+    private int _tunArenaUsed;
+    private readonly NativeBuffer _pollFds;
+    private int _pollFdCount;
+
+    private readonly TunIo _tunIo;
+    private IoUring? _ring;
+    private int _ringOutstanding;
+    private readonly int[] _heldSlots;
+    private int _heldCount;
+    private const ulong TagWrite = 1UL << 62;
+    private const ulong TagPoll = 1UL << 61;
+    private const ulong TagCancel = 1UL << 60;
+
+    private long _nextPoll;
+    private long _nextProbe;
+    private long _allocatedBytes;
+    private readonly Func<bool> _stopping;
+
+    public LoopWorker(TProcessor processor, TunDevice? tun, UdpTunnel? tunnel, bool readsTun, bool readsTunnel, bool pollsProcessor,
+        ForwardingLoopOptions options, Func<bool> stopping)
+    {
+        _processor = processor;
+        _tunOut = tun;
+        _tun = readsTun ? tun : null;
+        _tunnel = tunnel;
+        _readsTun = readsTun && tun != null;
+        _readsTunnel = readsTunnel && tunnel != null;
+        _pollsProcessor = pollsProcessor;
+        _stopping = stopping;
+        _batch = options.BatchSize;
+        _pollIntervalTicks = (long)(options.PollInterval.TotalSeconds * Stopwatch.Frequency);
+        _pollTimeoutMs = Math.Max(1, (int)options.PollInterval.TotalMilliseconds);
+        _probeIntervalTicks = tunnel is null ? long.MaxValue : (long)(tunnel.Options.ProbeInterval.TotalSeconds * Stopwatch.Frequency);
+
+        if (_readsTun) _tunSlots = new NativeBuffer((nuint)(_batch * PacketSlots.SlotSize));
+        if (_readsTunnel) _rx = new TunnelReceiver(_batch);
+        if (tunnel != null) _tx = new TunnelSender(Math.Max(_batch * 2, 128), options.ArenaBytes);
+        _tunWrites = new TunWrite[Math.Max(_batch * 2, 128)];
+        _heldSlots = new int[_batch];
+        _tunIo = options.TunIo;
+        _tunArena = new NativeBuffer((nuint)options.ArenaBytes);
+        _pollFds = new NativeBuffer((nuint)(2 * sizeof(PollFd)));
+        var fds = (PollFd*)_pollFds.Pointer;
+        if (_readsTun) fds[_pollFdCount++] = new PollFd { Fd = tun!.Fd, Events = Libc.POLLIN };
+        if (_readsTunnel) fds[_pollFdCount++] = new PollFd { Fd = tunnel!.Fd, Events = Libc.POLLIN };
+    }
+
+    public IoCounters Counters { get; } = new();
+
+    /// <summary>GC.GetAllocatedBytesForCurrentThread of the loop thread, sampled after every iteration.</summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
+
+    public void Run()
+    {
+        if (_readsTun && _tunIo != TunIo.Syscalls)
+        {
+            try
+            {
+                // Created here: the ring belongs to the thread that drives it.
+                var entries = 8u;
+                while (entries < 2 * _batch + 4) entries <<= 1;
+                _ring = new IoUring(entries);
+            }
+            catch (IOException) when (_tunIo == TunIo.Auto)
+            {
+                _ring = null;
+            }
+            if (_ring != null)
+            {
+                try { RunUring(_ring); }
+                finally { DrainAndClose(_ring); }
+                return;
+            }
+        }
+        RunSyscalls();
+    }
+
+    /// <summary>True when the TUN is driven through io_uring (known once the thread has started).</summary>
+    public bool UsesIoUring => Volatile.Read(ref _ring) != null;
+
+    private void RunSyscalls()
+    {
+        var now = Stopwatch.GetTimestamp();
+        _nextPoll = now + _pollIntervalTicks;
+        _nextProbe = now; // probe at once so RTTs exist soon after start
+        while (!_stopping())
+        {
+            var drained = true;
+            var work = 0;
+            if (_readsTun)
+            {
+                var n = ServiceTun();
+                work += n;
+                drained &= n < _batch;
+            }
+            if (_readsTunnel)
+            {
+                var n = ServiceTunnel();
+                work += n;
+                drained &= n < _batch;
+            }
+            now = Stopwatch.GetTimestamp();
+            if (_pollsProcessor && (work > 0 || now >= _nextPoll))
+            {
+                var sink = new Sink(this);
+                _processor.Poll(now, ref sink);
+                Counters.ProcessorPolls++;
+                Flush();
+                _nextPoll = now + _pollIntervalTicks;
+            }
+            if (_readsTunnel && now >= _nextProbe)
+            {
+                SendProbes(now);
+                _nextProbe = now + _probeIntervalTicks;
+            }
+            Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+            if (drained && _pollFdCount > 0)
+            {
+                Libc.Poll((PollFd*)_pollFds.Pointer, (nuint)_pollFdCount, _pollTimeoutMs);
+            }
+            else if (_pollFdCount == 0)
+            {
+                Thread.Sleep(_pollTimeoutMs);
+            }
+        }
+    }
+
+    private byte* TunSlot(int slot) => _tunSlots!.Pointer + (nint)slot * PacketSlots.SlotSize + PacketSlots.Headroom;
+
+    private void ArmRead(IoUring ring, int slot)
+    {
+        var vnet = _tun!.VnetHeaderLength;
+        var sqe = ring.GetSqe();
+        ring.PrepareReadWrite(sqe, IoUring.OpRead, _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        _ringOutstanding++;
+    }
+
+    private void ArmPoll(IoUring ring)
+    {
+        ring.PreparePoll(ring.GetSqe(), _tunnel!.Fd, Libc.POLLIN, TagPoll);
+        _ringOutstanding++;
+    }
+
+    /// <summary>
+    /// The io_uring variant of the loop: every slot always has a read or a write in flight; each iteration
+    /// submits what the previous one prepared and waits for completions in one io_uring_enter. The tunnel
+    /// socket (when this thread serves it) is watched by a POLL_ADD in the same ring and drained with recvmmsg.
+    /// </summary>
+    private void RunUring(IoUring ring)
+    {
+        var tun = _tun!;
+        var vnet = tun.VnetHeaderLength;
+        var timeoutNs = Math.Max(100_000L, (long)(_pollIntervalTicks * (1e9 / Stopwatch.Frequency)));
+        for (var slot = 0; slot < _batch; slot++) ArmRead(ring, slot);
+        if (_readsTunnel) ArmPoll(ring);
+        var now = Stopwatch.GetTimestamp();
+        _nextPoll = now + _pollIntervalTicks;
+        _nextProbe = now;
+        while (!_stopping())
+        {
+            if (!ring.SubmitAndWait(1, timeoutNs, out _)) { Counters.TunReadErrors++; Thread.Sleep(1); }
+            var ready = ring.Ready(out var head);
+            var work = 0;
+            var tunnelReady = false;
+            for (var i = 0; i < ready; i++)
+            {
+                var cqe = ring.At(head, i);
+                var userData = cqe->UserData;
+                var result = cqe->Result;
+                _ringOutstanding--;
+                if (userData == TagPoll) { tunnelReady = true; continue; }
+                var slot = (int)(userData & 0xFFFF);
+                if ((userData & TagWrite) != 0)
+                {
+                    if (result < 0) Counters.TunWriteErrors++;
+                    else Counters.TunPacketsOut++;
+                    ArmRead(ring, slot);
+                    continue;
+                }
+                if (result < 0)
+                {
+                    if (result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
+                    ArmRead(ring, slot);
+                    continue;
+                }
+                work++;
+                Counters.TunPacketsIn++;
+                var packet = TunSlot(slot);
+                var length = result - vnet;
+                if (length <= 0) { Counters.TunRunts++; ArmRead(ring, slot); continue; }
+                if (result == PacketSlots.PacketCapacity + vnet) { Counters.TunTruncated++; ArmRead(ring, slot); continue; }
+                var meta = default(PacketMeta);
+                meta.PeerIndex = -1;
+                if (vnet != 0) VirtioNetHeader.Decode(packet - vnet, ref meta);
+                var disposition = _processor.Process(PacketSource.Tun, packet, length, ref meta);
+                if (disposition == Disposition.ToTun && (tun.Offload || meta.GsoType == VirtioNetHeader.GsoNone))
+                {
+                    // Straight back into the TUN from the slot, queued in the ring with the next submit.
+                    if (vnet != 0) VirtioNetHeader.Encode(packet - vnet, vnet, meta);
+                    ring.PrepareReadWrite(ring.GetSqe(), IoUring.OpWrite, tun.Fd, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
+                    _ringOutstanding++;
+                    continue;
+                }
+                Dispatch(disposition, packet, length, ref meta, copy: false);
+                if (disposition is Disposition.ToTun or Disposition.ToTunnel) _heldSlots[_heldCount++] = slot; // referenced until Flush
+                else ArmRead(ring, slot);
+            }
+            ring.Advance(ready);
+            if (work > 0) Counters.Batches++;
+            Flush();
+            for (var i = 0; i < _heldCount; i++) ArmRead(ring, _heldSlots[i]);
+            _heldCount = 0;
+            if (tunnelReady)
+            {
+                while (ServiceTunnel() == _batch) { }
+                ArmPoll(ring);
+            }
+            now = Stopwatch.GetTimestamp();
+            if (_pollsProcessor && (work > 0 || now >= _nextPoll))
+            {
+                var sink = new Sink(this);
+                _processor.Poll(now, ref sink);
+                Counters.ProcessorPolls++;
+                Flush();
+                _nextPoll = now + _pollIntervalTicks;
+            }
+            if (_readsTunnel && now >= _nextProbe)
+            {
+                SendProbes(now);
+                _nextProbe = now + _probeIntervalTicks;
+            }
+            Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+        }
+    }
+
+    /// <summary>Cancels the reads still in flight and waits for their completions, so no request outlives the slots.</summary>
+    private void DrainAndClose(IoUring ring)
+    {
+        try
+        {
+            var sqe = ring.GetSqe();
+            if (sqe != null) ring.PrepareCancelAll(sqe, TagCancel);
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+            while (_ringOutstanding > 0 && Stopwatch.GetTimestamp() < deadline)
+            {
+                ring.SubmitAndWait(1, 10_000_000, out _);
+                var ready = ring.Ready(out var head);
+                for (var i = 0; i < ready; i++)
+                {
+                    if (ring.At(head, i)->UserData != TagCancel) _ringOutstanding--;
+                }
+                ring.Advance(ready);
+            }
+        }
+        finally
+        {
+            ring.Dispose();
+        }
+    }
+
+    private int ServiceTun()
+    {
+        var tun = _tun!;
+        var vnet = tun.VnetHeaderLength;
+        var capacity = PacketSlots.PacketCapacity + vnet;
+        var n = 0;
+        for (; n < _batch; n++)
+        {
+            var packet = _tunSlots!.Pointer + (nint)n * PacketSlots.SlotSize + PacketSlots.Headroom;
+            var r = tun.Read(packet - vnet, capacity);
+            if (r < 0)
+            {
+                if (r != -Libc.EAGAIN && r != -Libc.EINTR) Counters.TunReadErrors++;
+                break;
+            }
+            Counters.TunPacketsIn++;
+            var length = r - vnet;
+            if (length <= 0) { Counters.TunRunts++; continue; }
+            if (r == capacity) { Counters.TunTruncated++; continue; }
+            var meta = default(PacketMeta);
+            meta.PeerIndex = -1;
+            if (vnet != 0) VirtioNetHeader.Decode(packet - vnet, ref meta);
+            var disposition = _processor.Process(PacketSource.Tun, packet, length, ref meta);
+            Dispatch(disposition, packet, length, ref meta, copy: false);
+        }
+        if (n > 0)
+        {
+            Counters.Batches++;
+            Flush();
+        }
+        return n;
+    }
+
+    private int ServiceTunnel()
+    {
+        var rx = _rx!;
+        var r = rx.Receive(_tunnel!.Fd);
+        if (r <= 0)
+        {
+            if (r < 0 && r != -Libc.EAGAIN && r != -Libc.EINTR) Counters.TunnelReceiveErrors++;
+            return 0;
+        }
+        Counters.TunnelDatagramsIn += r;
+        var peers = _tunnel.Peers;
+        for (var i = 0; i < r; i++)
+        {
+            var datagram = rx.Datagram(i);
+            var length = rx.Length(i);
+            if (!PeerKey.TryRead(rx.Name(i), rx.NameLength(i), out var from)) { Counters.TunnelUnknownPeer++; continue; }
+            var peer = peers.IndexOf(from);
+            if (peer < 0) { Counters.TunnelUnknownPeer++; continue; }
+            if (!TunnelHeader.TryReadType(datagram, length, out var type)) { Counters.TunnelBadHeader++; continue; }
+            switch (type)
+            {
+                case TunnelMessageType.Data:
+                    {
+                        var meta = default(PacketMeta);
+                        TunnelHeader.ReadData(datagram, ref meta);
+                        meta.PeerIndex = peer;
+                        var packet = datagram + TunnelHeader.Length;
+                        var packetLength = length - TunnelHeader.Length;
+                        if (packetLength <= 0) { Counters.TunnelBadHeader++; break; }
+                        Counters.TunnelPacketsIn++;
+                        var disposition = _processor.Process(PacketSource.Tunnel, packet, packetLength, ref meta);
+                        Dispatch(disposition, packet, packetLength, ref meta, copy: false);
+                        break;
+                    }
+                case TunnelMessageType.RttProbe:
+                    {
+                        var reply = AllocateTx(TunnelHeader.ProbeLength);
+                        TunnelHeader.WriteProbe(reply, TunnelMessageType.RttReply, TunnelHeader.ReadTimestamp(datagram));
+                        if (_tx!.IsFull) FlushTunnel();
+                        _tx.Enqueue(reply, TunnelHeader.ProbeLength, peers.Key(peer), _tunnel.Family);
+                        Counters.ProbesAnswered++;
+                        break;
+                    }
+                case TunnelMessageType.RttReply:
+                    peers.States[peer]?.OnReply(Stopwatch.GetTimestamp(), TunnelHeader.ReadTimestamp(datagram));
+                    Counters.ProbeRepliesReceived++;
+                    break;
+            }
+        }
+        Counters.Batches++;
+        Flush();
+        return r;
+    }
+
+    private void SendProbes(long now)
+    {
+        var peers = _tunnel!.Peers;
+        for (var i = 0; i < peers.Count; i++)
+        {
+            if (!peers.IsPresent(i)) continue;
+            var probe = AllocateTx(TunnelHeader.ProbeLength);
+            TunnelHeader.WriteProbe(probe, TunnelMessageType.RttProbe, now);
+            if (_tx!.IsFull) FlushTunnel();
+            if (_tx.Enqueue(probe, TunnelHeader.ProbeLength, peers.Key(i), _tunnel.Family)) Counters.ProbesSent++;
+        }
+        FlushTunnel();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Dispatch(Disposition disposition, byte* packet, int length, ref PacketMeta meta, bool copy)
+    {
+        switch (disposition)
+        {
+            case Disposition.ToTun: EnqueueTun(packet, length, ref meta, copy); break;
+            case Disposition.ToTunnel: EnqueueTunnel(packet, length, ref meta, copy); break;
+            case Disposition.Drop: Counters.ProcessorDrops++; break;
+            case Disposition.Queued: Counters.ProcessorQueued++; break;
+            default: Counters.UnknownDisposition++; break;
+        }
+    }
+
+    private void EnqueueTun(byte* packet, int length, ref PacketMeta meta, bool copy)
+    {
+        var tun = _tunOut;
+        if (tun is null) { Counters.UnknownDisposition++; return; }
+        if (!tun.Offload && meta.GsoType != VirtioNetHeader.GsoNone)
+        {
+            // A GSO packet for a TUN that cannot take one: segment it here.
+            if (!GsoSegmenter.TryPlan(packet, length, meta, out var plan)) { Counters.GsoMalformed++; return; }
+            for (var i = 0; i < plan.Count; i++)
+            {
+                var segment = AllocateTun(plan.MaxSegmentLength);
+                var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, segment);
+                AddTunWrite(segment, segmentLength, default);
+            }
+            Counters.GsoSegmented++;
+            return;
+        }
+        if (copy)
+        {
+            var target = AllocateTun(length);
+            Buffer.MemoryCopy(packet, target, length, length);
+            packet = target;
+        }
+        if (!tun.Offload && meta.NeedsChecksum && !GsoSegmenter.CompleteChecksum(packet, length, meta)) { Counters.GsoMalformed++; return; }
+        AddTunWrite(packet, length, meta);
+    }
+
+    private void AddTunWrite(byte* packet, int length, in PacketMeta meta)
+    {
+        if (_tunWriteCount == _tunWrites.Length) FlushTun();
+        ref var w = ref _tunWrites[_tunWriteCount++];
+        w.Packet = packet;
+        w.Length = length;
+        w.Meta = meta;
+    }
+
+    private void EnqueueTunnel(byte* packet, int length, ref PacketMeta meta, bool copy)
+    {
+        if (_tx is null) { Counters.NoTunnel++; return; }
+        var peers = _tunnel!.Peers;
+        if (!peers.IsPresent(meta.PeerIndex)) { Counters.BadPeerIndex++; return; }
+        ref readonly var key = ref peers.Key(meta.PeerIndex);
+        if (meta.GsoType != VirtioNetHeader.GsoNone)
+        {
+            if (!GsoSegmenter.TryPlan(packet, length, meta, out var plan)) { Counters.GsoMalformed++; return; }
+            for (var i = 0; i < plan.Count; i++)
+            {
+                var datagram = AllocateTx(TunnelHeader.Length + plan.MaxSegmentLength);
+                var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
+                TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
+                if (_tx.IsFull) FlushTunnel();
+                _tx.Enqueue(datagram, TunnelHeader.Length + segmentLength, key, _tunnel.Family);
+            }
+            Counters.GsoSegmented++;
+            return;
+        }
+        if (copy)
+        {
+            var target = AllocateTx(TunnelHeader.Length + length) + TunnelHeader.Length;
+            Buffer.MemoryCopy(packet, target, length, length);
+            packet = target;
+        }
+        if (meta.NeedsChecksum && !GsoSegmenter.CompleteChecksum(packet, length, meta)) { Counters.GsoMalformed++; return; }
+        TunnelHeader.WritePlainData(packet - TunnelHeader.Length, meta.TunnelFlags);
+        if (_tx.IsFull) FlushTunnel();
+        if (!_tx.Enqueue(packet - TunnelHeader.Length, length + TunnelHeader.Length, key, _tunnel.Family)) Counters.BadPeerIndex++;
+    }
+
+    private byte* AllocateTx(int bytes)
+    {
+        var p = _tx!.Allocate(bytes);
+        if (p != null) return p;
+        FlushTunnel();
+        return _tx.Allocate(bytes);
+    }
+
+    /// <summary>Arena bytes with headroom in front, so a virtio header fits before the packet.</summary>
+    private byte* AllocateTun(int bytes)
+    {
+        var size = (bytes + PacketSlots.Headroom + 63) & ~63;
+        if (_tunArenaUsed + size > (int)_tunArena.Size) FlushTun();
+        var p = _tunArena.Pointer + _tunArenaUsed + PacketSlots.Headroom;
+        _tunArenaUsed += size;
+        return p;
+    }
+
+    private void Flush()
+    {
+        if (_tunWriteCount > 0) FlushTun();
+        if (_tx is { Count: > 0 }) FlushTunnel();
+    }
+
+    private void FlushTunnel() => _tx!.Flush(_tunnel!.Fd, Counters);
+
+    private void FlushTun()
+    {
+        var tun = _tunOut!;
+        var vnet = tun.VnetHeaderLength;
+        for (var i = 0; i < _tunWriteCount; i++)
+        {
+            ref var w = ref _tunWrites[i];
+            if (vnet != 0) VirtioNetHeader.Encode(w.Packet - vnet, vnet, w.Meta);
+            var r = tun.Write(w.Packet - vnet, w.Length + vnet);
+            if (r < 0) Counters.TunWriteErrors++;
+            else Counters.TunPacketsOut++;
+        }
+        _tunWriteCount = 0;
+        _tunArenaUsed = 0;
+    }
+
+    /// <summary>Receives packets the processor releases from its queue during Poll; copies them, since its buffers are its own.</summary>
+    private readonly struct Sink : IPacketSink
+    {
+        private readonly LoopWorker<TProcessor> _worker;
+        public Sink(LoopWorker<TProcessor> worker) => _worker = worker;
+
+        public void Emit(Disposition where, byte* packet, int length, in PacketMeta meta)
+        {
+            _worker.Counters.ProcessorEmits++;
+            var copy = meta;
+            _worker.Dispatch(where, packet, length, ref copy, copy: true);
+        }
+    }
+
+    public void Dispose()
+    {
+        _tunSlots?.Dispose();
+        _rx?.Dispose();
+        _tx?.Dispose();
+        _tunArena.Dispose();
+        _pollFds.Dispose();
+    }
+}

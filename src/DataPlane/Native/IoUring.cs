@@ -1,0 +1,213 @@
+using System.Runtime.InteropServices;
+
+namespace Oakestra.Actors.DataPlane.Native;
+
+/// <summary>
+/// A minimal io_uring (raw syscalls and the shared rings, no liburing): enough to keep TUN reads and writes
+/// in flight and to submit a whole batch and wait for completions with one syscall. Owned and driven by one
+/// thread. Layouts follow include/uapi/linux/io_uring.h.
+/// </summary>
+internal sealed unsafe partial class IoUring : IDisposable
+{
+    public const byte OpPollAdd = 6;
+    public const byte OpRead = 22;
+    public const byte OpWrite = 23;
+
+    private const long SysIoUringSetup = 425;
+    private const long SysIoUringEnter = 426;
+    private const uint FeatSingleMmap = 1;
+    private const uint FeatExtArg = 1 << 8;
+    private const uint EnterGetEvents = 1;
+    private const uint EnterExtArg = 8;
+    private const long OffSqRing = 0;
+    private const long OffCqRing = 0x8000000;
+    private const long OffSqes = 0x10000000;
+    private const int ETIME = 62;
+    private const int EBUSY = 16;
+    public const byte OpAsyncCancel = 14;
+    public const uint AsyncCancelAny = 1 << 2;
+
+    private readonly int _fd;
+    private readonly byte* _sqRing;
+    private readonly nuint _sqRingSize;
+    private readonly byte* _cqRing;
+    private readonly nuint _cqRingSize;
+    private readonly Sqe* _sqes;
+    private readonly nuint _sqesSize;
+    private readonly uint* _sqTail;
+    private readonly uint* _sqHead;
+    private readonly uint _sqMask;
+    private readonly uint* _cqHead;
+    private readonly uint* _cqTail;
+    private readonly uint _cqMask;
+    private readonly Cqe* _cqes;
+    private uint _localTail;
+    private uint _submittedTail;
+    private bool _disposed;
+
+    [StructLayout(LayoutKind.Sequential, Size = 64)]
+    public struct Sqe
+    {
+        public byte Opcode;
+        public byte Flags;
+        public ushort IoPrio;
+        public int Fd;
+        public ulong Offset;
+        public ulong Address;
+        public uint Length;
+        public uint OpFlags;
+        public ulong UserData;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Cqe
+    {
+        public ulong UserData;
+        public int Result;
+        public uint Flags;
+    }
+
+    public IoUring(uint entries, uint setupFlags = 0)
+    {
+        var p = stackalloc byte[120];
+        new Span<byte>(p, 120).Clear();
+        *(uint*)(p + 8) = setupFlags;
+        var fd = (int)Syscall(SysIoUringSetup, entries, (long)p, 0, 0, 0, 0);
+        if (fd < 0) throw new IOException($"io_uring_setup failed: errno {Libc.Errno}");
+        _fd = fd;
+        try
+        {
+            var sqEntries = *(uint*)p;
+            var cqEntries = *(uint*)(p + 4);
+            var features = *(uint*)(p + 20);
+            if ((features & FeatExtArg) == 0 || (features & FeatSingleMmap) == 0) throw new IOException("io_uring lacks EXT_ARG/SINGLE_MMAP (kernel < 5.11)");
+            uint sqArrayOff = *(uint*)(p + 64), cqesOff = *(uint*)(p + 100);
+            _sqRingSize = sqArrayOff + sqEntries * 4;
+            _cqRingSize = cqesOff + cqEntries * (uint)sizeof(Cqe);
+            var ringSize = Math.Max(_sqRingSize, _cqRingSize);
+            _sqRingSize = _cqRingSize = ringSize;
+            _sqRing = Map(ringSize, fd, OffSqRing);
+            _cqRing = _sqRing;
+            _sqesSize = sqEntries * (uint)sizeof(Sqe);
+            _sqes = (Sqe*)Map(_sqesSize, fd, OffSqes);
+
+            _sqHead = (uint*)(_sqRing + *(uint*)(p + 40));
+            _sqTail = (uint*)(_sqRing + *(uint*)(p + 44));
+            _sqMask = *(uint*)(_sqRing + *(uint*)(p + 48));
+            var array = (uint*)(_sqRing + sqArrayOff);
+            for (uint i = 0; i < sqEntries; i++) array[i] = i; // identity: SQE i is always slot i of the array
+            _cqHead = (uint*)(_cqRing + *(uint*)(p + 80));
+            _cqTail = (uint*)(_cqRing + *(uint*)(p + 84));
+            _cqMask = *(uint*)(_cqRing + *(uint*)(p + 88));
+            _cqes = (Cqe*)(_cqRing + cqesOff);
+            SqEntries = sqEntries;
+            _localTail = _submittedTail = Volatile.Read(ref *_sqTail);
+        }
+        catch
+        {
+            Libc.Close(fd);
+            throw;
+        }
+    }
+
+    public uint SqEntries { get; }
+
+    /// <summary>Next free SQE (zeroed), or null when the submission queue is full.</summary>
+    public Sqe* GetSqe()
+    {
+        var head = Volatile.Read(ref *_sqHead);
+        if (_localTail - head >= SqEntries) return null;
+        var sqe = _sqes + (_localTail & _sqMask);
+        *sqe = default;
+        _localTail++;
+        return sqe;
+    }
+
+    public void PrepareReadWrite(Sqe* sqe, byte op, int fd, byte* buffer, int length, ulong userData)
+    {
+        sqe->Opcode = op;
+        sqe->Fd = fd;
+        sqe->Address = (ulong)buffer;
+        sqe->Length = (uint)length;
+        sqe->UserData = userData;
+    }
+
+    /// <summary>Cancels every request in flight (IORING_ASYNC_CANCEL_ANY, Linux 5.19+).</summary>
+    public void PrepareCancelAll(Sqe* sqe, ulong userData)
+    {
+        sqe->Opcode = OpAsyncCancel;
+        sqe->Fd = -1;
+        sqe->OpFlags = AsyncCancelAny;
+        sqe->UserData = userData;
+    }
+
+    public void PreparePoll(Sqe* sqe, int fd, short events, ulong userData)
+    {
+        sqe->Opcode = OpPollAdd;
+        sqe->Fd = fd;
+        sqe->OpFlags = (ushort)events;
+        sqe->UserData = userData;
+    }
+
+    /// <summary>
+    /// Submits every prepared SQE and waits until at least <paramref name="waitFor"/> completions are ready or
+    /// <paramref name="timeoutNs"/> passed. Returns false on an unexpected error (errno in <paramref name="errno"/>).
+    /// </summary>
+    public bool SubmitAndWait(uint waitFor, long timeoutNs, out int errno)
+    {
+        var toSubmit = _localTail - _submittedTail;
+        Volatile.Write(ref *_sqTail, _localTail);
+        var ts = stackalloc long[2];
+        ts[0] = timeoutNs / 1_000_000_000;
+        ts[1] = timeoutNs % 1_000_000_000;
+        var arg = stackalloc ulong[3];
+        arg[0] = 0; // no signal mask
+        arg[1] = 0;
+        arg[2] = (ulong)ts;
+        var flags = waitFor > 0 ? EnterGetEvents | EnterExtArg : EnterExtArg;
+        var r = Syscall(SysIoUringEnter, _fd, toSubmit, waitFor, flags, (long)arg, 24);
+        // The kernel advances the SQ head over every SQE it consumed, whatever the wait's outcome.
+        _submittedTail = Volatile.Read(ref *_sqHead);
+        errno = 0;
+        if (r >= 0) return true;
+        errno = Libc.Errno;
+        return errno is ETIME or Libc.EINTR or Libc.EAGAIN or EBUSY;
+    }
+
+    /// <summary>Number of completions ready now: read them with <see cref="At"/>, then call <see cref="Advance"/>.</summary>
+    public int Ready(out uint head)
+    {
+        head = Volatile.Read(ref *_cqHead);
+        var tail = Volatile.Read(ref *_cqTail);
+        return (int)(tail - head);
+    }
+
+    public Cqe* At(uint head, int i) => _cqes + ((head + (uint)i) & _cqMask);
+
+    public void Advance(int count) => Volatile.Write(ref *_cqHead, *_cqHead + (uint)count);
+
+    private static byte* Map(nuint size, int fd, long offset)
+    {
+        var p = Mmap(null, size, 3 /* PROT_READ|PROT_WRITE */, 0x8001 /* MAP_SHARED|MAP_POPULATE */, fd, offset);
+        if (p == (void*)-1) throw new IOException($"mmap io_uring failed: errno {Libc.Errno}");
+        return (byte*)p;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Munmap(_sqes, _sqesSize);
+        Munmap(_sqRing, _sqRingSize);
+        Libc.Close(_fd);
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    private static partial int Munmap(void* address, nuint length);
+}

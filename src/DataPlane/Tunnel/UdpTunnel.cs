@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Oakestra.Actors.DataPlane.Native;
+
+namespace Oakestra.Actors.DataPlane.Tunnel;
+
+/// <summary>
+/// The node's UDP tunnel socket (non-blocking) and its current peer list. Datagrams are moved in batches by
+/// the forwarding loop (recvmmsg/sendmmsg); this object holds what the owner sees: the peer list it
+/// publishes and the RTT measured to each peer. The socket lives in the network namespace of the thread
+/// that calls <see cref="Open"/>.
+/// </summary>
+public sealed unsafe class UdpTunnel : IDisposable
+{
+    private int _fd;
+    private PeerTable _peers = PeerTable.Empty;
+
+    private UdpTunnel(int fd, int family, IPEndPoint local, UdpTunnelOptions options)
+    {
+        _fd = fd; Family = family; LocalEndPoint = local; Options = options;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+    public UdpTunnelOptions Options { get; }
+
+    /// <summary>Bytes the tunnel adds to an inner packet on the wire: tunnel header + UDP + outer IP (IPv6 when dual-stack).</summary>
+    public int Overhead => TunnelHeader.Length + 8 + (Family == Libc.AF_INET ? 20 : 40);
+
+    internal int Family { get; }
+    internal int Fd => _fd >= 0 ? _fd : throw new ObjectDisposedException(nameof(UdpTunnel));
+    internal PeerTable Peers => Volatile.Read(ref _peers);
+
+    public static UdpTunnel Open(UdpTunnelOptions? options = null)
+    {
+        options ??= new UdpTunnelOptions();
+        var v4 = options.BindAddress.AddressFamily == AddressFamily.InterNetwork;
+        var family = v4 ? Libc.AF_INET : Libc.AF_INET6;
+        var fd = Libc.Socket(family, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new IOException($"socket failed: errno {Libc.Errno}");
+        try
+        {
+            var zero = 0;
+            if (!v4 && Libc.SetSockOpt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, &zero, 4) != 0)
+                throw new IOException($"IPV6_V6ONLY failed: errno {Libc.Errno}");
+            var size = options.SocketBufferBytes;
+            if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, &size, 4) != 0) Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &size, 4);
+            if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &size, 4) != 0) Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &size, 4);
+
+            var sa = stackalloc byte[28];
+            var key = PeerKey.From(new IPEndPoint(options.BindAddress, options.Port));
+            var saLen = key.Write(sa, family);
+            if (Libc.Bind(fd, sa, saLen) != 0) throw new IOException($"bind {options.BindAddress}:{options.Port} failed: errno {Libc.Errno}");
+            uint len = 28;
+            Libc.GetSockName(fd, sa, &len);
+            var port = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(sa + 2, 2));
+            return new UdpTunnel(fd, family, new IPEndPoint(options.BindAddress, port), options);
+        }
+        catch
+        {
+            Libc.Close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the peer list with one reference swap (callable from any thread). Index i is the peer that
+    /// PacketMeta.PeerIndex = i names in both directions; null entries keep a retired index unused.
+    /// Datagrams from endpoints not in the list are dropped and counted. RTT state survives for endpoints
+    /// that stay in the list.
+    /// </summary>
+    public void PublishPeers(IReadOnlyList<IPEndPoint?> peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        lock (this) // publishers only; the loop never takes it
+        {
+            Volatile.Write(ref _peers, PeerTable.Build(peers, _peers));
+        }
+    }
+
+    /// <summary>The published peer list.</summary>
+    public IReadOnlyList<IPEndPoint?> CurrentPeers => Peers.EndPoints;
+
+    /// <summary>RTT state of every present peer, by index of the current list (null for retired slots).</summary>
+    public IReadOnlyList<PeerRttState?> Rtts => Peers.States;
+
+    /// <summary>Smoothed RTT to <paramref name="peer"/>, if it is in the list and has answered a probe.</summary>
+    public bool TryGetRtt(IPEndPoint peer, out TimeSpan smoothed)
+    {
+        var table = Peers;
+        var i = table.IndexOf(PeerKey.From(peer));
+        if (i >= 0 && table.States[i]?.Smoothed is { } s) { smoothed = s; return true; }
+        smoothed = default;
+        return false;
+    }
+
+    /// <summary>Closes the socket. Dispose the forwarding loop using it first.</summary>
+    public void Dispose()
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0) Libc.Close(fd);
+    }
+}
