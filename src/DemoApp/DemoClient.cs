@@ -36,6 +36,11 @@ public static class DemoClient
                 return Encoding.UTF8.GetString(buffer, 0, n);
             }
             catch (OperationCanceledException) { }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                // ICMP port unreachable came back: nobody listens there.
+                throw new IOException($"no UDP answer from {new IPEndPoint(address, port)}: connection refused", e);
+            }
         }
         throw new IOException($"no UDP answer from {new IPEndPoint(address, port)} after {attempts} tries");
     }
