@@ -8,14 +8,16 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths)
 {
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(8);
 
-    public async Task<LabState> UpAsync(int workers, int sites, bool build, TimeSpan timeout, CancellationToken ct)
+    public async Task<LabState> UpAsync(LabLayout layout, bool build, TimeSpan timeout, CancellationToken ct)
     {
-        var layout = LabLayout.Create(workers, sites);
         if (!Shell.IsRoot) throw new CliFailure("the lab needs root (it creates network namespaces); run as root");
         if (LabState.Load(paths) is not null || LabFabric.Namespaces(layout.Prefix).Count > 0)
             throw new CliFailure("lab already running, `oak lab down` first");
         LabFabric.CheckFree(layout);
         if (build) LabBuild.Ensure(paths.RepoRoot, ctx.Out);
+        foreach (var project in LabBuild.Projects)
+            if (!File.Exists(LabBuild.Dll(paths.RepoRoot, project)))
+                throw new CliFailure($"{project} is not built ({Path.GetRelativePath(paths.RepoRoot, LabBuild.Dll(paths.RepoRoot, project))} is missing); run without --no-build");
 
         // A fresh runtime folder; logs of the previous lab go with it.
         foreach (var dir in new[] { paths.Logs, paths.Data, paths.Nodes })
@@ -87,11 +89,11 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths)
     }
 
     /// <summary>Stops everything the lab started and removes its network objects. Idempotent.</summary>
-    public bool Down()
+    public bool Down(string defaultPrefix = LabLayout.LabPrefix, string defaultBridge = LabLayout.LabBridge)
     {
         var state = LabState.Load(paths);
-        var prefix = state?.Prefix ?? LabLayout.LabPrefix;
-        var bridge = state?.Bridge ?? LabLayout.LabBridge;
+        var prefix = state?.Prefix ?? defaultPrefix;
+        var bridge = state?.Bridge ?? defaultBridge;
         var namespaces = LabFabric.Namespaces(prefix);
         if (state is null && namespaces.Count == 0 && !LabFabric.LinkExists(bridge) && !File.Exists(paths.EnvFile))
             return false;
