@@ -1,0 +1,51 @@
+using Oakestra.Actors.Cli.Api;
+using Oakestra.Actors.Cli.Commands;
+using Oakestra.Actors.Cli.Parsing;
+
+namespace Oakestra.Actors.Cli;
+
+/// <summary>Parses, dispatches, and turns every failure into an exit code and one line on stderr.</summary>
+public static class CliApp
+{
+    public const int Ok = 0, Failed = 1, BadUsage = 2;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext ctx, CancellationToken ct = default)
+    {
+        try
+        {
+            var a = ArgParser.Parse(args);
+            if (a.Command is null || a.Has("help") || a.Command == "help")
+            {
+                ctx.Out.WriteLine(Usage.Text);
+                return a.Command is null && !a.Has("help") ? BadUsage : Ok;
+            }
+            if (a.Command == "lab") return await LabCommands.RunAsync(a, ctx, ct);
+
+            Func<ParsedArgs, CliContext, RootClient, CancellationToken, Task<int>> handler = a.Command switch
+            {
+                "deploy" => ServiceCommands.DeployAsync,
+                "services" => ServiceCommands.ListAsync,
+                "service" => ServiceCommands.ShowAsync,
+                "scale" => ServiceCommands.ScaleAsync,
+                "undeploy" => ServiceCommands.UndeployAsync,
+                "migrate" => ServiceCommands.MigrateAsync,
+                "nodes" => NodeCommands.ListAsync,
+                "table" => NodeCommands.TableAsync,
+                "exec" => ExecCommand.RunAsync,
+                _ => throw new UsageException($"unknown command '{a.Command}' (oak --help lists them)"),
+            };
+            using var root = new RootClient(RootAddress.Resolve(a, ctx));
+            return await handler(a, ctx, root, ct);
+        }
+        catch (UsageException e)
+        {
+            ctx.Err.WriteLine($"oak: {e.Message}");
+            return BadUsage;
+        }
+        catch (CliFailure e)
+        {
+            ctx.Err.WriteLine($"oak: {e.Message}");
+            return Failed;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Oakestra.Actors.Cli.Api;
+
+namespace Oakestra.Actors.Cli.Commands;
+
+/// <summary>
+/// `oak deploy`: creates the SLA's services, then starts instances. A microservice with direct constraints
+/// gets one instance on each constrained node (so an SLA can say "one on w1, one on w2, one on w3");
+/// without one it gets one instance wherever the orchestrators place it.
+/// </summary>
+public static class Deployer
+{
+    public static async Task<IReadOnlyList<Service>> DeployAsync(RootClient root, string slaJson, CancellationToken ct)
+    {
+        var placements = DirectNodes(slaJson);
+        var created = RootClient.Read<CreatedServices>(await root.PostRawAsync("api/v1/applications", slaJson, ct), "POST /api/v1/applications");
+        var result = new List<Service>();
+        foreach (var service in created.Services)
+        {
+            var nodes = placements.TryGetValue(service.Id, out var n) && n.Count > 0 ? n : [null];
+            foreach (var node in nodes)
+                await root.PostAsync($"api/v1/services/{RootClient.Escape(service.Id)}/instances", new { count = 1, node }, ct);
+            result.Add(await root.GetAsync<Service>($"api/v1/services/{RootClient.Escape(service.Id)}", ct));
+        }
+        return result;
+    }
+
+    /// <summary>Service id → nodes named by its <c>{"type":"direct","node":…}</c> constraints, in SLA order.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string?>> DirectNodes(string slaJson)
+    {
+        JsonNode? sla;
+        try { sla = JsonNode.Parse(slaJson); }
+        catch (JsonException e) { throw new CliFailure($"the SLA is not valid JSON: {e.Message}"); }
+        var map = new Dictionary<string, IReadOnlyList<string?>>(StringComparer.Ordinal);
+        foreach (var app in (sla?["applications"] as JsonArray ?? []).OfType<JsonObject>())
+            foreach (var ms in (app["microservices"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var id = $"{Str(app["application_name"])}.{Str(app["application_namespace"])}.{Str(ms["microservice_name"])}.{Str(ms["microservice_namespace"])}";
+                var nodes = (ms["constraints"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Where(c => string.Equals(Str(c["type"]), "direct", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(Str(c["node"])))
+                    .Select(c => (string?)Str(c["node"])).ToList();
+                map[id] = nodes;
+            }
+        return map;
+    }
+
+    private static string Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Oakestra.Actors.Cli.Api;
+using Oakestra.Actors.Cli.Output;
+using Oakestra.Actors.Cli.Parsing;
+
+namespace Oakestra.Actors.Cli.Commands;
+
+public static class NodeCommands
+{
+    public static async Task<int> ListAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
+    {
+        Usage.Positionals(a, 1, 0, "nodes");
+        a.RejectUnknownOptions();
+        var raw = await root.GetAsync("api/v1/nodes", ct);
+        if (a.Json) { Printer.Json(ctx, raw); return 0; }
+        var nodes = RootClient.Read<List<Node>>(raw, "GET /api/v1/nodes");
+        ctx.Out.Write(nodes.Count == 0 ? "(no nodes)\n" : Views.Nodes(nodes));
+        return 0;
+    }
+
+    public static async Task<int> TableAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
+    {
+        var node = Usage.Positionals(a, 1, 1, "table <node>")[0];
+        a.RejectUnknownOptions();
+        var raw = await root.GetAsync($"api/v1/nodes/{RootClient.Escape(node)}/table", ct);
+        if (a.Json) Printer.Json(ctx, raw);
+        else ctx.Out.Write(GenericTable.Render(raw));
+        return 0;
+    }
+
+    /// <summary>`lab place`: PUT /api/v1/nodes/{node}/location (documented in docs/API.md).</summary>
+    public static async Task<int> PlaceAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
+    {
+        var p = Usage.Positionals(a, 2, 3, "lab place <node> <lat> <lon>");
+        a.RejectUnknownOptions();
+        var latitude = Coordinate(p[1], "latitude", 90);
+        var longitude = Coordinate(p[2], "longitude", 180);
+        var raw = await root.PutAsync($"api/v1/nodes/{RootClient.Escape(p[0])}/location", new { latitude, longitude }, ct);
+        if (a.Json) { Printer.Json(ctx, raw); return 0; }
+        ctx.Out.WriteLine($"{p[0]} is now at {latitude.ToString(CultureInfo.InvariantCulture)}, {longitude.ToString(CultureInfo.InvariantCulture)}");
+        return 0;
+    }
+
+    private static double Coordinate(string raw, string name, double limit)
+    {
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || Math.Abs(v) > limit)
+            throw new UsageException($"{name} must be a number between -{limit} and {limit}, got '{raw}'");
+        return v;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Oakestra.Actors.Cli.Api;
+using Oakestra.Actors.Cli.Commands;
+using Oakestra.Actors.Cli.Instances;
+using Oakestra.Actors.Cli.Output;
+
+namespace Oakestra.Actors.Cli.Lab;
+
+/// <summary>
+/// `lab up --demo`: deploys lab/demo-sla.json (a client and the service "demo" with one instance on each
+/// of w1..w3), waits until every instance is Running, then replays the four envelopes of the semantic
+/// addressing text from inside the client's namespace and shows who answered and which source it saw.
+/// </summary>
+public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout)
+{
+    public const string SlaTemplate = "lab/demo-sla.json";
+    public const string DemoPlaceholder = "{{DEMO}}";
+    public const int DemoPort = 8080;
+
+    /// <summary>The template with the demo app's command line and each constrained node's site filled in.</summary>
+    public static string RenderSla(string template, string demoCommand, LabLayout layout)
+    {
+        var sla = JsonNode.Parse(template.Replace(DemoPlaceholder, demoCommand, StringComparison.Ordinal))!;
+        foreach (var ms in (sla["applications"] as JsonArray ?? []).OfType<JsonObject>().SelectMany(a => (a["microservices"] as JsonArray ?? []).OfType<JsonObject>()))
+            foreach (var c in (ms["constraints"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var node = c["node"]?.GetValue<string>();
+                var site = layout.Workers.FirstOrDefault(w => w.Name == node)?.Site
+                    ?? throw new CliFailure($"the demo SLA places an instance on {node}, which this lab does not have (use --workers 3 or more)");
+                c["cluster"] = site;
+            }
+        return sla.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    public async Task RunAsync(RootClient root, TimeSpan timeout, CancellationToken ct)
+    {
+        var demoDll = LabBuild.Dll(paths.RepoRoot, "DemoApp");
+        var sla = RenderSla(await File.ReadAllTextAsync(Path.Combine(paths.RepoRoot, SlaTemplate), ct), $"dotnet {demoDll}", layout);
+        await File.WriteAllTextAsync(Path.Combine(paths.Dir, "demo-sla.json"), sla, ct);
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine("deploying the demo application (.lab/demo-sla.json) …");
+        var services = await Deployer.DeployAsync(root, sla, ct);
+        services = await WaitRunningAsync(root, services, timeout, ct);
+        ctx.Out.Write(Views.Services(services));
+
+        var client = services.FirstOrDefault(s => s.Name == "client") ?? throw new CliFailure("the demo SLA has no service named client");
+        var demo = services.FirstOrDefault(s => s.Name == "demo") ?? throw new CliFailure("the demo SLA has no service named demo");
+        var clientInstance = client.Instances!.First(i => i.Status == "Running");
+        var (ns, _) = await InstanceNamespaceResolver.ResolveAsync(root, clientInstance.Id, layout.Prefix, ct);
+
+        var closest = demo.ServiceIps?.FirstOrDefault(ip => ip.Policy == "closest")?.Ipv4;
+        var rr = demo.ServiceIps?.FirstOrDefault(ip => ip.Policy == "round_robin")?.Ipv4;
+        var third = demo.Instances?.Where(i => i.Status == "Running").OrderBy(i => i.Number).Skip(2).FirstOrDefault();
+        var envelopes = new List<(string Name, string? Address)>
+        {
+            ("1: Closest IP", closest),
+            ("2: Round Robin IP", rr),
+            ("3: Round Robin IP", rr),
+            ($"4: Instance IP of instance 3 ({third?.Id ?? "-"})", third?.InstanceIpv4),
+        };
+
+        var table = new Table("envelope", "dialled", "answered by", "node", "namespace ip", "saw source");
+        foreach (var (name, address) in envelopes)
+        {
+            if (address is null) { table.Add(name, null, "(no such address)", null, null, null); continue; }
+            var r = Shell.Run("ip", "netns", "exec", ns, "dotnet", demoDll, "get", $"http://{address}:{DemoPort}/", "--timeout", "5");
+            if (!r.Ok) { table.Add(name, address, $"(failed: {CliFailure.OneLine(r.Stderr + r.Stdout)})", null, null, null); continue; }
+            var answer = JsonNode.Parse(r.Stdout);
+            table.Add(name, address, answer?["instance"]?.ToString(), answer?["node"]?.ToString(), answer?["namespace_ip"]?.ToString(), answer?["saw_source"]?.ToString());
+        }
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine($"from client {clientInstance.Id} (Instance IP {clientInstance.InstanceIpv4}, namespace {ns}):");
+        ctx.Out.Write(table);
+        ctx.Out.WriteLine($"every answer should have seen the client's Instance IP {clientInstance.InstanceIpv4} as the source.");
+        ctx.Out.WriteLine($"try: ./oak exec {clientInstance.Id} -- curl -s http://{rr}:{DemoPort}/");
+    }
+
+    private async Task<IReadOnlyList<Service>> WaitRunningAsync(RootClient root, IReadOnlyList<Service> services, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var fresh = new List<Service>();
+            foreach (var s in services) fresh.Add(await root.GetAsync<Service>($"api/v1/services/{RootClient.Escape(s.Id)}", ct));
+            var waiting = fresh.SelectMany(s => s.Instances ?? []).Where(i => i.Status != "Running").ToList();
+            if (waiting.Count == 0 && fresh.All(s => s.Instances is { Count: > 0 })) return fresh;
+            if (waiting.FirstOrDefault(i => i.Status == "Failed") is { } failed)
+                throw new CliFailure($"demo instance {failed.Id} failed on {failed.Placement?.Node ?? "?"}; see .lab/logs/{failed.Placement?.Node ?? "w1"}.log");
+            if (DateTime.UtcNow >= deadline)
+                throw new CliFailure($"timed out after {timeout.TotalSeconds:0}s waiting for the demo instances to run ({string.Join(", ", waiting.Select(i => $"{i.Id}: {i.Status}"))}); see .lab/logs/w1.log");
+            await Task.Delay(1000, ct);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace Oakestra.Actors.Cli.Lab;
+
+/// <summary>The lab's runtime files, all under <c>.lab/</c> at the repository root (git-ignored).</summary>
+public sealed record LabPaths(string RepoRoot)
+{
+    public string Dir => Path.Combine(RepoRoot, ".lab");
+    /// <summary>KEY=VALUE lines (OAK_ROOT, OAK_NETNS_PREFIX) that the CLI reads when no --root / OAK_ROOT is given.</summary>
+    public string EnvFile => Path.Combine(Dir, "env");
+    public string StateFile => Path.Combine(Dir, "state.json");
+    public string Logs => Path.Combine(Dir, "logs");
+    public string Data => Path.Combine(Dir, "data");
+    public string Nodes => Path.Combine(Dir, "nodes");
+    public string Log(string process) => Path.Combine(Logs, process + ".log");
+
+    public Dictionary<string, string> ReadEnv()
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(EnvFile)) return values;
+        foreach (var line in File.ReadAllLines(EnvFile))
+        {
+            var t = line.Trim();
+            if (t.Length == 0 || t.StartsWith('#')) continue;
+            if (t.StartsWith("export ", StringComparison.Ordinal)) t = t[7..];
+            var eq = t.IndexOf('=');
+            if (eq > 0) values[t[..eq].Trim()] = t[(eq + 1)..].Trim().Trim('"', '\'');
+        }
+        return values;
+    }
+
+    public void WriteEnv(IReadOnlyDictionary<string, string> values)
+    {
+        Directory.CreateDirectory(Dir);
+        File.WriteAllLines(EnvFile, ["# written by `oak lab up`; `source .lab/env` to use it in a shell", .. values.Select(kv => $"export {kv.Key}={kv.Value}")]);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text;
+using Oakestra.Actors.Cli.Api;
+
+namespace Oakestra.Actors.Cli.Output;
+
+/// <summary>The tables users see for services, instances and nodes.</summary>
+public static class Views
+{
+    public static string Services(IEnumerable<Service> services)
+    {
+        var list = services.ToList();
+        var policies = list.SelectMany(s => s.ServiceIps ?? []).Select(ip => ip.Policy ?? "?").Distinct().Order(StringComparer.Ordinal).ToArray();
+        var table = new Table(["service", "version", "instances", .. policies]);
+        foreach (var s in list)
+        {
+            var cells = new List<object?> { s.Id, s.Version, InstanceCount(s) };
+            foreach (var p in policies) cells.Add(Ips(s.ServiceIps?.FirstOrDefault(ip => ip.Policy == p)));
+            table.Add([.. cells]);
+        }
+        return table.ToString();
+    }
+
+    public static string Service(Service s)
+    {
+        var sb = new StringBuilder();
+        sb.Append("service:   ").Append(s.Id).Append('\n');
+        sb.Append("version:   ").Append(s.Version).Append('\n');
+        if (!string.IsNullOrEmpty(s.Code)) sb.Append("code:      ").Append(s.Code).Append('\n');
+        if (s.Port is not null) sb.Append("port:      ").Append(s.Port).Append('\n');
+        sb.Append('\n').Append(ServiceIps(s)).Append('\n');
+        sb.Append(Instances(s.Instances ?? []));
+        return sb.ToString();
+    }
+
+    public static string ServiceIps(Service s)
+    {
+        var table = new Table("policy", "service ipv4", "service ipv6");
+        foreach (var ip in s.ServiceIps ?? []) table.Add(ip.Policy, ip.Ipv4, ip.Ipv6);
+        return table.ToString();
+    }
+
+    public static string Instances(IEnumerable<Instance> instances)
+    {
+        var table = new Table("instance", "status", "instance ipv4", "instance ipv6", "node", "namespace ipv4", "epoch");
+        foreach (var i in instances)
+        {
+            var node = i.Placement?.Node;
+            if (i.MigrationTarget?.Node is { } target) node = $"{node ?? "-"}→{target}";
+            table.Add(i.Id, i.Status, i.InstanceIpv4, i.InstanceIpv6, node, i.Placement?.NamespaceIpv4, i.Epoch);
+        }
+        return table.Count == 0 ? "(no instances)\n" : table.ToString();
+    }
+
+    public static string Nodes(IEnumerable<Node> nodes)
+    {
+        var table = new Table("cluster", "node", "status", "subnet v4", "subnet v6", "instances", "latitude", "longitude", "tunnel");
+        foreach (var n in nodes) table.Add(n.Cluster, n.Name, n.Status, n.SubnetV4, n.SubnetV6, n.Instances, n.Latitude, n.Longitude, n.TunnelEndpoint);
+        return table.ToString();
+    }
+
+    private static string InstanceCount(Service s)
+    {
+        var all = s.Instances ?? [];
+        var live = all.Where(i => i.Status != "Stopped").ToList();
+        return $"{live.Count(i => i.Status == "Running")}/{live.Count}";
+    }
+
+    private static string? Ips(ServiceIp? ip) => ip is null ? null : string.Join(" ", new[] { ip.Ipv4, ip.Ipv6 }.Where(a => !string.IsNullOrEmpty(a)));
+}
