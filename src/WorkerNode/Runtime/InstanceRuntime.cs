@@ -151,7 +151,9 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             .Where(n => HasSlotSuffix(n, _options.EffectiveNamespacePrefix)).ToList();
         var killed = 0;
         foreach (var ns in namespaces)
-            killed += await KillAllAsync(ns, [], cancellationToken).ConfigureAwait(false);
+            if (await _netns.IsLiveAsync(ns, cancellationToken).ConfigureAwait(false))
+                killed += await KillAllAsync(ns, [], cancellationToken).ConfigureAwait(false);
+        // Processes of dead-name namespaces (and any other escapee) are found by their environment.
         killed += await KillOrphansAsync(cancellationToken).ConfigureAwait(false);
         foreach (var ns in namespaces)
             await _netns.DeleteIfExistsAsync(ns, cancellationToken).ConfigureAwait(false);

@@ -230,12 +230,16 @@ public class InstanceRuntimeTests
         await Sh.InNs(lab.NodeNetns, "ip", "link", "add", "owrv9", "type", "veth", "peer", "name", "owrpeer9");
         var inNs = Detached(["ip", "netns", "exec", ns, "/bin/sh", "-c", "setsid sleep 60 & exec sleep 60"], ns);
         var nameless = Detached(["sleep", "60"], lab.InstancePrefix + "6");
+        // A worker that ran in a private mount namespace leaves just the file: the bind mount died with it.
+        var deadName = lab.InstancePrefix + "7";
+        await File.WriteAllBytesAsync($"/run/netns/{deadName}", []);
         await Task.Delay(300);
         Assert.Equal(2, (await Sh.Run("ip", "netns", "pids", ns)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
         var cleanup = await node.Runtime.CleanUpLeftoversAsync();
 
-        Assert.Equal([ns], cleanup.Namespaces);
+        Assert.Equal([ns, deadName], cleanup.Namespaces.Order());
+        Assert.False(File.Exists($"/run/netns/{deadName}"));
         Assert.Contains("owrv9", cleanup.Veths);
         Assert.True(cleanup.ProcessesKilled >= 3, $"killed {cleanup.ProcessesKilled}");
         Assert.True(inNs.WaitForExit(5000));
