@@ -42,6 +42,7 @@ public sealed class OrchestratorActor : ReceiveActor, IWithTimers
         _rootLinkProps = rootLink;
 
         Receive<UpstreamAvailable>(_ => { _siteRegistered = false; RegisterSite(); });
+        Receive<UseUpstream>(m => _root.Forward(m));
         Receive<RetryTick>(_ => Retry());
         Receive<SiteRegistered>(OnSiteRegistered);
 

@@ -22,7 +22,7 @@ public sealed class UpstreamLink : UntypedActor
     private readonly SortedSet<Address> _members = new(Comparer<Address>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString())));
     private IActorRef? _fixed;
 
-    private UpstreamLink(IActorRef? fixedTarget, ClusterUpstream? cluster)
+    public UpstreamLink(IActorRef? fixedTarget, ClusterUpstream? cluster)
     {
         _fixed = fixedTarget;
         _cluster = cluster;

@@ -73,7 +73,16 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             catch (Exception setupError)
             {
                 lock (entry.Gate) entry.Ending = true;
-                await FinishLockedAsync(entry, InstanceStatus.Failed, $"setup failed: {setupError.Message}", TimeSpan.Zero).ConfigureAwait(false);
+                try
+                {
+                    await FinishLockedAsync(entry, InstanceStatus.Failed, $"setup failed: {setupError.Message}", TimeSpan.Zero).ConfigureAwait(false);
+                }
+                catch (Exception cleanupError)
+                {
+                    // The entry (and its address) stays so a StopAsync can retry the cleanup.
+                    Report(entry, InstanceStatus.Failed, $"setup failed: {setupError.Message}; cleanup failed: {cleanupError.Message}", null, []);
+                    throw new AggregateException($"starting instance {launch.InstanceId} failed and so did the cleanup", setupError, cleanupError);
+                }
                 throw;
             }
         }
@@ -125,16 +134,17 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         try
         {
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+            await streams.StandardOutput.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await streams.StandardError.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return process.ExitCode;
         }
-        catch (OperationCanceledException)
+        finally
         {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            throw;
+            // Cancelled, or the client's stream broke: the command must not linger in the instance.
+            if (!process.HasExited)
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         }
-        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
-        await streams.StandardOutput.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        await streams.StandardError.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        return process.ExitCode;
     }
 
     /// <summary>
@@ -151,7 +161,9 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             .Where(n => HasSlotSuffix(n, _options.EffectiveNamespacePrefix)).ToList();
         var killed = 0;
         foreach (var ns in namespaces)
-            killed += await KillAllAsync(ns, [], cancellationToken).ConfigureAwait(false);
+            if (await _netns.IsLiveAsync(ns, cancellationToken).ConfigureAwait(false))
+                killed += await KillAllAsync(ns, [], cancellationToken).ConfigureAwait(false);
+        // Processes of dead-name namespaces (and any other escapee) are found by their environment.
         killed += await KillOrphansAsync(cancellationToken).ConfigureAwait(false);
         foreach (var ns in namespaces)
             await _netns.DeleteIfExistsAsync(ns, cancellationToken).ConfigureAwait(false);
@@ -200,7 +212,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         var info = StartInfo(command, entry);
         info.RedirectStandardInput = true;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {CommandLineText.Format(command)}");
-        process.StandardInput.Close();
+        try { process.StandardInput.Close(); } catch (IOException) { } // it replaces stdin with /dev/null anyway
         return process;
     }
 

@@ -29,6 +29,13 @@ internal sealed class NetnsCommands(ICommandRunner mounts, string? netnsMountNam
             .ToList();
     }
 
+    /// <summary>
+    /// True when /run/netns/<paramref name="name"/> is a live namespace here. A worker that ran in a private
+    /// mount namespace and died leaves only the empty file behind (its bind mount died with it).
+    /// </summary>
+    public async Task<bool> IsLiveAsync(string name, CancellationToken ct) =>
+        (await mounts.TryRunAsync(["ip", "netns", "exec", name, "true"], ct).ConfigureAwait(false)).Succeeded;
+
     /// <summary>Every process whose network namespace is <paramref name="name"/> (children and daemons included).</summary>
     public async Task<IReadOnlyList<int>> PidsAsync(string name, CancellationToken ct)
     {

@@ -54,7 +54,7 @@ public sealed class CommandRunner : ICommandRunner
             throw new CommandFailedException(full, null, e.Message, "could not be started");
         }
         // No command we run reads stdin; closing it makes any that tries fail fast instead of hanging.
-        process.StandardInput.Close();
+        try { process.StandardInput.Close(); } catch (IOException) { } // already exited
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
 

@@ -184,6 +184,40 @@ public class InstanceRuntimeTests
     }
 
     [SkippableFact]
+    public async Task Stop_while_waiting_for_readiness_reports_stopped_and_never_running()
+    {
+        Requires.RootWithNetns();
+        await using var node = await Node.CreateAsync();
+        await node.Runtime.StartAsync(Launch("slow", "exec sleep 60", port: 8082));
+        await Task.Delay(300);
+
+        Assert.True(await node.Runtime.StopAsync("slow"));
+        await Task.Delay(500); // a late readiness probe or exit watcher must not report anything more
+
+        Assert.Equal([Starting, Stopped], node.Statuses.Statuses("slow"));
+        await node.Lab.AssertNoInstanceLeftoversAsync();
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_starts_get_distinct_namespaces_and_addresses()
+    {
+        Requires.RootWithNetns();
+        await using var node = await Node.CreateAsync();
+        var ids = Enumerable.Range(1, 5).Select(i => $"c{i}").ToList();
+
+        var infos = await Task.WhenAll(ids.Select(id => node.Runtime.StartAsync(Launch(id, "exec sleep 60"))));
+        foreach (var id in ids) await node.Statuses.WaitAsync(id, Running);
+
+        Assert.Equal(5, infos.Select(i => i.NamespaceIpv4).Distinct().Count());
+        Assert.Equal(5, infos.Select(i => i.NetworkNamespace).Distinct().Count());
+        foreach (var info in infos)
+            Assert.Equal(info.NetworkNamespace, (await Sh.Run("ip", "netns", "identify", info.ProcessId.ToString())).Trim());
+        await Task.WhenAll(ids.Select(id => node.Runtime.StopAsync(id)));
+        await node.Lab.AssertNoInstanceLeftoversAsync();
+        Assert.Equal(61, node.Runtime.FreeAddresses);
+    }
+
+    [SkippableFact]
     public async Task Crashing_process_gives_failed_with_exit_code_and_log_tail()
     {
         Requires.RootWithNetns();
@@ -230,12 +264,16 @@ public class InstanceRuntimeTests
         await Sh.InNs(lab.NodeNetns, "ip", "link", "add", "owrv9", "type", "veth", "peer", "name", "owrpeer9");
         var inNs = Detached(["ip", "netns", "exec", ns, "/bin/sh", "-c", "setsid sleep 60 & exec sleep 60"], ns);
         var nameless = Detached(["sleep", "60"], lab.InstancePrefix + "6");
+        // A worker that ran in a private mount namespace leaves just the file: the bind mount died with it.
+        var deadName = lab.InstancePrefix + "7";
+        await File.WriteAllBytesAsync($"/run/netns/{deadName}", []);
         await Task.Delay(300);
         Assert.Equal(2, (await Sh.Run("ip", "netns", "pids", ns)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
         var cleanup = await node.Runtime.CleanUpLeftoversAsync();
 
-        Assert.Equal([ns], cleanup.Namespaces);
+        Assert.Equal([ns, deadName], cleanup.Namespaces.Order());
+        Assert.False(File.Exists($"/run/netns/{deadName}"));
         Assert.Contains("owrv9", cleanup.Veths);
         Assert.True(cleanup.ProcessesKilled >= 3, $"killed {cleanup.ProcessesKilled}");
         Assert.True(inNs.WaitForExit(5000));
