@@ -34,6 +34,11 @@ public sealed record NodeSubnets(string Node, Ipv4Prefix V4, Ipv6Prefix V6)
 public sealed record InstanceSetup(InstanceLaunch Launch, NodeSubnets Subnets, Ipv4Address NamespaceV4, Ipv6Address NamespaceV6);
 
 /// <summary>The host's answer: the namespace's name (for `oak exec`).</summary>
-public sealed record StartedInstance(string NetworkNamespace);
+/// <remarks>NamespaceV4/V6: the addresses the host actually gave the namespace, when it chooses them itself.</remarks>
+public sealed record StartedInstance(string NetworkNamespace)
+{
+    public Ipv4Address? NamespaceV4 { get; init; }
+    public Ipv6Address? NamespaceV6 { get; init; }
+}
 
 public sealed record InstanceExit(string InstanceId, long Epoch, int? ExitCode, string Reason);

@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.WorkerNode.NodeNetwork;
+using Oakestra.Actors.WorkerNode.Ports;
+using Oakestra.Actors.WorkerNode.Runtime;
+using Oakestra.Actors.WorkerNode.Shell;
+using RuntimeLaunch = Oakestra.Actors.WorkerNode.Runtime.InstanceLaunch;
+using RuntimeStatus = Oakestra.Actors.WorkerNode.Runtime.InstanceStatus;
+using RuntimeReport = Oakestra.Actors.WorkerNode.Runtime.InstanceStatusReport;
+
+namespace Oakestra.Actors.WorkerNode.Adapters;
+
+/// <summary>
+/// <see cref="IInstanceHost"/> over the namespace runtime: the node bridge and service routes once the
+/// subnets are known, then one network namespace and process per placement. The runtime picks the
+/// Namespace IPs (its slot allocator also names the veth), so the addresses it chose are handed back in
+/// <see cref="StartedInstance"/> and the worker reports those.
+/// </summary>
+public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
+{
+    private readonly NodeHostOptions _options;
+    private readonly NodeShell _shell;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _prepare = new(1, 1);
+    private readonly ConcurrentDictionary<(string Instance, long Epoch), Pending> _placements = new();
+    private InstanceRuntime? _runtime;
+    private NodeNetworkSetup? _network;
+    private NodeSubnets? _subnets;
+
+    public NamespaceInstanceHost(NodeHostOptions options, NodeShell shell, ILogger<NamespaceInstanceHost> log)
+    {
+        _options = options;
+        _shell = shell;
+        _log = log;
+    }
+
+    /// <summary>The runtime, once the node has subnets (for `oak exec` and tests).</summary>
+    public IInstanceRuntime? Runtime => _runtime;
+
+    public async Task PrepareNodeAsync(NodeSubnets subnets, CancellationToken ct)
+    {
+        await _prepare.WaitAsync(ct);
+        try
+        {
+            var subnet = new NodeSubnet(
+                new IPNetwork(subnets.V4.Network.ToIPAddress(), subnets.V4.Length),
+                new IPNetwork(subnets.V6.Network.ToIPAddress(), subnets.V6.Length));
+            if (_subnets is not null && _subnets != subnets)
+                throw new InvalidOperationException($"node {subnets.Node} was given {subnets.V4} + {subnets.V6} but already runs on {_subnets.V4} + {_subnets.V6}");
+            _network ??= new NodeNetworkSetup(new NodeNetworkOptions(subnet) { TunName = _options.TunName, BridgeName = _options.BridgeName }, _shell);
+            // Idempotent: re-run after every registration, so routes lost with a re-created TUN come back.
+            await _network.SetUpAsync(ct);
+            if (_runtime is null)
+            {
+                var runtime = new InstanceRuntime(new InstanceRuntimeOptions(subnets.Node, subnet, _options.StateDirectory)
+                {
+                    BridgeName = _options.BridgeName,
+                    NamespacePrefix = _options.NamespacePrefix,
+                    NetnsMountNamespace = _options.NetnsMountNamespace,
+                    Mtu = _options.Mtu,
+                }, _shell);
+                runtime.StatusChanged += OnStatus;
+                var leftovers = await runtime.CleanUpLeftoversAsync(ct);
+                if (leftovers.Namespaces.Count + leftovers.Veths.Count + leftovers.ProcessesKilled > 0)
+                    _log.LogWarning("removed leftovers of an earlier run: {Namespaces} namespaces, {Veths} veths, {Processes} processes",
+                        leftovers.Namespaces.Count, leftovers.Veths.Count, leftovers.ProcessesKilled);
+                _runtime = runtime;
+                _subnets = subnets;
+            }
+        }
+        finally
+        {
+            _prepare.Release();
+        }
+    }
+
+    public async Task<StartedInstance> StartAsync(InstanceSetup setup, Action<InstanceExit> onExit, CancellationToken ct)
+    {
+        var runtime = _runtime ?? throw new InvalidOperationException("the node has no subnets yet");
+        var l = setup.Launch;
+        var pending = new Pending(onExit);
+        _placements[(l.InstanceId, l.Epoch)] = pending;
+        try
+        {
+            var info = await runtime.StartAsync(new RuntimeLaunch(
+                l.ServiceId, l.InstanceId, l.Number, l.Epoch, l.Code,
+                l.InstanceV4.ToIPAddress(), l.InstanceV6.ToIPAddress(), l.Port), ct);
+            // Running is reported by the runtime only when the process is alive (and its port answers, if given).
+            var (status, detail) = await pending.FirstOutcome.Task.WaitAsync(ct);
+            if (status != RuntimeStatus.Running) throw new InvalidOperationException(detail ?? $"instance {l.InstanceId} did not start");
+            return new StartedInstance(info.NetworkNamespace)
+            {
+                NamespaceV4 = Ipv4Address.From(info.NamespaceIpv4),
+                NamespaceV6 = Ipv6Address.From(info.NamespaceIpv6),
+            };
+        }
+        catch
+        {
+            _placements.TryRemove((l.InstanceId, l.Epoch), out _);
+            throw;
+        }
+    }
+
+    public async Task StopAsync(string instanceId, long epoch, CancellationToken ct)
+    {
+        if (!_placements.TryRemove((instanceId, epoch), out var pending)) return;
+        pending.Stopping = true;
+        if (_runtime is { } runtime && runtime.Instances.Any(i => i.Launch.InstanceId == instanceId && i.Launch.Epoch == epoch))
+            await runtime.StopAsync(instanceId, ct);
+    }
+
+    private void OnStatus(RuntimeReport report)
+    {
+        if (!_placements.TryGetValue((report.InstanceId, report.Epoch), out var pending)) return;
+        switch (report.Status)
+        {
+            case RuntimeStatus.Running:
+                pending.FirstOutcome.TrySetResult((RuntimeStatus.Running, null));
+                break;
+            case RuntimeStatus.Failed:
+                var why = report.Detail ?? "failed";
+                if (report.LogTail.Count > 0) why += ": " + string.Join(" | ", report.LogTail.TakeLast(3));
+                // Before Running, the failure is the start's answer; after it, an unexpected exit.
+                if (!pending.FirstOutcome.TrySetResult((RuntimeStatus.Failed, why)) && !pending.Stopping)
+                {
+                    _placements.TryRemove((report.InstanceId, report.Epoch), out _);
+                    pending.OnExit(new InstanceExit(report.InstanceId, report.Epoch, report.ExitCode, why));
+                }
+                break;
+            case RuntimeStatus.Stopped when !pending.Stopping:
+                pending.FirstOutcome.TrySetResult((RuntimeStatus.Stopped, "stopped before it ran"));
+                break;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_runtime is { } runtime) await runtime.DisposeAsync();
+        if (_network is { } network)
+        {
+            try { await network.TearDownAsync(CancellationToken.None); }
+            catch (Exception e) { _log.LogWarning(e, "node network teardown failed"); }
+        }
+    }
+
+    private sealed class Pending(Action<InstanceExit> onExit)
+    {
+        public Action<InstanceExit> OnExit { get; } = onExit;
+        public TaskCompletionSource<(RuntimeStatus Status, string? Detail)> FirstOutcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public volatile bool Stopping;
+    }
+}
+
+/// <summary>Node-level settings of the namespace host (from Oak:Node:*).</summary>
+public sealed record NodeHostOptions(string StateDirectory)
+{
+    public string TunName { get; init; } = "oak0";
+    public string BridgeName { get; init; } = "oak-br0";
+    public string? NamespacePrefix { get; init; }
+    public string? NetnsMountNamespace { get; init; }
+    public int Mtu { get; init; } = 1450;
+}
