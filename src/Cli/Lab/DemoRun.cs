@@ -12,8 +12,10 @@ namespace Oakestra.Actors.Cli.Lab;
 /// of w1..w3), waits until every instance is Running, then replays the four envelopes of the semantic
 /// addressing text from inside the client's namespace and shows who answered and which source it saw.
 /// </summary>
-public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout)
+public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, string? demoDll = null)
 {
+    private readonly string _demoDll = demoDll ?? LabBuild.Dll(paths.RepoRoot, "DemoApp");
+
     public const string SlaTemplate = "lab/demo-sla.json";
     public const string DemoPlaceholder = "{{DEMO}}";
     public const int DemoPort = 8080;
@@ -35,7 +37,7 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout)
 
     public async Task RunAsync(RootClient root, TimeSpan timeout, CancellationToken ct)
     {
-        var demoDll = LabBuild.Dll(paths.RepoRoot, "DemoApp");
+        var demoDll = _demoDll;
         var sla = RenderSla(await File.ReadAllTextAsync(Path.Combine(paths.RepoRoot, SlaTemplate), ct), $"dotnet {demoDll}", layout);
         await File.WriteAllTextAsync(Path.Combine(paths.Dir, "demo-sla.json"), sla, ct);
         ctx.Out.WriteLine();
