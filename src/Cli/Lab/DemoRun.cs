@@ -63,18 +63,22 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, st
         };
 
         var table = new Table("envelope", "dialled", "answered by", "node", "namespace ip", "saw source");
+        var answeredBy = new List<string?>();
         foreach (var (name, address) in envelopes)
         {
-            if (address is null) { table.Add(name, null, "(no such address)", null, null, null); continue; }
+            if (address is null) { table.Add(name, null, "(no such address)", null, null, null); answeredBy.Add(null); continue; }
             var r = Shell.Run("ip", "netns", "exec", ns, "dotnet", demoDll, "get", $"http://{address}:{DemoPort}/", "--timeout", "5");
-            if (!r.Ok) { table.Add(name, address, $"(failed: {CliFailure.OneLine(r.Stderr + r.Stdout)})", null, null, null); continue; }
+            if (!r.Ok) { table.Add(name, address, $"(failed: {CliFailure.OneLine(r.Stderr + r.Stdout)})", null, null, null); answeredBy.Add(null); continue; }
             var answer = JsonNode.Parse(r.Stdout);
+            answeredBy.Add(answer?["instance"]?.ToString());
             table.Add(name, address, answer?["instance"]?.ToString(), answer?["node"]?.ToString(), answer?["namespace_ip"]?.ToString(), answer?["saw_source"]?.ToString());
         }
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"from client {clientInstance.Id} (Instance IP {clientInstance.InstanceIpv4}, namespace {ns}):");
         ctx.Out.Write(table);
         ctx.Out.WriteLine($"every answer should have seen the client's Instance IP {clientInstance.InstanceIpv4} as the source.");
+        if (answeredBy[1] is not null && answeredBy[1] == answeredBy[2])
+            ctx.Out.WriteLine($"note: both Round Robin requests reached {answeredBy[1]}; round robin should have rotated to another instance.");
         ctx.Out.WriteLine($"try: ./oak exec {clientInstance.Id} -- curl -s http://{rr}:{DemoPort}/");
     }
 

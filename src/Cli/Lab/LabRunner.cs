@@ -23,6 +23,8 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         foreach (var dir in new[] { paths.Logs, paths.Data, paths.Nodes })
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         Directory.CreateDirectory(paths.Logs);
+        Directory.CreateDirectory(paths.Data);
+        foreach (var w in layout.Workers) Directory.CreateDirectory(Path.Combine(paths.Nodes, w.Name));
 
         LabFabric.Create(layout);
         var processes = new List<LabProcess>();

@@ -70,6 +70,8 @@ public class DemoRunTests
             Assert.All(new[] { "1:", "2:", "3:", "4:" }, e => Assert.StartsWith($"{Subnet}.20:", Row(e)[5]));
             Assert.Contains($"from client {Canned.ClientId}.0 (Instance IP 10.30.0.10, namespace {Prefix}w1-i2)", output.ToString());
             Assert.True(File.Exists(Path.Combine(paths.Dir, "demo-sla.json")));
+            // The fake "RR IP" is one fixed server, so both RR envelopes hit the same instance: the run says so.
+            Assert.Contains($"note: both Round Robin requests reached {Canned.DemoId}.1", output.ToString());
         }
         finally
         {
