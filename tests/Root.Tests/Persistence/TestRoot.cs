@@ -36,6 +36,9 @@ public sealed class TestRoot : IAsyncDisposable
     public ManualClock Clock { get; }
     public string DataDir { get; }
 
+    /// <summary>This member's address, e.g. akka.tcp://oakestra@127.0.0.1:40001 (a seed for another TestRoot).</summary>
+    public Address Address => Cluster.Get(System).SelfAddress;
+
     public static string NewDataDir() => Directory.CreateTempSubdirectory("oak-root-test-").FullName;
 
     public static async Task<TestRoot> StartAsync(
