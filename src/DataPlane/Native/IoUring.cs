@@ -67,6 +67,10 @@ internal sealed unsafe partial class IoUring : IDisposable
         public uint Flags;
     }
 
+    public const uint SetupCoopTaskrun = 1 << 8;
+    public const uint SetupSingleIssuer = 1 << 12;
+    public const uint SetupDeferTaskrun = 1 << 13;
+
     public IoUring(uint entries, uint setupFlags = 0)
     {
         var p = stackalloc byte[120];

@@ -29,12 +29,12 @@ internal sealed class TwoNodes : IDisposable
     public ForwardingLoop<PeerForwardProcessor> LoopA { get; private set; } = null!;
     public ForwardingLoop<PeerForwardProcessor> LoopB { get; private set; } = null!;
 
-    public static TwoNodes Create(string tag, LoopThreading threading, TimeSpan? probeInterval = null)
+    public static TwoNodes Create(string tag, LoopThreading threading, TimeSpan? probeInterval = null, TunIo io = TunIo.Auto)
     {
         var lab = new TwoNodes();
         try
         {
-            lab.Build(tag, threading, probeInterval ?? TimeSpan.FromSeconds(1));
+            lab.Build(tag, threading, probeInterval ?? TimeSpan.FromSeconds(1), io);
             return lab;
         }
         catch
@@ -44,7 +44,7 @@ internal sealed class TwoNodes : IDisposable
         }
     }
 
-    private void Build(string tag, LoopThreading threading, TimeSpan probeInterval)
+    private void Build(string tag, LoopThreading threading, TimeSpan probeInterval, TunIo io)
     {
         A = Own(Netns.Create(tag + "a"));
         B = Own(Netns.Create(tag + "b"));
@@ -69,7 +69,7 @@ internal sealed class TwoNodes : IDisposable
         B.Ip($"addr add 10.81.0.1/32 dev {tunB.Name}");
         B.Ip($"route add 10.80.0.0/16 dev {tunB.Name}");
 
-        var options = new ForwardingLoopOptions { Threading = threading };
+        var options = new ForwardingLoopOptions { Threading = threading, TunIo = io };
         LoopA = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorA, tunA, TunnelA, options));
         LoopB = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorB, tunB, TunnelB, options));
         LoopA.Start();
@@ -96,12 +96,14 @@ internal sealed class TwoNodes : IDisposable
 public sealed class TunnelTests
 {
     [SkippableTheory]
-    [InlineData(LoopThreading.Single)]
-    [InlineData(LoopThreading.Split)]
-    public void Udp_datagram_crosses_the_tunnel_to_the_other_node(LoopThreading threading)
+    [InlineData(LoopThreading.Single, TunIo.Syscalls)]
+    [InlineData(LoopThreading.Split, TunIo.Syscalls)]
+    [InlineData(LoopThreading.Single, TunIo.IoUring)]
+    [InlineData(LoopThreading.Split, TunIo.IoUring)]
+    public void Udp_datagram_crosses_the_tunnel_to_the_other_node(LoopThreading threading, TunIo io)
     {
         Requires.RootWithNetns();
-        using var lab = TwoNodes.Create(threading == LoopThreading.Single ? "u1" : "u2", threading);
+        using var lab = TwoNodes.Create($"u{(int)threading}{(int)io}", threading, io: io);
         using var receiver = NetworkNamespace.Run(lab.B.Name, () => Bound("10.81.0.1", 9000));
         using var sender = NetworkNamespace.Run(lab.A.Name, () => Bound("10.80.0.1", 0));
 
@@ -117,11 +119,13 @@ public sealed class TunnelTests
         Assert.Equal(0, lab.LoopA.Counters.IoDrops + lab.LoopB.Counters.IoDrops);
     }
 
-    [SkippableFact]
-    public void Tcp_stream_crosses_the_tunnel_intact_with_gso_segments_cut_by_the_sender()
+    [SkippableTheory]
+    [InlineData(TunIo.Syscalls)]
+    [InlineData(TunIo.IoUring)]
+    public void Tcp_stream_crosses_the_tunnel_intact_with_gso_segments_cut_by_the_sender(TunIo io)
     {
         Requires.RootWithNetns();
-        using var lab = TwoNodes.Create("t", LoopThreading.Single);
+        using var lab = TwoNodes.Create("t" + (int)io, LoopThreading.Single, io: io);
         var data = RandomNumberGenerator.GetBytes(8 << 20);
 
         var received = TunLoopTests.TcpTransfer(lab.B.Name, new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9200),
