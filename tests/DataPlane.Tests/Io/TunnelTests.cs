@@ -185,3 +185,46 @@ public sealed class TunnelTests
         return s;
     }
 }
+
+[Collection(NetnsCollection.Name)]
+public sealed class TunnelPeerListTests
+{
+    [SkippableFact]
+    public void Packet_for_a_peer_index_not_in_the_list_is_dropped_and_counted()
+    {
+        Requires.RootWithNetns();
+        using var lab = TwoNodes.Create("p", LoopThreading.Single);
+        lab.TunnelA.PublishPeers([null]); // slot 0 retired: the processor's peer 0 no longer exists
+        using var sender = NetworkNamespace.Run(lab.A.Name, () =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(IPAddress.Parse("10.80.0.1"), 0));
+            return s;
+        });
+
+        sender.SendTo(new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000));
+
+        Assert.True(Wait.Until(() => lab.LoopA.Counters.BadPeerIndex >= 1), lab.LoopA.Counters.ToString());
+        Assert.Equal(0, lab.LoopB.Counters.TunnelPacketsIn);
+    }
+
+    [SkippableFact]
+    public void Nodes_talk_over_an_ipv6_underlay()
+    {
+        Requires.RootWithNetns();
+        using var lab = TwoNodes.Create("6", LoopThreading.Single);
+        lab.A.Ip("addr add fd00:78::1/64 dev oio6va nodad");
+        lab.B.Ip("addr add fd00:78::2/64 dev oio6vb nodad");
+        // A's tunnel is dual-stack; B gets a second, dual-stack tunnel (tunnel-only loop) and the two peer over IPv6.
+        using var tunnelB6 = NetworkNamespace.Run(lab.B.Name, () => UdpTunnel.Open(new UdpTunnelOptions { Port = 50104 }));
+        var peerB6 = new IPEndPoint(IPAddress.Parse("fd00:78::2"), 50104);
+        lab.TunnelA.PublishPeers([peerB6]);
+        tunnelB6.PublishPeers([new IPEndPoint(IPAddress.Parse("fd00:78::1"), UdpTunnelOptions.DefaultPort)]);
+        var processorB6 = new PeerForwardProcessor();
+        using var loopB6 = new ForwardingLoop<PeerForwardProcessor>(processorB6, null, tunnelB6, new ForwardingLoopOptions());
+        loopB6.Start();
+
+        Assert.True(Wait.Until(() => lab.TunnelA.TryGetRtt(peerB6, out _)), $"{lab.LoopA.Counters} / {loopB6.Counters}");
+        Assert.True(loopB6.Counters.ProbesAnswered >= 1);
+    }
+}
