@@ -20,6 +20,7 @@ internal static class TunLoopHarness
     private const string Namespace = "oakt-io-bench";
     private const string Device = "oiobench";
     private static int s_batch = 64;
+    private static bool s_reportedMode;
 
     public static int Run(string[] args)
     {
@@ -91,6 +92,11 @@ internal static class TunLoopHarness
         var counters = loop.Counters;
         if (counters.IoDrops != 0) Console.WriteLine($"  (C# loop I/O drops: {counters})");
         if (loop.UsesIoUring != (io == TunIo.IoUring)) throw new InvalidOperationException("loop did not use the requested TUN I/O");
+        if (io == TunIo.IoUring && !s_reportedMode)
+        {
+            s_reportedMode = true;
+            Console.WriteLine($"(C# io_uring path: {(loop.UsesMultishotRead ? "one multishot read over provided buffers" : "one read in flight per slot")})");
+        }
         return count / elapsed;
     }
 

@@ -65,15 +65,17 @@ public sealed class TunLoopTests
     }
 
     [SkippableTheory]
-    [InlineData(TunIo.Syscalls)]
-    [InlineData(TunIo.IoUring)]
-    public void Tcp_stream_with_offload_reaches_the_processor_as_gso_segments_larger_than_the_mtu_and_arrives_intact(TunIo io)
+    [InlineData(TunIo.Syscalls, false)]
+    [InlineData(TunIo.IoUring, false)]
+    [InlineData(TunIo.IoUring, true)]
+    public void Tcp_stream_with_offload_reaches_the_processor_as_gso_segments_larger_than_the_mtu_and_arrives_intact(TunIo io, bool multishot)
     {
         Requires.RootWithNetns();
-        using var ns = Netns.Create("tso" + (int)io);
-        using var tun = OpenTun(ns, "oiotso" + (int)io, offload: true, mtu: 1500);
+        var tag = $"{(int)io}{(multishot ? "m" : "")}";
+        using var ns = Netns.Create("tso" + tag);
+        using var tun = OpenTun(ns, "oiotso" + tag, offload: true, mtu: 1500);
         var processor = NatProcessor();
-        using var loop = new ForwardingLoop<RewriteProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io });
+        using var loop = new ForwardingLoop<RewriteProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io, MultishotRead = multishot });
         loop.Start();
 
         var data = RandomNumberGenerator.GetBytes(8 << 20);
@@ -142,15 +144,17 @@ public sealed class TunLoopTests
     }
 
     [SkippableTheory]
-    [InlineData(TunIo.Syscalls)]
-    [InlineData(TunIo.IoUring)]
-    public void The_loop_thread_allocates_nothing_over_100000_packets(TunIo io)
+    [InlineData(TunIo.Syscalls, false)]
+    [InlineData(TunIo.IoUring, false)]
+    [InlineData(TunIo.IoUring, true)]
+    public void The_loop_thread_allocates_nothing_over_100000_packets(TunIo io, bool multishot)
     {
         Requires.RootWithNetns();
-        using var ns = Netns.Create("alloc" + (int)io);
-        using var lab = ClosedLoop.Create(ns, "oioal" + (int)io, offload: false);
+        var tag = $"{(int)io}{(multishot ? "m" : "")}";
+        using var ns = Netns.Create("alloc" + tag);
+        using var lab = ClosedLoop.Create(ns, "oioal" + tag, offload: false);
         var processor = new ReflectProcessor();
-        using var loop = new ForwardingLoop<ReflectProcessor>(processor, lab.Tun, null, new ForwardingLoopOptions { TunIo = io });
+        using var loop = new ForwardingLoop<ReflectProcessor>(processor, lab.Tun, null, new ForwardingLoopOptions { TunIo = io, MultishotRead = multishot });
         loop.Start();
         lab.Inject(inFlight: 32, payload: 64);
 
@@ -163,6 +167,7 @@ public sealed class TunLoopTests
 
         Assert.True(loop.Counters.Batches > batchesBefore);
         Assert.Equal(io == TunIo.IoUring, loop.UsesIoUring);
+        if (!multishot) Assert.False(loop.UsesMultishotRead);
         Assert.Equal(before, after);
     }
 
