@@ -14,7 +14,8 @@ namespace Oakestra.Actors.Root;
 /// </summary>
 public static class RootHost
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(
+        string[] args, Action<WebApplicationBuilder>? configure = null, Action<AkkaConfigurationBuilder>? akka = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
@@ -25,14 +26,17 @@ public static class RootHost
         builder.Services.AddSingleton(sp => new RootRefs(sp.GetRequiredService<AddressPools>(), sp.GetRequiredService<RootSettings>()));
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
         builder.Services.AddSingleton(sp => new SlaParser(SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>())));
-        builder.Services.AddOakestraCluster(config, OakestraRoles.Root, (akka, sp) => akka
-            .WithOakestraPersistence(config)
-            .WithAddressPools(sp)
-            .WithActors((system, registry, _) =>
-            {
-                var refs = sp.GetRequiredService<RootRefs>();
-                registry.Register<RootGateway>(RootEntities.Start(system, refs));
-            }));
+        builder.Services.AddOakestraCluster(config, OakestraRoles.Root, (b, sp) =>
+        {
+            b.WithOakestraPersistence(config)
+                .WithAddressPools(sp)
+                .WithActors((system, registry, _) =>
+                {
+                    var refs = sp.GetRequiredService<RootRefs>();
+                    registry.Register<RootGateway>(RootEntities.Start(system, refs));
+                });
+            akka?.Invoke(b);
+        });
 
         var app = builder.Build();
         app.UseControlPlaneErrors();

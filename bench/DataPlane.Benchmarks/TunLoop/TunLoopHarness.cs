@@ -19,6 +19,8 @@ internal static class TunLoopHarness
 {
     private const string Namespace = "oakt-io-bench";
     private const string Device = "oiobench";
+    private static int s_batch = 64;
+    private static bool s_reportedMode;
 
     public static int Run(string[] args)
     {
@@ -27,6 +29,8 @@ internal static class TunLoopHarness
         var inflight = (int)Option(args, "--inflight", 32);
         var rounds = (int)Option(args, "--rounds", 2);
         var sizes = OptionList(args, "--payloads", [64, 1400]);
+        // Our loop keeps one TUN read in flight per batch slot; by default as many as the C io_uring loop (one per packet in flight).
+        s_batch = (int)Option(args, "--batch", inflight);
         if (Environment.UserName != "root") { Console.Error.WriteLine("tun-loop needs root (network namespace, TUN)."); return 2; }
 
         var binaries = BuildC(FindSources());
@@ -34,7 +38,7 @@ internal static class TunLoopHarness
         try
         {
             SetUpNamespace();
-            Console.WriteLine($"closed-loop TUN benchmark: {inflight} packets in flight, {warmup}s warm-up + {seconds}s per run, best of {rounds} rounds");
+            Console.WriteLine($"closed-loop TUN benchmark: {inflight} packets in flight, C# batch {s_batch}, {warmup}s warm-up + {seconds}s per run, best of {rounds} rounds");
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
             foreach (var payload in sizes)
             {
@@ -76,7 +80,7 @@ internal static class TunLoopHarness
             return t;
         });
         var processor = new ReflectProcessor();
-        using var loop = new ForwardingLoop<ReflectProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io });
+        using var loop = new ForwardingLoop<ReflectProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io, BatchSize = s_batch });
         loop.Start();
         Inject(tun, inflight, payload);
         Thread.Sleep(TimeSpan.FromSeconds(warmup));
@@ -88,6 +92,11 @@ internal static class TunLoopHarness
         var counters = loop.Counters;
         if (counters.IoDrops != 0) Console.WriteLine($"  (C# loop I/O drops: {counters})");
         if (loop.UsesIoUring != (io == TunIo.IoUring)) throw new InvalidOperationException("loop did not use the requested TUN I/O");
+        if (io == TunIo.IoUring && !s_reportedMode)
+        {
+            s_reportedMode = true;
+            Console.WriteLine($"(C# io_uring path: {(loop.UsesMultishotRead ? "one multishot read over provided buffers" : "one read in flight per slot")})");
+        }
         return count / elapsed;
     }
 

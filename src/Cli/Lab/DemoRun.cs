@@ -12,8 +12,10 @@ namespace Oakestra.Actors.Cli.Lab;
 /// of w1..w3), waits until every instance is Running, then replays the four envelopes of the semantic
 /// addressing text from inside the client's namespace and shows who answered and which source it saw.
 /// </summary>
-public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout)
+public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, string? demoDll = null)
 {
+    private readonly string _demoDll = demoDll ?? LabBuild.Dll(paths.RepoRoot, "DemoApp");
+
     public const string SlaTemplate = "lab/demo-sla.json";
     public const string DemoPlaceholder = "{{DEMO}}";
     public const int DemoPort = 8080;
@@ -35,7 +37,7 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout)
 
     public async Task RunAsync(RootClient root, TimeSpan timeout, CancellationToken ct)
     {
-        var demoDll = LabBuild.Dll(paths.RepoRoot, "DemoApp");
+        var demoDll = _demoDll;
         var sla = RenderSla(await File.ReadAllTextAsync(Path.Combine(paths.RepoRoot, SlaTemplate), ct), $"dotnet {demoDll}", layout);
         await File.WriteAllTextAsync(Path.Combine(paths.Dir, "demo-sla.json"), sla, ct);
         ctx.Out.WriteLine();
@@ -61,18 +63,22 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout)
         };
 
         var table = new Table("envelope", "dialled", "answered by", "node", "namespace ip", "saw source");
+        var answeredBy = new List<string?>();
         foreach (var (name, address) in envelopes)
         {
-            if (address is null) { table.Add(name, null, "(no such address)", null, null, null); continue; }
+            if (address is null) { table.Add(name, null, "(no such address)", null, null, null); answeredBy.Add(null); continue; }
             var r = Shell.Run("ip", "netns", "exec", ns, "dotnet", demoDll, "get", $"http://{address}:{DemoPort}/", "--timeout", "5");
-            if (!r.Ok) { table.Add(name, address, $"(failed: {CliFailure.OneLine(r.Stderr + r.Stdout)})", null, null, null); continue; }
+            if (!r.Ok) { table.Add(name, address, $"(failed: {CliFailure.OneLine(r.Stderr + r.Stdout)})", null, null, null); answeredBy.Add(null); continue; }
             var answer = JsonNode.Parse(r.Stdout);
+            answeredBy.Add(answer?["instance"]?.ToString());
             table.Add(name, address, answer?["instance"]?.ToString(), answer?["node"]?.ToString(), answer?["namespace_ip"]?.ToString(), answer?["saw_source"]?.ToString());
         }
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"from client {clientInstance.Id} (Instance IP {clientInstance.InstanceIpv4}, namespace {ns}):");
         ctx.Out.Write(table);
         ctx.Out.WriteLine($"every answer should have seen the client's Instance IP {clientInstance.InstanceIpv4} as the source.");
+        if (answeredBy[1] is not null && answeredBy[1] == answeredBy[2])
+            ctx.Out.WriteLine($"note: both Round Robin requests reached {answeredBy[1]}; round robin should have rotated to another instance.");
         ctx.Out.WriteLine($"try: ./oak exec {clientInstance.Id} -- curl -s http://{rr}:{DemoPort}/");
     }
 

@@ -38,7 +38,7 @@ public static class LabFabric
             Shell.Check("ip", "link", "add", layout.Bridge, "type", "bridge");
             Shell.Check("ip", "addr", "add", $"{layout.HostAddress}/24", "dev", layout.Bridge);
             Shell.Check("ip", "link", "set", layout.Bridge, "up");
-            foreach (var node in layout.Nodes) AddNode(layout, node);
+            foreach (var node in layout.Nodes) AddNamespace(layout, node.Namespace(layout.Prefix), node.Ipv4);
         }
         catch
         {
@@ -47,15 +47,15 @@ public static class LabFabric
         }
     }
 
-    private static void AddNode(LabLayout layout, LabNode node)
+    /// <summary>One namespace on the bridge: veth (host end named like the namespace), eth0 with <paramref name="ipv4"/>/24, lo up.</summary>
+    public static void AddNamespace(LabLayout layout, string ns, string ipv4)
     {
-        var ns = node.Namespace(layout.Prefix);
         Shell.Check("ip", "netns", "add", ns);
         // Host end named like the namespace (unique, carries the prefix); the inner end is created in place as eth0.
         Shell.Check("ip", "link", "add", ns, "type", "veth", "peer", "name", "eth0", "netns", ns);
         Shell.Check("ip", "link", "set", ns, "master", layout.Bridge, "up");
         Shell.Check("ip", "-n", ns, "link", "set", "lo", "up");
-        Shell.Check("ip", "-n", ns, "addr", "add", $"{node.Ipv4}/24", "dev", "eth0");
+        Shell.Check("ip", "-n", ns, "addr", "add", $"{ipv4}/24", "dev", "eth0");
         Shell.Check("ip", "-n", ns, "link", "set", "eth0", "up");
     }
 

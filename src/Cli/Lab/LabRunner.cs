@@ -4,8 +4,10 @@ using Oakestra.Actors.Cli.Output;
 namespace Oakestra.Actors.Cli.Lab;
 
 /// <summary>`oak lab up` and `oak lab down`: fabric, processes, state file, waiting for registration.</summary>
-public sealed class LabRunner(CliContext ctx, LabPaths paths)
+public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? programs = null)
 {
+    private readonly LabPrograms _programs = programs ?? LabPrograms.Dotnet(paths);
+
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(8);
 
     public async Task<LabState> UpAsync(LabLayout layout, bool build, TimeSpan timeout, CancellationToken ct)
@@ -14,15 +16,15 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths)
         if (LabState.Load(paths) is not null || LabFabric.Namespaces(layout.Prefix).Count > 0)
             throw new CliFailure("lab already running, `oak lab down` first");
         LabFabric.CheckFree(layout);
-        if (build) LabBuild.Ensure(paths.RepoRoot, ctx.Out);
-        foreach (var project in LabBuild.Projects)
-            if (!File.Exists(LabBuild.Dll(paths.RepoRoot, project)))
-                throw new CliFailure($"{project} is not built ({Path.GetRelativePath(paths.RepoRoot, LabBuild.Dll(paths.RepoRoot, project))} is missing); run without --no-build");
+        if (build) _programs.Build?.Invoke(ctx.Out);
+        _programs.Check?.Invoke();
 
         // A fresh runtime folder; logs of the previous lab go with it.
         foreach (var dir in new[] { paths.Logs, paths.Data, paths.Nodes })
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         Directory.CreateDirectory(paths.Logs);
+        Directory.CreateDirectory(paths.Data);
+        foreach (var w in layout.Workers) Directory.CreateDirectory(Path.Combine(paths.Nodes, w.Name));
 
         LabFabric.Create(layout);
         var processes = new List<LabProcess>();
@@ -37,27 +39,28 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths)
             (state with { Processes = [.. processes] }).Save(paths);
         }
 
-        var repo = paths.RepoRoot;
-        Launch("root", layout.Root, LabCommandLines.Root(layout, LabBuild.Dll(repo, "Root"), paths));
+        Launch("root", layout.Root, _programs.Root(layout));
         using var root = new RootClient(new Uri(layout.RootUrl + "/"), TimeSpan.FromSeconds(5));
         await WaitAsync("the root's HTTP API", timeout, processes, async () =>
         {
             try { await root.GetAsync("api/v1/health", ct); return null; }
             catch (CliFailure e) { return e.Message; }
-        }, "root", ct);
+        }, () => "root", ct);
 
-        foreach (var o in layout.Orchestrators) Launch(o.Name, o, LabCommandLines.Orchestrator(layout, o, LabBuild.Dll(repo, "ClusterOrchestrator")));
-        foreach (var w in layout.Workers) Launch(w.Name, w, LabCommandLines.Worker(layout, w, LabBuild.Dll(repo, "WorkerNode"), paths));
+        foreach (var o in layout.Orchestrators) Launch(o.Name, o, _programs.Orchestrator(layout, o));
+        foreach (var w in layout.Workers) Launch(w.Name, w, _programs.Worker(layout, w));
         ctx.Out.WriteLine($"started {processes.Count} processes; waiting for {layout.Workers.Count()} workers to register …");
 
         IReadOnlyList<Node> nodes = [];
+        var firstMissing = layout.Workers.First().Name;
         await WaitAsync("every worker to register", timeout, processes, async () =>
         {
             try { nodes = await root.GetAsync<List<Node>>("api/v1/nodes", ct); }
             catch (CliFailure e) { return e.Message; }
             var missing = layout.Workers.Select(w => w.Name).Except(nodes.Select(n => n.Name)).ToList();
+            if (missing.Count > 0) firstMissing = missing[0];
             return missing.Count == 0 ? null : $"not registered yet: {string.Join(", ", missing)}";
-        }, layout.Workers.Select(w => w.Name).First(), ct);
+        }, () => firstMissing, ct);
 
         state = state with { Processes = [.. processes] };
         ctx.Out.WriteLine();
@@ -71,7 +74,7 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths)
     /// Polls <paramref name="probe"/> (null = done) once a second. Fails when a lab process exits (naming
     /// its log) or when the timeout passes (naming the log most likely to say why).
     /// </summary>
-    private async Task WaitAsync(string what, TimeSpan timeout, IReadOnlyList<LabProcess> processes, Func<Task<string?>> probe, string likelyLog, CancellationToken ct)
+    private async Task WaitAsync(string what, TimeSpan timeout, IReadOnlyList<LabProcess> processes, Func<Task<string?>> probe, Func<string> likelyLog, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         var last = "";
@@ -83,7 +86,7 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths)
             if (processes.FirstOrDefault(p => !LabProcesses.Alive(p.Pid)) is { } dead)
                 throw new CliFailure($"{dead.Name} exited while waiting for {what}: {LabProcesses.LastLine(dead.Log)} (see .lab/logs/{dead.Name}.log; `oak lab down` cleans up)");
             if (DateTime.UtcNow >= deadline)
-                throw new CliFailure($"timed out after {timeout.TotalSeconds:0}s waiting for {what} ({last}); see .lab/logs/{likelyLog}.log, `oak lab down` cleans up");
+                throw new CliFailure($"timed out after {timeout.TotalSeconds:0}s waiting for {what} ({last}); see .lab/logs/{likelyLog()}.log, `oak lab down` cleans up");
             await Task.Delay(1000, ct);
         }
     }

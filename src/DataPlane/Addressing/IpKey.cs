@@ -54,8 +54,7 @@ public static class IpKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(UInt128 key)
     {
-        ulong h = ((ulong)key ^ 0x9E3779B97F4A7C15ul) * 0xC2B2AE3D27D4EB4Ful;
-        h ^= (ulong)(key >> 64) * 0x165667B19E3779F9ul;
-        return h ^ (h >> 31);
+        ulong h = (ulong)key * 0xC2B2AE3D27D4EB4Ful ^ (ulong)(key >> 64) * 0x165667B19E3779F9ul;
+        return h ^ (h >> 32) ^ (h >> 47);
     }
 }

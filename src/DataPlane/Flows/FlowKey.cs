@@ -15,10 +15,14 @@ internal readonly struct FlowKey(UInt128 source, UInt128 destination, ushort sou
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Hash()
     {
-        ulong h = ((ulong)Source ^ ((ulong)(Source >> 64) * 0x9E3779B97F4A7C15ul)) * 0xC2B2AE3D27D4EB4Ful;
-        h ^= ((ulong)Destination ^ ((ulong)(Destination >> 64) * 0x165667B19E3779F9ul)) * 0x27D4EB2F165667C5ul;
-        h ^= ((ulong)SourcePort << 24 | (ulong)DestinationPort << 8 | (byte)Protocol) * 0x9E3779B97F4A7C15ul;
-        return h ^ (h >> 29);
+        // Independent multiplies (they overlap in the pipeline), then the high half folded onto the low
+        // bits that index the table, so every input bit can reach them.
+        ulong h = (ulong)Source * 0x9E3779B97F4A7C15ul
+                  ^ (ulong)Destination * 0xC2B2AE3D27D4EB4Ful
+                  ^ (ulong)(Source >> 64) * 0x165667B19E3779F9ul
+                  ^ (ulong)(Destination >> 64) * 0x27D4EB2F165667C5ul
+                  ^ ((ulong)SourcePort << 24 | (ulong)DestinationPort << 8 | (byte)Protocol) * 0xFF51AFD7ED558CCDul;
+        return h ^ (h >> 32) ^ (h >> 47);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

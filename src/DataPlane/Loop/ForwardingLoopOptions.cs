@@ -34,6 +34,12 @@ public sealed record ForwardingLoopOptions
 {
     public TunIo TunIo { get; init; } = TunIo.Auto;
 
+    /// <summary>
+    /// With io_uring: read the TUN with one multishot read over provided buffers when the kernel has it
+    /// (Linux 6.7+); false keeps one plain read in flight per slot.
+    /// </summary>
+    public bool MultishotRead { get; init; } = true;
+
     public LoopThreading Threading { get; init; } = LoopThreading.Single;
 
     /// <summary>Packets read per batch (TUN reads until EAGAIN or this many; recvmmsg vector size).</summary>

@@ -44,6 +44,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private int _pollFdCount;
 
     private readonly TunIo _tunIo;
+    private readonly bool _allowMultishot;
     private IoUring? _ring;
     private int _ringOutstanding;
     private readonly int[] _heldSlots;
@@ -51,6 +52,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private const ulong TagWrite = 1UL << 62;
     private const ulong TagPoll = 1UL << 61;
     private const ulong TagCancel = 1UL << 60;
+    private const ulong TagMultishot = 1UL << 59;
+    private NativeBuffer? _bufferRing;
+    private uint _bufferMask;
+    private ushort _bufferTail;
+    private bool _buffersDirty;
+    private bool _multishot;
+    private bool _multishotDelivered;
 
     private long _nextPoll;
     private long _nextProbe;
@@ -79,6 +87,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _tunWrites = new TunWrite[Math.Max(_batch * 2, 128)];
         _heldSlots = new int[_batch];
         _tunIo = options.TunIo;
+        _allowMultishot = options.MultishotRead;
         _tunArena = new NativeBuffer((nuint)options.ArenaBytes);
         _pollFds = new NativeBuffer((nuint)(2 * sizeof(PollFd)));
         var fds = (PollFd*)_pollFds.Pointer;
@@ -118,6 +127,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
     /// <summary>True when the TUN is driven through io_uring (known once the thread has started).</summary>
     public bool UsesIoUring => Volatile.Read(ref _ring) != null;
+
+    /// <summary>True when the io_uring path reads the TUN with one multishot read over provided buffers.</summary>
+    public bool UsesMultishot => _multishot;
 
     private void RunSyscalls()
     {
@@ -182,17 +194,72 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _ringOutstanding++;
     }
 
+    private void ArmMultishot(IoUring ring)
+    {
+        ring.PrepareReadMultishot(ring.GetSqe(), _tun!.Fd, 0, TagMultishot);
+        _ringOutstanding++;
+    }
+
     /// <summary>
-    /// The io_uring variant of the loop: every slot always has a read or a write in flight; each iteration
-    /// submits what the previous one prepared and waits for completions in one io_uring_enter. The tunnel
-    /// socket (when this thread serves it) is watched by a POLL_ADD in the same ring and drained with recvmmsg.
+    /// Sets up one multishot read over a provided-buffer ring whose buffers are the slots: one armed request
+    /// for the whole TUN instead of one per slot (no re-arm per packet, no herd of pollers woken per packet).
+    /// </summary>
+    private bool TrySetUpMultishot(IoUring ring)
+    {
+        var entries = 1u;
+        while (entries < (uint)_batch) entries <<= 1;
+        _bufferRing = new NativeBuffer(entries * 16, 4096);
+        if (!ring.TryRegisterBufferRing(_bufferRing.Pointer, entries, 0))
+        {
+            _bufferRing.Dispose();
+            _bufferRing = null;
+            return false;
+        }
+        _bufferMask = entries - 1;
+        for (var slot = 0; slot < _batch; slot++) ProvideBuffer(slot);
+        PublishBuffers();
+        return true;
+    }
+
+    private void ProvideBuffer(int slot)
+    {
+        var vnet = _tun!.VnetHeaderLength;
+        var entry = _bufferRing!.Pointer + (nint)((_bufferTail & _bufferMask) * 16);
+        *(ulong*)entry = (ulong)(TunSlot(slot) - vnet);
+        *(uint*)(entry + 8) = (uint)(PacketSlots.PacketCapacity + vnet);
+        *(ushort*)(entry + 12) = (ushort)slot;
+        _bufferTail++;
+        _buffersDirty = true;
+    }
+
+    private void PublishBuffers()
+    {
+        if (!_buffersDirty) return;
+        Volatile.Write(ref *(ushort*)(_bufferRing!.Pointer + 14), _bufferTail); // tail lives in entry 0's reserved field
+        _buffersDirty = false;
+    }
+
+    /// <summary>The slot's packet is done with: give it back to the kernel for the next read.</summary>
+    private void ReleaseSlot(IoUring ring, int slot)
+    {
+        if (_multishot) ProvideBuffer(slot);
+        else ArmRead(ring, slot);
+    }
+
+    /// <summary>
+    /// The io_uring variant of the loop: a multishot read over provided buffers (or, on kernels without it,
+    /// one read in flight per slot); each iteration submits what the previous one prepared and waits for
+    /// completions in one io_uring_enter. The tunnel socket (when this thread serves it) is watched by a
+    /// POLL_ADD in the same ring and drained with recvmmsg.
     /// </summary>
     private void RunUring(IoUring ring)
     {
         var tun = _tun!;
         var vnet = tun.VnetHeaderLength;
         var timeoutNs = Math.Max(100_000L, (long)(_pollIntervalTicks * (1e9 / Stopwatch.Frequency)));
-        for (var slot = 0; slot < _batch; slot++) ArmRead(ring, slot);
+        _multishot = _allowMultishot && TrySetUpMultishot(ring);
+        if (_multishot) ArmMultishot(ring);
+        else for (var slot = 0; slot < _batch; slot++) ArmRead(ring, slot);
         if (_readsTunnel) ArmPoll(ring);
         var now = Stopwatch.GetTimestamp();
         _nextPoll = now + _pollIntervalTicks;
@@ -203,33 +270,56 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             var ready = ring.Ready(out var head);
             var work = 0;
             var tunnelReady = false;
+            var rearmMultishot = false;
             for (var i = 0; i < ready; i++)
             {
                 var cqe = ring.At(head, i);
                 var userData = cqe->UserData;
                 var result = cqe->Result;
-                _ringOutstanding--;
-                if (userData == TagPoll) { tunnelReady = true; continue; }
-                var slot = (int)(userData & 0xFFFF);
-                if ((userData & TagWrite) != 0)
+                int slot;
+                if (userData == TagMultishot)
                 {
-                    if (result < 0) Counters.TunWriteErrors++;
-                    else Counters.TunPacketsOut++;
-                    ArmRead(ring, slot);
-                    continue;
+                    if ((cqe->Flags & IoUring.CqeFlagMore) == 0) { _ringOutstanding--; rearmMultishot = true; }
+                    if (result < 0)
+                    {
+                        if (!_multishotDelivered && result is -22 or -95) // EINVAL/EOPNOTSUPP: kernel without multishot read
+                        {
+                            _multishot = false;
+                            rearmMultishot = false;
+                            for (var s2 = 0; s2 < _batch; s2++) ArmRead(ring, s2);
+                        }
+                        else if (result != -IoUring.ENOBUFS && result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
+                        continue;
+                    }
+                    if ((cqe->Flags & IoUring.CqeFlagBuffer) == 0) { Counters.TunReadErrors++; continue; }
+                    _multishotDelivered = true;
+                    slot = (int)(cqe->Flags >> 16);
                 }
-                if (result < 0)
+                else
                 {
-                    if (result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
-                    ArmRead(ring, slot);
-                    continue;
+                    _ringOutstanding--;
+                    if (userData == TagPoll) { tunnelReady = true; continue; }
+                    slot = (int)(userData & 0xFFFF);
+                    if ((userData & TagWrite) != 0)
+                    {
+                        if (result < 0) Counters.TunWriteErrors++;
+                        else Counters.TunPacketsOut++;
+                        ReleaseSlot(ring, slot);
+                        continue;
+                    }
+                    if (result < 0)
+                    {
+                        if (result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
+                        ArmRead(ring, slot);
+                        continue;
+                    }
                 }
                 work++;
                 Counters.TunPacketsIn++;
                 var packet = TunSlot(slot);
                 var length = result - vnet;
-                if (length <= 0) { Counters.TunRunts++; ArmRead(ring, slot); continue; }
-                if (result == PacketSlots.PacketCapacity + vnet) { Counters.TunTruncated++; ArmRead(ring, slot); continue; }
+                if (length <= 0) { Counters.TunRunts++; ReleaseSlot(ring, slot); continue; }
+                if (result == PacketSlots.PacketCapacity + vnet) { Counters.TunTruncated++; ReleaseSlot(ring, slot); continue; }
                 var meta = default(PacketMeta);
                 meta.PeerIndex = -1;
                 if (vnet != 0) VirtioNetHeader.Decode(packet - vnet, ref meta);
@@ -244,12 +334,12 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 }
                 Dispatch(disposition, packet, length, ref meta, copy: false);
                 if (disposition is Disposition.ToTun or Disposition.ToTunnel) _heldSlots[_heldCount++] = slot; // referenced until Flush
-                else ArmRead(ring, slot);
+                else ReleaseSlot(ring, slot);
             }
             ring.Advance(ready);
             if (work > 0) Counters.Batches++;
             Flush();
-            for (var i = 0; i < _heldCount; i++) ArmRead(ring, _heldSlots[i]);
+            for (var i = 0; i < _heldCount; i++) ReleaseSlot(ring, _heldSlots[i]);
             _heldCount = 0;
             if (tunnelReady)
             {
@@ -270,6 +360,11 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 SendProbes(now);
                 _nextProbe = now + _probeIntervalTicks;
             }
+            if (_multishot)
+            {
+                PublishBuffers();
+                if (rearmMultishot) ArmMultishot(ring);
+            }
             Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
         }
     }
@@ -288,7 +383,10 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 var ready = ring.Ready(out var head);
                 for (var i = 0; i < ready; i++)
                 {
-                    if (ring.At(head, i)->UserData != TagCancel) _ringOutstanding--;
+                    var cqe = ring.At(head, i);
+                    if (cqe->UserData == TagCancel) continue;
+                    if (cqe->UserData == TagMultishot && (cqe->Flags & IoUring.CqeFlagMore) != 0) continue;
+                    _ringOutstanding--;
                 }
                 ring.Advance(ready);
             }
@@ -540,6 +638,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     public void Dispose()
     {
         _tunSlots?.Dispose();
+        _bufferRing?.Dispose();
         _rx?.Dispose();
         _tx?.Dispose();
         _tunArena.Dispose();

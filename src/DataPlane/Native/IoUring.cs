@@ -57,6 +57,7 @@ internal sealed unsafe partial class IoUring : IDisposable
         public uint Length;
         public uint OpFlags;
         public ulong UserData;
+        public ushort BufferGroup;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -66,6 +67,18 @@ internal sealed unsafe partial class IoUring : IDisposable
         public int Result;
         public uint Flags;
     }
+
+    public const byte OpReadMultishot = 49;
+    public const byte SqeBufferSelect = 1 << 5;
+    public const uint CqeFlagBuffer = 1;
+    public const uint CqeFlagMore = 2;
+    public const int ENOBUFS = 105;
+    private const long SysIoUringRegister = 427;
+    private const uint RegisterPbufRing = 22;
+
+    public const uint SetupCoopTaskrun = 1 << 8;
+    public const uint SetupSingleIssuer = 1 << 12;
+    public const uint SetupDeferTaskrun = 1 << 13;
 
     public IoUring(uint entries, uint setupFlags = 0)
     {
@@ -129,6 +142,30 @@ internal sealed unsafe partial class IoUring : IDisposable
         sqe->Fd = fd;
         sqe->Address = (ulong)buffer;
         sqe->Length = (uint)length;
+        sqe->UserData = userData;
+    }
+
+    /// <summary>
+    /// Registers a provided-buffer ring (IORING_REGISTER_PBUF_RING, Linux 5.19+) of <paramref name="entries"/>
+    /// 16-byte entries at page-aligned <paramref name="ring"/>. False when the kernel refuses.
+    /// </summary>
+    public bool TryRegisterBufferRing(byte* ring, uint entries, ushort group)
+    {
+        var reg = stackalloc ulong[5];
+        new Span<ulong>(reg, 5).Clear();
+        reg[0] = (ulong)ring;
+        *(uint*)(reg + 1) = entries;
+        *((ushort*)(reg + 1) + 2) = group;
+        return Syscall(SysIoUringRegister, _fd, RegisterPbufRing, (long)reg, 1, 0, 0) == 0;
+    }
+
+    /// <summary>One read request that stays armed and completes once per packet into buffers of <paramref name="group"/> (Linux 6.7+).</summary>
+    public void PrepareReadMultishot(Sqe* sqe, int fd, ushort group, ulong userData)
+    {
+        sqe->Opcode = OpReadMultishot;
+        sqe->Flags = SqeBufferSelect;
+        sqe->Fd = fd;
+        sqe->BufferGroup = group;
         sqe->UserData = userData;
     }
 

@@ -9,19 +9,17 @@ namespace Oakestra.Actors.DataPlane.Packets;
 /// </summary>
 internal static class Checksum
 {
+    // One's-complement sums may be taken over 32-bit units and folded at the end (RFC 1071 §2(B)):
+    // 2^16 ≡ 1 (mod 0xFFFF), so a 32-bit unit is worth the sum of its two 16-bit words.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Words(ulong x) => (x >> 48) + ((x >> 32) & 0xFFFF) + ((x >> 16) & 0xFFFF) + (x & 0xFFFF);
+    private static ulong Halves(ulong x) => (x >> 32) + (uint)x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Delta32(uint oldValue, uint newValue)
-        => ((~oldValue >> 16) & 0xFFFF) + (~oldValue & 0xFFFF) + (newValue >> 16) + (newValue & 0xFFFF);
+    public static ulong Delta32(uint oldValue, uint newValue) => (ulong)~oldValue + newValue;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Delta128(UInt128 oldValue, UInt128 newValue)
-    {
-        UInt128 inv = ~oldValue;
-        return Words((ulong)(inv >> 64)) + Words((ulong)inv) + Words((ulong)(newValue >> 64)) + Words((ulong)newValue);
-    }
+        => Halves(~(ulong)(oldValue >> 64)) + Halves(~(ulong)oldValue) + Halves((ulong)(newValue >> 64)) + Halves((ulong)newValue);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Fold(ulong sum)

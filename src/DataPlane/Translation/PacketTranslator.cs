@@ -107,22 +107,32 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
 
     private Disposition Outgoing(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
     {
-        int sender = snapshot.FindLocalByNamespace(p.Source);
-        if (sender < 0) return Drop(DataPlaneCounter.DropSpoofed);
-        if (!snapshot.InServiceRange(p.Destination)) return Drop(DataPlaneCounter.DropNotService);
         bool v6 = p.IsV6;
-        UInt128 senderIp = snapshot.Instances[sender].Instance(v6);
         long now = _now;
-
         var forward = new FlowKey(p.Source, p.Destination, p.SourcePort, p.DestinationPort, p.Protocol);
         ulong forwardHash = forward.Hash();
         int flow = _flows.Find(forward, forwardHash, now);
         int target;
-        UInt128 targetIp;
+        UInt128 senderIp, targetIp;
         if (flow >= 0)
         {
+            // A flow exists only for a valid local sender and a service-range destination; both are
+            // re-checked once per snapshot version instead of once per packet.
             ref FlowEntry entry = ref _flows.Entry(flow);
-            target = Resolve(ref entry, snapshot);
+            if (entry.CachedVersion != snapshot.Version)
+            {
+                int local = snapshot.FindLocalByNamespace(p.Source);
+                if (local < 0)
+                {
+                    _flows.Remove(flow);
+                    return Drop(DataPlaneCounter.DropSpoofed);
+                }
+                entry.SenderIp = snapshot.Instances[local].Instance(v6);
+                entry.CachedInstance = snapshot.FindInstance(entry.Target);
+                entry.CachedVersion = snapshot.Version;
+            }
+            target = entry.CachedInstance;
+            senderIp = entry.SenderIp;
             targetIp = entry.Target;
             if (target < 0)
             {
@@ -143,6 +153,10 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         }
         else
         {
+            int sender = snapshot.FindLocalByNamespace(p.Source);
+            if (sender < 0) return Drop(DataPlaneCounter.DropSpoofed);
+            if (!snapshot.InServiceRange(p.Destination)) return Drop(DataPlaneCounter.DropNotService);
+            senderIp = snapshot.Instances[sender].Instance(v6);
             int tagged = snapshot.FindDestination(p.Destination);
             if (tagged < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
             if ((tagged & RouteSnapshot.ServiceAddressTag) != 0)
@@ -156,6 +170,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
                 ref FlowEntry entry = ref _flows.Entry(flow);
                 entry.Dialled = p.Destination;
                 entry.Target = targetIp;
+                entry.SenderIp = senderIp;
                 entry.CachedInstance = target;
                 entry.CachedVersion = snapshot.Version;
                 Counters.Increment(DataPlaneCounter.FlowNew);
@@ -228,23 +243,12 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         ref FlowEntry entry = ref _flows.Entry(flow);
         entry.Dialled = remote;
         entry.Target = remote;
+        entry.SenderIp = local;
         entry.LearnedPeer = learnedPeer;
         entry.CachedInstance = snapshot.FindInstance(remote);
         entry.CachedVersion = snapshot.Version;
         Counters.Increment(DataPlaneCounter.FlowLearned);
         return remote;
-    }
-
-    /// <summary>Where the flow's target lives in this snapshot (cached per snapshot version, so migrations are followed).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Resolve(ref FlowEntry entry, RouteSnapshot snapshot)
-    {
-        if (entry.CachedVersion != snapshot.Version)
-        {
-            entry.CachedInstance = snapshot.FindInstance(entry.Target);
-            entry.CachedVersion = snapshot.Version;
-        }
-        return entry.CachedInstance;
     }
 
     private Disposition Miss(ref ParsedPacket p, byte* packet, int length, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)

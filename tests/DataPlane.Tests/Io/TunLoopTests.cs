@@ -32,16 +32,19 @@ public sealed class TunLoopTests
     });
 
     [SkippableTheory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Udp_datagram_goes_through_the_tun_rewritten_and_reaches_the_receiver_with_the_rewritten_source(bool offload)
+    [InlineData(false, TunIo.Syscalls)]
+    [InlineData(true, TunIo.Syscalls)]
+    [InlineData(false, TunIo.IoUring)]
+    [InlineData(true, TunIo.IoUring)]
+    public void Udp_datagram_goes_through_the_tun_rewritten_and_reaches_the_receiver_with_the_rewritten_source(bool offload, TunIo io)
     {
         Requires.RootWithNetns();
-        using var ns = Netns.Create(offload ? "udp1" : "udp0");
-        using var tun = OpenTun(ns, offload ? "oiou1" : "oiou0", offload);
+        var tag = $"{(offload ? 1 : 0)}{(io == TunIo.IoUring ? "r" : "s")}";
+        using var ns = Netns.Create("udp" + tag);
+        using var tun = OpenTun(ns, "oiou" + tag, offload);
         Assert.Equal(offload ? VirtioNetHeader.Length : 0, tun.VnetHeaderLength);
         var processor = NatProcessor();
-        using var loop = new ForwardingLoop<RewriteProcessor>(processor, tun, null);
+        using var loop = new ForwardingLoop<RewriteProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io });
         loop.Start();
         using var receiver = UdpSocket(ns, "10.77.0.1", 9000);
         using var sender = UdpSocket(ns, "10.77.0.1", 0);
@@ -61,14 +64,18 @@ public sealed class TunLoopTests
         Assert.Equal(0, c.IoDrops);
     }
 
-    [SkippableFact]
-    public void Tcp_stream_with_offload_reaches_the_processor_as_gso_segments_larger_than_the_mtu_and_arrives_intact()
+    [SkippableTheory]
+    [InlineData(TunIo.Syscalls, false)]
+    [InlineData(TunIo.IoUring, false)]
+    [InlineData(TunIo.IoUring, true)]
+    public void Tcp_stream_with_offload_reaches_the_processor_as_gso_segments_larger_than_the_mtu_and_arrives_intact(TunIo io, bool multishot)
     {
         Requires.RootWithNetns();
-        using var ns = Netns.Create("tso");
-        using var tun = OpenTun(ns, "oiotso", offload: true, mtu: 1500);
+        var tag = $"{(int)io}{(multishot ? "m" : "")}";
+        using var ns = Netns.Create("tso" + tag);
+        using var tun = OpenTun(ns, "oiotso" + tag, offload: true, mtu: 1500);
         var processor = NatProcessor();
-        using var loop = new ForwardingLoop<RewriteProcessor>(processor, tun, null);
+        using var loop = new ForwardingLoop<RewriteProcessor>(processor, tun, null, new ForwardingLoopOptions { TunIo = io, MultishotRead = multishot });
         loop.Start();
 
         var data = RandomNumberGenerator.GetBytes(8 << 20);
@@ -136,14 +143,18 @@ public sealed class TunLoopTests
         Assert.True(Wait.Until(() => loop.Counters is { ProcessorQueued: >= 10 } c && c.ProcessorEmits == c.ProcessorQueued), loop.Counters.ToString());
     }
 
-    [SkippableFact]
-    public void The_loop_thread_allocates_nothing_over_100000_packets()
+    [SkippableTheory]
+    [InlineData(TunIo.Syscalls, false)]
+    [InlineData(TunIo.IoUring, false)]
+    [InlineData(TunIo.IoUring, true)]
+    public void The_loop_thread_allocates_nothing_over_100000_packets(TunIo io, bool multishot)
     {
         Requires.RootWithNetns();
-        using var ns = Netns.Create("alloc");
-        using var lab = ClosedLoop.Create(ns, "oioal", offload: false);
+        var tag = $"{(int)io}{(multishot ? "m" : "")}";
+        using var ns = Netns.Create("alloc" + tag);
+        using var lab = ClosedLoop.Create(ns, "oioal" + tag, offload: false);
         var processor = new ReflectProcessor();
-        using var loop = new ForwardingLoop<ReflectProcessor>(processor, lab.Tun, null);
+        using var loop = new ForwardingLoop<ReflectProcessor>(processor, lab.Tun, null, new ForwardingLoopOptions { TunIo = io, MultishotRead = multishot });
         loop.Start();
         lab.Inject(inFlight: 32, payload: 64);
 
@@ -155,6 +166,8 @@ public sealed class TunLoopTests
         var after = loop.LoopThreadAllocatedBytes;
 
         Assert.True(loop.Counters.Batches > batchesBefore);
+        Assert.Equal(io == TunIo.IoUring, loop.UsesIoUring);
+        if (!multishot) Assert.False(loop.UsesMultishotRead);
         Assert.Equal(before, after);
     }
 
@@ -173,20 +186,31 @@ public sealed class TunLoopTests
             tunFd = tun.Fd;
             tunnelFd = tunnel.Fd;
             tunnelInode = FdTarget(tunnelFd)!;
-            var loop = new ForwardingLoop<RewriteProcessor>(NatProcessor(), tun, tunnel, new ForwardingLoopOptions { Threading = LoopThreading.Split, ThreadName = "oio-close" });
+            var loop = new ForwardingLoop<RewriteProcessor>(NatProcessor(), tun, tunnel, new ForwardingLoopOptions { Threading = LoopThreading.Split, ThreadName = "oio-close", TunIo = TunIo.IoUring });
             loop.Start();
             Assert.True(Wait.Until(() => LoopThreads("oio-close").Count == 2), "loop threads not visible");
             Assert.Equal("/dev/net/tun", FdTarget(tunFd));
+            Assert.True(Wait.Until(() => OpenRings() > 0), "the io_uring of the TUN thread is not open");
 
             loop.Dispose();
             tunnel.Dispose();
             tun.Dispose();
 
             Assert.Empty(LoopThreads("oio-close"));
+            Assert.Equal(0, OpenRings());
         }
         Assert.NotEqual("/dev/net/tun", FdTarget(tunFd));
         Assert.NotEqual(tunnelInode, FdTarget(tunnelFd));
         Assert.False(Netns.Exists(nsName));
+    }
+
+    // Only this test class opens rings, and the netns collection runs it alone.
+    private static int OpenRings() => Directory.GetFiles("/proc/self/fd").Count(fd => FdTargetOf(fd)?.Contains("io_uring") == true);
+
+    private static string? FdTargetOf(string path)
+    {
+        try { return new FileInfo(path).LinkTarget; }
+        catch (IOException) { return null; }
     }
 
     private static string? FdTarget(int fd)

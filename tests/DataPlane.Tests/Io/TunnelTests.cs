@@ -29,12 +29,12 @@ internal sealed class TwoNodes : IDisposable
     public ForwardingLoop<PeerForwardProcessor> LoopA { get; private set; } = null!;
     public ForwardingLoop<PeerForwardProcessor> LoopB { get; private set; } = null!;
 
-    public static TwoNodes Create(string tag, LoopThreading threading, TimeSpan? probeInterval = null)
+    public static TwoNodes Create(string tag, LoopThreading threading, TimeSpan? probeInterval = null, TunIo io = TunIo.Auto)
     {
         var lab = new TwoNodes();
         try
         {
-            lab.Build(tag, threading, probeInterval ?? TimeSpan.FromSeconds(1));
+            lab.Build(tag, threading, probeInterval ?? TimeSpan.FromSeconds(1), io);
             return lab;
         }
         catch
@@ -44,7 +44,7 @@ internal sealed class TwoNodes : IDisposable
         }
     }
 
-    private void Build(string tag, LoopThreading threading, TimeSpan probeInterval)
+    private void Build(string tag, LoopThreading threading, TimeSpan probeInterval, TunIo io)
     {
         A = Own(Netns.Create(tag + "a"));
         B = Own(Netns.Create(tag + "b"));
@@ -69,7 +69,7 @@ internal sealed class TwoNodes : IDisposable
         B.Ip($"addr add 10.81.0.1/32 dev {tunB.Name}");
         B.Ip($"route add 10.80.0.0/16 dev {tunB.Name}");
 
-        var options = new ForwardingLoopOptions { Threading = threading };
+        var options = new ForwardingLoopOptions { Threading = threading, TunIo = io };
         LoopA = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorA, tunA, TunnelA, options));
         LoopB = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorB, tunB, TunnelB, options));
         LoopA.Start();
@@ -96,12 +96,14 @@ internal sealed class TwoNodes : IDisposable
 public sealed class TunnelTests
 {
     [SkippableTheory]
-    [InlineData(LoopThreading.Single)]
-    [InlineData(LoopThreading.Split)]
-    public void Udp_datagram_crosses_the_tunnel_to_the_other_node(LoopThreading threading)
+    [InlineData(LoopThreading.Single, TunIo.Syscalls)]
+    [InlineData(LoopThreading.Split, TunIo.Syscalls)]
+    [InlineData(LoopThreading.Single, TunIo.IoUring)]
+    [InlineData(LoopThreading.Split, TunIo.IoUring)]
+    public void Udp_datagram_crosses_the_tunnel_to_the_other_node(LoopThreading threading, TunIo io)
     {
         Requires.RootWithNetns();
-        using var lab = TwoNodes.Create(threading == LoopThreading.Single ? "u1" : "u2", threading);
+        using var lab = TwoNodes.Create($"u{(int)threading}{(int)io}", threading, io: io);
         using var receiver = NetworkNamespace.Run(lab.B.Name, () => Bound("10.81.0.1", 9000));
         using var sender = NetworkNamespace.Run(lab.A.Name, () => Bound("10.80.0.1", 0));
 
@@ -117,11 +119,13 @@ public sealed class TunnelTests
         Assert.Equal(0, lab.LoopA.Counters.IoDrops + lab.LoopB.Counters.IoDrops);
     }
 
-    [SkippableFact]
-    public void Tcp_stream_crosses_the_tunnel_intact_with_gso_segments_cut_by_the_sender()
+    [SkippableTheory]
+    [InlineData(TunIo.Syscalls)]
+    [InlineData(TunIo.IoUring)]
+    public void Tcp_stream_crosses_the_tunnel_intact_with_gso_segments_cut_by_the_sender(TunIo io)
     {
         Requires.RootWithNetns();
-        using var lab = TwoNodes.Create("t", LoopThreading.Single);
+        using var lab = TwoNodes.Create("t" + (int)io, LoopThreading.Single, io: io);
         var data = RandomNumberGenerator.GetBytes(8 << 20);
 
         var received = TunLoopTests.TcpTransfer(lab.B.Name, new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9200),
@@ -179,5 +183,48 @@ public sealed class TunnelTests
         var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
         s.Bind(new IPEndPoint(IPAddress.Parse(address), port));
         return s;
+    }
+}
+
+[Collection(NetnsCollection.Name)]
+public sealed class TunnelPeerListTests
+{
+    [SkippableFact]
+    public void Packet_for_a_peer_index_not_in_the_list_is_dropped_and_counted()
+    {
+        Requires.RootWithNetns();
+        using var lab = TwoNodes.Create("p", LoopThreading.Single);
+        lab.TunnelA.PublishPeers([null]); // slot 0 retired: the processor's peer 0 no longer exists
+        using var sender = NetworkNamespace.Run(lab.A.Name, () =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(IPAddress.Parse("10.80.0.1"), 0));
+            return s;
+        });
+
+        sender.SendTo(new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000));
+
+        Assert.True(Wait.Until(() => lab.LoopA.Counters.BadPeerIndex >= 1), lab.LoopA.Counters.ToString());
+        Assert.Equal(0, lab.LoopB.Counters.TunnelPacketsIn);
+    }
+
+    [SkippableFact]
+    public void Nodes_talk_over_an_ipv6_underlay()
+    {
+        Requires.RootWithNetns();
+        using var lab = TwoNodes.Create("6", LoopThreading.Single);
+        lab.A.Ip("addr add fd00:78::1/64 dev oio6va nodad");
+        lab.B.Ip("addr add fd00:78::2/64 dev oio6vb nodad");
+        // A's tunnel is dual-stack; B gets a second, dual-stack tunnel (tunnel-only loop) and the two peer over IPv6.
+        using var tunnelB6 = NetworkNamespace.Run(lab.B.Name, () => UdpTunnel.Open(new UdpTunnelOptions { Port = 50104 }));
+        var peerB6 = new IPEndPoint(IPAddress.Parse("fd00:78::2"), 50104);
+        lab.TunnelA.PublishPeers([peerB6]);
+        tunnelB6.PublishPeers([new IPEndPoint(IPAddress.Parse("fd00:78::1"), UdpTunnelOptions.DefaultPort)]);
+        var processorB6 = new PeerForwardProcessor();
+        using var loopB6 = new ForwardingLoop<PeerForwardProcessor>(processorB6, null, tunnelB6, new ForwardingLoopOptions());
+        loopB6.Start();
+
+        Assert.True(Wait.Until(() => lab.TunnelA.TryGetRtt(peerB6, out _)), $"{lab.LoopA.Counters} / {loopB6.Counters}");
+        Assert.True(loopB6.Counters.ProbesAnswered >= 1);
     }
 }

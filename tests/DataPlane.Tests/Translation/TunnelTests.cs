@@ -99,4 +99,17 @@ public class TunnelTests
         Assert.Equal(1, t.Counters[DataPlaneCounter.DropFlowTargetGone]);
         Assert.Equal(0, t.FlowCount);
     }
+
+    [Fact]
+    public void A_flow_of_an_instance_that_left_this_node_stops_at_the_next_snapshot()
+    {
+        var holder = new SnapshotHolder(RouteSnapshot.Compile(Spec(version: 1)));
+        var t = new PacketTranslator(holder, SmallOptions());
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(Wire.Build(Wire.Udp, ANs4, RemoteRr4, 40000, 53), out _));
+        holder.Publish(RouteSnapshot.Compile(Spec(version: 2) with { LocalInstances = [.. Spec().LocalInstances.Skip(1)] }));
+
+        Assert.Equal(Disposition.Drop, t.FromTun(Wire.Build(Wire.Udp, ANs4, RemoteRr4, 40000, 53), out _));
+        Assert.Equal(1, t.Counters[DataPlaneCounter.DropSpoofed]);
+        Assert.Equal(0, t.FlowCount);
+    }
 }

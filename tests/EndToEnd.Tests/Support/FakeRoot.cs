@@ -14,14 +14,15 @@ public sealed class FakeRoot : IDisposable
     private readonly Dictionary<string, (int Status, string Body)> _answers = new(StringComparer.Ordinal);
     private readonly Task _loop;
 
-    public FakeRoot()
+    public FakeRoot(string host = "127.0.0.1")
     {
+        Host = host;
         // A free port can be taken by a parallel test between asking and listening: try another.
         for (var attempt = 0; ; attempt++)
         {
             Port = FreePort();
             _listener = new HttpListener();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            _listener.Prefixes.Add($"http://{host}:{Port}/");
             try { _listener.Start(); break; }
             catch (HttpListenerException) when (attempt < 20) { _listener.Close(); }
         }
@@ -29,7 +30,8 @@ public sealed class FakeRoot : IDisposable
     }
 
     public int Port { get; }
-    public string Url => $"http://127.0.0.1:{Port}";
+    public string Host { get; }
+    public string Url => $"http://{Host}:{Port}";
     public List<(string Method, string Path, string Body)> Requests { get; } = [];
 
     public FakeRoot On(string method, string path, int status, string body)

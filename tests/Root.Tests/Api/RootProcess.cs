@@ -1,0 +1,115 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Oakestra.Actors.Root.Api;
+using Oakestra.Actors.Root.Entities;
+using Oakestra.Actors.Root.Entities.Directory;
+using Oakestra.Actors.Root.Tests.Persistence;
+
+namespace Oakestra.Actors.Root.Tests.Api;
+
+/// <summary>
+/// The real root (RootHost: HTTP API, one-member cluster, SQLite journal, pools, entities) started in
+/// the test process on free ports. Restart = dispose and start again on the same <see cref="DataDir"/>.
+/// </summary>
+public sealed class RootProcess : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly bool _ownsDataDir;
+
+    private RootProcess(WebApplication app, string dataDir, bool ownsDataDir, ManualClock clock, int httpPort)
+    {
+        _app = app;
+        _ownsDataDir = ownsDataDir;
+        DataDir = dataDir;
+        Clock = clock;
+        System = app.Services.GetRequiredService<ActorSystem>();
+        Refs = app.Services.GetRequiredService<RootRefs>();
+        ControlPlane = app.Services.GetRequiredService<IControlPlane>();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public ActorSystem System { get; }
+    public RootRefs Refs { get; }
+    public IControlPlane ControlPlane { get; }
+    public HttpClient Http { get; }
+    public ManualClock Clock { get; }
+    public string DataDir { get; }
+
+    /// <summary>What an orchestrator talks to: /user/root.</summary>
+    public ActorSelection Gateway => System.ActorSelection($"/user/{RootGateway.Name}");
+
+    public static async Task<RootProcess> StartAsync(string? dataDir = null, ManualClock? clock = null, params string[] extra)
+    {
+        var owns = dataDir is null;
+        dataDir ??= TestRoot.NewDataDir();
+        clock ??= new ManualClock();
+        var httpPort = TestRoot.FreePort();
+        var akkaPort = TestRoot.FreePort();
+        string[] args =
+        [
+            "--urls", $"http://127.0.0.1:{httpPort}",
+            $"--Oak:Store:DataDir={dataDir}",
+            "--Oak:Akka:Hostname=127.0.0.1",
+            $"--Oak:Akka:Port={akkaPort}",
+            $"--Oak:Akka:Seeds=akka.tcp://oakestra@127.0.0.1:{akkaPort}",
+            "--Oak:Root:MigrationDrainSeconds=1",
+            "--Oak:Root:AskTimeoutSeconds=20",
+            .. extra,
+        ];
+        var app = RootHost.Build(args,
+            builder =>
+            {
+                builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
+                builder.Services.AddSingleton<TimeProvider>(clock);
+            },
+            akka => akka.AddHocon("akka.test.timefactor = 3\nakka.coordinated-shutdown.exit-clr = off", HoconAddMode.Prepend)
+                .AddHocon(Akka.TestKit.Xunit2.TestKit.DefaultConfig, HoconAddMode.Append));
+        await app.StartAsync();
+        var root = new RootProcess(app, dataDir, owns, clock, httpPort);
+        await root.WaitReadyAsync();
+        return root;
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Cluster.Get(System).RegisterOnMemberUp(() => up.TrySetResult());
+        await up.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        // The first ask also waits for the shard coordinators to start.
+        await Refs.Directory.Ask<ServiceIds>(new ListServiceIds(), TimeSpan.FromSeconds(60));
+    }
+
+    public Task<HttpResponseMessage> PostJson(string path, string json) =>
+        Http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public async Task<JsonElement> Json(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _app.StopAsync(cts.Token);
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        if (_ownsDataDir) TestRoot.DeleteDataDir(DataDir);
+    }
+}
+
+/// <summary>The root tests start whole roots: one at a time keeps them within the machine's two cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RootProcessCollection
+{
+    public const string Name = "root process";
+}
