@@ -1,0 +1,110 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+
+namespace Oakestra.Actors.Root.Pools;
+
+/// <summary>
+/// The single writer of one pool: every allocation and release is persisted before it is answered, and
+/// commands are handled one at a time (the persist stash), so two callers never get the same address,
+/// also not across a restart. Run as a sharded entity keyed by pool name on role `root`, so with
+/// several root processes each pool still has exactly one writer (they share the journal).
+/// </summary>
+public sealed class AddressPoolActor : ReceivePersistentActor
+{
+    private readonly PoolDefinition _pool;
+    private readonly PoolSettings _settings;
+    private readonly TimeProvider _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private PoolState _state;
+
+    public AddressPoolActor(PoolDefinition pool, PoolSettings settings, TimeProvider clock)
+    {
+        _pool = pool;
+        _settings = settings;
+        _clock = clock;
+        _state = new PoolState(pool);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is PoolSnapshot s) _state = PoolState.FromSnapshot(_pool, s);
+        });
+        Recover<PoolAddressAllocated>(e => _state.Apply(e));
+        Recover<PoolAddressReleased>(e => _state.Apply(e));
+        Recover<RecoveryCompleted>(_ =>
+            _log.Info("pool {0} ({1}) recovered: {2} held, {3} quarantined", _pool.Name, _pool.Prefix, _state.HeldCount, _state.QuarantinedCount));
+
+        Command<AllocateAddress>(Handle);
+        Command<ReleaseAddress>(Handle);
+        Command<ReleaseOwner>(Handle);
+        Command<PreviewAddresses>(c => Sender.Tell(new AddressesPreviewed(_pool.Name, _state.Preview(c.Count, Now()))));
+        Command<LookupOwner>(c => Sender.Tell(_state.OwnerOf(c.Address) is { } lease
+            ? new AddressOwner(lease)
+            : new PoolError(PoolErrorKind.NotHeld, _pool.Name, $"{c.Address} is not held in pool {_pool.Name}", c.Address)));
+        Command<ListHoldings>(c => Sender.Tell(new OwnerHoldings(_pool.Name, c.Owner, _state.HoldingsOf(c.Owner))));
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning("pool {0}: snapshot failed: {1}", _pool.Name, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public override string PersistenceId => PersistenceIdOf(_pool.Name);
+
+    public static string PersistenceIdOf(string pool) => $"pool-{pool}";
+
+    public static Props Props(PoolDefinition pool, PoolSettings settings, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new AddressPoolActor(pool, settings, clock));
+
+    private void Handle(AllocateAddress c)
+    {
+        var now = Now();
+        var (evt, existing, error) = _state.DecideAllocate(c.Owner, c.Requested, c.ReuseIfHeld, now);
+        if (error is not null) { Sender.Tell(error); return; }
+        if (existing is not null) { Sender.Tell(new AddressAllocated(existing, Reused: true)); return; }
+        Persist(evt!, e =>
+        {
+            _state.Apply(e);
+            Sender.Tell(new AddressAllocated(new PoolLease(_pool.Name, e.Owner, e.Address), Reused: false));
+            MaybeSnapshot();
+        });
+    }
+
+    private void Handle(ReleaseAddress c)
+    {
+        var (evt, error) = _state.DecideRelease(c.Address, c.Owner, c.Quarantine, Now(), _settings.Quarantine);
+        if (error is not null) { Sender.Tell(error); return; }
+        Persist(evt!, e =>
+        {
+            _state.Apply(e);
+            Sender.Tell(new AddressesReleased(_pool.Name, [new PoolLease(_pool.Name, e.Owner, e.Address)]));
+            MaybeSnapshot();
+        });
+    }
+
+    private void Handle(ReleaseOwner c)
+    {
+        var events = _state.DecideReleaseOwner(c.Owner, c.Quarantine, Now(), _settings.Quarantine);
+        if (events.Count == 0) { Sender.Tell(new AddressesReleased(_pool.Name, [])); return; }
+        var sender = Sender;
+        var done = 0;
+        PersistAll(events, e =>
+        {
+            _state.Apply(e);
+            MaybeSnapshot();
+            if (++done == events.Count)
+                sender.Tell(new AddressesReleased(_pool.Name, events.Select(x => new PoolLease(_pool.Name, x.Owner, x.Address)).ToArray()));
+        });
+    }
+
+    private DateTimeOffset Now()
+    {
+        var now = _clock.GetUtcNow();
+        _state.ExpireQuarantine(now);
+        return now;
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+    }
+}

@@ -1,0 +1,21 @@
+using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Contracts.Serialization;
+
+namespace Oakestra.Actors.Root.Pools;
+
+// Journal of one pool (persistence id "pool-<name>"), JSON via OakJsonSerializer. Addresses are stored as
+// text so a row stays readable by humans and by any later slot numbering.
+
+[PersistedAs("pool-allocated")]
+public sealed record PoolAddressAllocated(string Address, string Owner, DateTimeOffset At) : IPersistedMessage;
+
+/// <summary><see cref="QuarantinedUntil"/> is wall-clock, so a quarantine survives restarts; null = free at once.</summary>
+[PersistedAs("pool-released")]
+public sealed record PoolAddressReleased(string Address, string Owner, DateTimeOffset At, DateTimeOffset? QuarantinedUntil) : IPersistedMessage;
+
+[PersistedAs("pool-snapshot")]
+public sealed record PoolSnapshot(IReadOnlyList<PoolSnapshotHolding> Held, IReadOnlyList<PoolSnapshotQuarantine> Quarantined) : IPersistedMessage;
+
+public sealed record PoolSnapshotHolding(string Address, string Owner);
+
+public sealed record PoolSnapshotQuarantine(string Address, DateTimeOffset Until);

@@ -1,0 +1,46 @@
+using Oakestra.Actors.Contracts.Messaging;
+
+namespace Oakestra.Actors.Root.Pools;
+
+// Messages of the pool entities (sharded by pool name on role `root`). Every command is answered by
+// exactly one reply: the success record named below or a PoolError. They cross the wire between root
+// processes, hence IClusterMessage (Hyperion); the journal holds PoolEvents instead.
+
+public abstract record PoolCommand(string Pool) : IEntityMessage, IClusterMessage
+{
+    public string EntityId => Pool;
+}
+
+/// <summary>
+/// → <see cref="AddressAllocated"/>. <paramref name="Requested"/>: that exact address (validated);
+/// <paramref name="ReuseIfHeld"/>: answer with an address the owner already holds instead of a new one.
+/// </summary>
+public sealed record AllocateAddress(string Pool, string Owner, string? Requested = null, bool ReuseIfHeld = false) : PoolCommand(Pool);
+
+/// <summary>
+/// → <see cref="AddressesReleased"/>. With an <paramref name="Owner"/>, only if that owner holds it.
+/// <paramref name="Quarantine"/> false is for rolling back an allocation that was never announced.
+/// </summary>
+public sealed record ReleaseAddress(string Pool, string Address, string? Owner = null, bool Quarantine = true) : PoolCommand(Pool);
+
+/// <summary>→ <see cref="AddressesReleased"/> (possibly empty).</summary>
+public sealed record ReleaseOwner(string Pool, string Owner, bool Quarantine = true) : PoolCommand(Pool);
+
+/// <summary>→ <see cref="AddressesPreviewed"/>: the next free ones in allocation order; nothing is reserved.</summary>
+public sealed record PreviewAddresses(string Pool, int Count) : PoolCommand(Pool);
+
+/// <summary>→ <see cref="AddressOwner"/> or PoolError NotHeld.</summary>
+public sealed record LookupOwner(string Pool, string Address) : PoolCommand(Pool);
+
+/// <summary>→ <see cref="OwnerHoldings"/>.</summary>
+public sealed record ListHoldings(string Pool, string Owner) : PoolCommand(Pool);
+
+public sealed record AddressAllocated(PoolLease Lease, bool Reused) : IClusterMessage;
+
+public sealed record AddressesReleased(string Pool, IReadOnlyList<PoolLease> Leases) : IClusterMessage;
+
+public sealed record AddressesPreviewed(string Pool, IReadOnlyList<string> Addresses) : IClusterMessage;
+
+public sealed record AddressOwner(PoolLease Lease) : IClusterMessage;
+
+public sealed record OwnerHoldings(string Pool, string Owner, IReadOnlyList<PoolLease> Leases) : IClusterMessage;

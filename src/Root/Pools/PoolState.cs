@@ -1,0 +1,169 @@
+namespace Oakestra.Actors.Root.Pools;
+
+/// <summary>
+/// Allocation state of one pool. Decisions (<see cref="Decide"/>-methods) never change it; only
+/// <see cref="Apply(PoolAddressAllocated)"/>/<see cref="Apply(PoolAddressReleased)"/> do, so recovery and
+/// live commands go through the same transitions. Allocation picks the lowest free slot: an address that
+/// left quarantine is reused before untouched ones, which keeps the used range compact.
+/// </summary>
+public sealed class PoolState(PoolDefinition pool)
+{
+    private readonly SortedDictionary<UInt128, string> _owners = new();
+    private readonly Dictionary<string, SortedSet<UInt128>> _byOwner = new(StringComparer.Ordinal);
+    private readonly Dictionary<UInt128, DateTimeOffset> _quarantine = new();
+    // Held ∪ quarantined, for the lowest-free scan.
+    private readonly SortedSet<UInt128> _blocked = new();
+
+    public PoolDefinition Pool { get; } = pool;
+    public int HeldCount => _owners.Count;
+    public int QuarantinedCount => _quarantine.Count;
+    private PoolSpace Space => Pool.Space;
+
+    /// <summary>The event for an allocation, or the error; no change.</summary>
+    public (PoolAddressAllocated? Event, PoolLease? Existing, PoolError? Error) DecideAllocate(
+        string owner, string? requested, bool reuseIfHeld, DateTimeOffset now)
+    {
+        if (reuseIfHeld && _byOwner.TryGetValue(owner, out var held) && held.Count > 0)
+            return (null, Lease(held.Min, owner), null);
+
+        if (requested is not null)
+        {
+            if (!Space.TrySlot(requested, out var slot, out var kind))
+                return (null, null, Error(kind.Value, requested, kind switch
+                {
+                    PoolErrorKind.OutsidePool => $"{requested} is outside pool {Pool.Name} ({Space.Prefix})",
+                    PoolErrorKind.Reserved => $"{requested} is reserved in pool {Pool.Name} (network/broadcast-like address)",
+                    _ => $"'{requested}' is not a valid address for pool {Pool.Name} ({Space.Prefix})",
+                }));
+            var text = Space.Format(slot);
+            if (_owners.TryGetValue(slot, out var holder))
+                return holder == owner
+                    ? (null, Lease(slot, owner), null)
+                    : (null, null, Error(PoolErrorKind.Taken, text, $"{text} is already taken in pool {Pool.Name}"));
+            if (IsQuarantined(slot, now, out var until))
+                return (null, null, Error(PoolErrorKind.Quarantined, text, $"{text} was released recently and is quarantined until {until:O}"));
+            return (new PoolAddressAllocated(text, owner, now), null, null);
+        }
+
+        UInt128? free = FreeSlots(now).Select(x => (UInt128?)x).FirstOrDefault();
+        return free is { } s
+            ? (new PoolAddressAllocated(Space.Format(s), owner, now), null, null)
+            : (null, null, Error(PoolErrorKind.Exhausted, null, $"pool {Pool.Name} ({Space.Prefix}) is exhausted"));
+    }
+
+    public (PoolAddressReleased? Event, PoolError? Error) DecideRelease(string address, string? owner, bool quarantine, DateTimeOffset now, TimeSpan quarantineFor)
+    {
+        if (!Space.TrySlot(address, out var slot, out var kind))
+            return (null, Error(kind == PoolErrorKind.Reserved ? PoolErrorKind.NotHeld : kind.Value, address, $"{address} is not held in pool {Pool.Name}"));
+        if (!_owners.TryGetValue(slot, out var holder) || (owner is not null && holder != owner))
+            return (null, Error(PoolErrorKind.NotHeld, address, $"{address} is not held{(owner is null ? "" : $" by {owner}")} in pool {Pool.Name}"));
+        return (Released(slot, holder, quarantine, now, quarantineFor), null);
+    }
+
+    public IReadOnlyList<PoolAddressReleased> DecideReleaseOwner(string owner, bool quarantine, DateTimeOffset now, TimeSpan quarantineFor) =>
+        _byOwner.TryGetValue(owner, out var held)
+            ? held.Select(s => Released(s, owner, quarantine, now, quarantineFor)).ToArray()
+            : [];
+
+    public IReadOnlyList<string> Preview(int count, DateTimeOffset now) =>
+        FreeSlots(now).Take(Math.Max(0, count)).Select(Space.Format).ToArray();
+
+    public PoolLease? OwnerOf(string address) =>
+        Space.TrySlot(address, out var slot, out _) && _owners.TryGetValue(slot, out var owner) ? Lease(slot, owner) : null;
+
+    public IReadOnlyList<PoolLease> HoldingsOf(string owner) =>
+        _byOwner.TryGetValue(owner, out var held) ? held.Select(s => Lease(s, owner)).ToArray() : [];
+
+    public void Apply(PoolAddressAllocated e)
+    {
+        // An event outside the (possibly reconfigured) prefix cannot be represented; it is skipped.
+        if (!Space.TrySlot(e.Address, out var slot, out _)) return;
+        if (_owners.TryGetValue(slot, out var previous)) Forget(slot, previous);
+        _quarantine.Remove(slot);
+        _owners[slot] = e.Owner;
+        if (!_byOwner.TryGetValue(e.Owner, out var set)) _byOwner[e.Owner] = set = new SortedSet<UInt128>();
+        set.Add(slot);
+        _blocked.Add(slot);
+    }
+
+    public void Apply(PoolAddressReleased e)
+    {
+        if (!Space.TrySlot(e.Address, out var slot, out _)) return;
+        if (_owners.TryGetValue(slot, out var holder)) Forget(slot, holder);
+        if (e.QuarantinedUntil is { } until && until > e.At)
+        {
+            _quarantine[slot] = until;
+            _blocked.Add(slot);
+        }
+        else
+        {
+            _quarantine.Remove(slot);
+            _blocked.Remove(slot);
+        }
+    }
+
+    /// <summary>Drops quarantines that ended before <paramref name="now"/> (expiry is wall-clock, nothing to persist).</summary>
+    public void ExpireQuarantine(DateTimeOffset now)
+    {
+        foreach (var (slot, until) in _quarantine.Where(q => q.Value <= now).ToArray())
+        {
+            _quarantine.Remove(slot);
+            if (!_owners.ContainsKey(slot)) _blocked.Remove(slot);
+        }
+    }
+
+    public PoolSnapshot ToSnapshot() => new(
+        _owners.Select(o => new PoolSnapshotHolding(Space.Format(o.Key), o.Value)).ToArray(),
+        _quarantine.OrderBy(q => q.Key).Select(q => new PoolSnapshotQuarantine(Space.Format(q.Key), q.Value)).ToArray());
+
+    public static PoolState FromSnapshot(PoolDefinition pool, PoolSnapshot snapshot)
+    {
+        var state = new PoolState(pool);
+        foreach (var h in snapshot.Held ?? []) state.Apply(new PoolAddressAllocated(h.Address, h.Owner, DateTimeOffset.MinValue));
+        foreach (var q in snapshot.Quarantined ?? [])
+            state.Apply(new PoolAddressReleased(q.Address, "", DateTimeOffset.MinValue, q.Until));
+        return state;
+    }
+
+    /// <summary>Free usable slots, lowest first, lazily (the IPv6 pools are far too large to list).</summary>
+    private IEnumerable<UInt128> FreeSlots(DateTimeOffset now)
+    {
+        var candidate = Space.FirstUsable;
+        var last = Space.LastUsable;
+        foreach (var blocked in _blocked.GetViewBetween(candidate, last))
+        {
+            while (candidate < blocked)
+            {
+                yield return candidate;
+                candidate++;
+            }
+            // A quarantine that ended is free even before ExpireQuarantine ran.
+            if (!_owners.ContainsKey(blocked) && !IsQuarantined(blocked, now, out _)) yield return blocked;
+            if (blocked == last) yield break;
+            candidate = blocked + 1;
+        }
+        while (true)
+        {
+            yield return candidate;
+            if (candidate == last) yield break;
+            candidate++;
+        }
+    }
+
+    private bool IsQuarantined(UInt128 slot, DateTimeOffset now, out DateTimeOffset until) =>
+        _quarantine.TryGetValue(slot, out until) && until > now;
+
+    private PoolAddressReleased Released(UInt128 slot, string owner, bool quarantine, DateTimeOffset now, TimeSpan quarantineFor) =>
+        new(Space.Format(slot), owner, now, quarantine && quarantineFor > TimeSpan.Zero ? now + quarantineFor : null);
+
+    private void Forget(UInt128 slot, string owner)
+    {
+        _owners.Remove(slot);
+        _blocked.Remove(slot);
+        if (_byOwner.TryGetValue(owner, out var set) && set.Remove(slot) && set.Count == 0) _byOwner.Remove(owner);
+    }
+
+    private PoolLease Lease(UInt128 slot, string owner) => new(Pool.Name, owner, Space.Format(slot));
+
+    private PoolError Error(PoolErrorKind kind, string? address, string message) => new(kind, Pool.Name, message, address);
+}
