@@ -57,6 +57,7 @@ internal static class TunLoopHarness
         finally
         {
             Sh("ip", $"netns delete {Namespace}", check: false);
+            Directory.Delete(Path.GetDirectoryName(binaries.ReadWrite)!, recursive: true);
         }
     }
 

@@ -3,9 +3,9 @@ namespace Oakestra.Actors.ClusterOrchestrator.Discovery;
 /// <summary>The discovery contract between the three roles (see docs/NODES.md).</summary>
 public static class NodeRoles
 {
-    public const string Root = "root";
-    public const string Orchestrator = "orchestrator";
-    public const string Worker = "worker";
+    public const string Root = Contracts.Hosting.OakestraRoles.Root;
+    public const string Orchestrator = Contracts.Hosting.OakestraRoles.Orchestrator;
+    public const string Worker = Contracts.Hosting.OakestraRoles.Worker;
 
     /// <summary>Second role of orchestrators and workers: which edge site they belong to.</summary>
     public static string SiteRole(string site) => $"site-{site}";
@@ -15,7 +15,11 @@ public static class NodeRoles
 
     public const string OrchestratorPath = "/user/orchestrator";
 
-    /// <summary>Remoting messages use Hyperion until the shared hosting extension binds serializers.</summary>
+    /// <summary>HOCON setting all of a member's roles (the shared hosting setup sets only one).</summary>
+    public static string RolesHocon(params string[] roles) =>
+        $"akka.cluster.roles = [{string.Join(", ", roles.Select(r => $"\"{r}\""))}]";
+
+    /// <summary>Hyperion for the protocol, for tests that build ActorSystems from HOCON (processes use the shared hosting setup).</summary>
     public const string SerializationHocon = """
         akka.actor.serializers.hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
         akka.actor.serialization-bindings {

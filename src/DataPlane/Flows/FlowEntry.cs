@@ -27,5 +27,7 @@ internal struct FlowEntry
     public ulong ReverseHash;
     /// <summary>Peer an incoming (learned) flow arrived from: where replies go while the routes do not know the target.</summary>
     public int LearnedPeer;
+    /// <summary>When the entry was (re)appended to its class list; the lists are ordered by it.</summary>
+    public long QueuedAt;
     public int Prev, Next;
 }

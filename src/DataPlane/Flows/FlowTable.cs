@@ -8,10 +8,12 @@ namespace Oakestra.Actors.DataPlane.Flows;
 /// <summary>
 /// The 5-tuple flow table: every array is allocated once, in the constructor. Entries live in a fixed
 /// array; an open-addressing index (linear probing, backward-shift deletion, load ≤ 1/2) holds two slots
-/// per entry, one per key. Idle expiry is per entry: entries sit in one least-recently-used list per
-/// timeout class (TCP established, TCP after FIN/RST, UDP, ICMP), so the head of each list is always the
-/// first of its class to expire and a sweep touches only expired entries. When full, the longest-idle
-/// head is evicted. Single-threaded: only the forwarding thread uses it.
+/// per entry, one per key. Idle expiry is per entry: entries sit in one list per timeout class (TCP
+/// established, TCP after FIN/RST, UDP, ICMP) ordered by when they were queued. A hit only writes the
+/// entry's LastSeen (no list surgery, no neighbour cache lines touched); the sweep and the eviction give
+/// a head that was used since it was queued a second chance by re-queueing it at the tail (CLOCK-style
+/// LRU). A lookup always checks the exact idle time, so a flow is never used past its timeout, it is
+/// only reclaimed up to one timeout later. Single-threaded: only the forwarding thread uses it.
 /// </summary>
 internal sealed class FlowTable
 {
@@ -87,11 +89,11 @@ internal sealed class FlowTable
     {
         ref FlowEntry entry = ref _entries[e];
         entry.LastSeen = now;
-        int cls = entry.TimeoutClass;
-        if (cls == ClassTcpEstablished && (tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0) cls = ClassTcpClosing;
-        if (cls == entry.TimeoutClass && _tail[cls] == e) return;
-        Unlink(e);
-        Append(e, cls);
+        if (entry.TimeoutClass == ClassTcpEstablished && (tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0)
+        {
+            Unlink(e);
+            Append(e, ClassTcpClosing, now);
+        }
     }
 
     /// <summary>
@@ -129,7 +131,7 @@ internal sealed class FlowTable
             TransportProtocol.Udp => ClassUdp,
             _ => ClassIcmp,
         };
-        Append(e, cls);
+        Append(e, cls, now);
         AddSlot(forwardHash, (e << 1) + 1);
         AddSlot(reverseHash, (e << 1 | 1) + 1);
         Count++;
@@ -149,19 +151,29 @@ internal sealed class FlowTable
         Count--;
     }
 
-    /// <summary>Removes up to <paramref name="budget"/> expired entries; returns how many.</summary>
+    /// <summary>Removes expired entries, looking at no more than <paramref name="budget"/> heads; returns how many it removed.</summary>
     public int Sweep(long now, int budget)
     {
-        int removed = 0;
+        int removed = 0, looked = 0;
         for (int cls = 0; cls < ClassCount; cls++)
         {
-            while (removed < budget)
+            while (looked < budget)
             {
                 int e = _head[cls];
-                if (e < 0 || now - _entries[e].LastSeen <= _timeout[cls]) break;
-                Remove(e);
-                _counters.Increment(DataPlaneCounter.FlowExpired);
-                removed++;
+                // Queued times grow along the list: a head not due means nothing behind it is due.
+                if (e < 0 || now - _entries[e].QueuedAt <= _timeout[cls]) break;
+                looked++;
+                if (now - _entries[e].LastSeen > _timeout[cls])
+                {
+                    Remove(e);
+                    _counters.Increment(DataPlaneCounter.FlowExpired);
+                    removed++;
+                }
+                else
+                {
+                    Unlink(e);
+                    Append(e, cls, now); // used since it was queued: second chance
+                }
             }
         }
         return removed;
@@ -169,19 +181,34 @@ internal sealed class FlowTable
 
     private void EvictOldest()
     {
-        int victim = -1;
-        for (int cls = 0; cls < ClassCount; cls++)
+        // Heads used since they were queued go to the back first (bounded), so the victim is the flow
+        // idle the longest among what is left at the heads.
+        for (int round = 0; round < 64; round++)
         {
-            int e = _head[cls];
-            if (e >= 0 && (victim < 0 || _entries[e].LastSeen < _entries[victim].LastSeen)) victim = e;
+            int victim = -1;
+            for (int cls = 0; cls < ClassCount; cls++)
+            {
+                int e = _head[cls];
+                if (e >= 0 && (victim < 0 || _entries[e].LastSeen < _entries[victim].LastSeen)) victim = e;
+            }
+            ref FlowEntry entry = ref _entries[victim];
+            if (entry.LastSeen > entry.QueuedAt && round < 63)
+            {
+                int cls = entry.TimeoutClass;
+                Unlink(victim);
+                Append(victim, cls, entry.LastSeen);
+                continue;
+            }
+            Remove(victim);
+            _counters.Increment(DataPlaneCounter.FlowEvicted);
+            return;
         }
-        Remove(victim);
-        _counters.Increment(DataPlaneCounter.FlowEvicted);
     }
 
-    private void Append(int e, int cls)
+    private void Append(int e, int cls, long queuedAt)
     {
         ref FlowEntry entry = ref _entries[e];
+        entry.QueuedAt = queuedAt;
         entry.TimeoutClass = (byte)cls;
         entry.Next = -1;
         entry.Prev = _tail[cls];

@@ -15,6 +15,7 @@ public sealed unsafe class UdpTunnel : IDisposable
 {
     private int _fd;
     private PeerTable _peers = PeerTable.Empty;
+    private readonly Lock _publishLock = new();
 
     private UdpTunnel(int fd, int family, IPEndPoint local, UdpTunnelOptions options)
     {
@@ -72,7 +73,7 @@ public sealed unsafe class UdpTunnel : IDisposable
     public void PublishPeers(IReadOnlyList<IPEndPoint?> peers)
     {
         ArgumentNullException.ThrowIfNull(peers);
-        lock (this) // publishers only; the loop never takes it
+        lock (_publishLock) // publishers only; the loop never takes it
         {
             Volatile.Write(ref _peers, PeerTable.Build(peers, _peers));
         }

@@ -41,6 +41,21 @@ public class FlowTableTests
     }
 
     [Fact]
+    public void A_busy_udp_flow_outlives_many_timeouts_while_the_sweep_runs()
+    {
+        var t = Translator();
+        var first = Send(t, Wire.Udp, 5000);
+        for (int s = 20; s <= 300; s += 20)
+        {
+            Tick(t, TimeSpan.FromSeconds(s));
+            Assert.Equal(first, Send(t, Wire.Udp, 5000));
+            Tick(t, TimeSpan.FromSeconds(s + 11));
+        }
+        Assert.Equal(1, t.Counters[DataPlaneCounter.FlowNew]);
+        Assert.Equal(0, t.Counters[DataPlaneCounter.FlowExpired]);
+    }
+
+    [Fact]
     public void Established_tcp_survives_long_idle_periods_but_not_after_fin()
     {
         var t = Translator();

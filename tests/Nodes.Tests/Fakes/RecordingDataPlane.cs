@@ -48,6 +48,14 @@ public sealed class RecordingDataPlane : IDataPlane
     /// <summary>Traffic to this address until the given time (reported on every read until then).</summary>
     public void Traffic(RouteKey key, DateTime until) { lock (_gate) _trafficUntil[key] = until; }
 
+    /// <summary>Traffic that is still flowing goes on for ever.</summary>
+    public void KeepTraffic()
+    {
+        var now = DateTime.UtcNow;
+        lock (_gate)
+            foreach (var key in _trafficUntil.Where(t => t.Value > now).Select(t => t.Key).ToArray()) _trafficUntil[key] = DateTime.MaxValue;
+    }
+
     public void StopTraffic() { lock (_gate) _trafficUntil.Clear(); }
 
     public void SetRtt(string endpoint, TimeSpan rtt) { lock (_gate) _rtts[endpoint] = rtt; }
