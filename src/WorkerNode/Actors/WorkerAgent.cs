@@ -138,6 +138,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         if (!_slots.TryGetValue(msg.Key, out var slot)) { _host.StopAsync(msg.Key.Instance, msg.Key.Epoch, CancellationToken.None); return; }
         slot.NetworkNamespace = msg.Started.NetworkNamespace;
+        if (msg.Started.NamespaceV4 is { } v4) slot.NamespaceV4 = v4;
+        if (msg.Started.NamespaceV6 is { } v6) slot.NamespaceV6 = v6;
         if (slot.StopRequested) { BeginStop(msg.Key, slot); return; }
         slot.State = SlotState.Running;
         Report(msg.Key, slot, InstanceStatus.Running);
@@ -242,8 +244,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private sealed class Slot(InstanceLaunch launch, Contracts.Addressing.Ipv4Address v4, Contracts.Addressing.Ipv6Address v6, ulong offset)
     {
         public InstanceLaunch Launch { get; } = launch;
-        public Contracts.Addressing.Ipv4Address NamespaceV4 { get; } = v4;
-        public Contracts.Addressing.Ipv6Address NamespaceV6 { get; } = v6;
+        // The host may choose the addresses itself (the namespace runtime does); then its choice wins.
+        public Contracts.Addressing.Ipv4Address NamespaceV4 { get; set; } = v4;
+        public Contracts.Addressing.Ipv6Address NamespaceV6 { get; set; } = v6;
         public ulong Offset { get; } = offset;
         public SlotState State { get; set; } = SlotState.Starting;
         public string? NetworkNamespace { get; set; }

@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Oakestra.Actors.WorkerNode.Adapters;
+using Oakestra.Actors.WorkerNode.Ports;
+using Oakestra.Actors.WorkerNode.Shell;
+
+namespace Oakestra.Actors.WorkerNode.Hosting;
+
+public static class NamespaceRuntimeHosting
+{
+    /// <summary>
+    /// The real node: the TUN/tunnel forwarding loop as <see cref="IDataPlane"/> and the namespace runtime as
+    /// <see cref="IInstanceHost"/>, reading Oak:Node:* (TunName, NamespacePrefix, StateDir, Offload,
+    /// NetnsMountNamespace). Both are disposed by the host on shutdown: instances stopped, bridge and routes
+    /// removed, TUN closed.
+    /// </summary>
+    public static IServiceCollection AddNamespaceRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        var oak = configuration.GetSection("Oak:Node");
+        var settings = WorkerHosting.SettingsFrom(configuration);
+        var tunName = oak["TunName"] is { Length: > 0 } t ? t : "oak0";
+        var tunnelPort = IPEndPoint.TryParse(settings.TunnelEndpoint, out var ep) ? ep.Port : 50103;
+        var prefix = oak["NamespacePrefix"] is { Length: > 0 } p ? p : "oak-";
+        var stateDir = oak["StateDir"] is { Length: > 0 } s ? s : $"/run/oakestra/{settings.Node}";
+
+        services.AddSingleton(_ => new ForwardingDataPlane(new ForwardingDataPlaneOptions
+        {
+            TunName = tunName,
+            TunnelPort = tunnelPort,
+            Offload = !string.Equals(oak["Offload"], "false", StringComparison.OrdinalIgnoreCase),
+        }));
+        services.AddSingleton<IDataPlane>(sp => sp.GetRequiredService<ForwardingDataPlane>());
+        services.AddSingleton(new NodeHostOptions(stateDir)
+        {
+            TunName = tunName,
+            // `oak exec` finds instance namespaces as <prefix><node>-i<host>, host = the Namespace IPv4's offset.
+            NamespacePrefix = $"{prefix}{settings.Node}-i",
+            NetnsMountNamespace = oak["NetnsMountNamespace"] is { Length: > 0 } m ? m : MachineMountNamespaceIfPrivate(),
+        });
+        services.AddSingleton(_ => NodeShell.Current());
+        services.AddSingleton(sp => new NamespaceInstanceHost(
+            sp.GetRequiredService<NodeHostOptions>(), sp.GetRequiredService<NodeShell>(),
+            sp.GetRequiredService<ILogger<NamespaceInstanceHost>>()));
+        services.AddSingleton<IInstanceHost>(sp => sp.GetRequiredService<NamespaceInstanceHost>());
+        return services;
+    }
+
+    /// <summary>
+    /// A worker started with `ip netns exec` runs in a private mount namespace: instance namespaces it names
+    /// there would be invisible to the rest of the machine (and to `oak exec`). Create them in PID 1's mount
+    /// namespace instead; they propagate back into ours.
+    /// </summary>
+    private static string? MachineMountNamespaceIfPrivate()
+    {
+        try
+        {
+            var mine = new FileInfo("/proc/self/ns/mnt").ResolveLinkTarget(false)?.ToString();
+            var machine = new FileInfo("/proc/1/ns/mnt").ResolveLinkTarget(false)?.ToString();
+            return mine is not null && machine is not null && mine != machine ? "/proc/1/ns/mnt" : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+}
