@@ -41,12 +41,20 @@ public static class AddressPoolsHosting
 
     public static AkkaConfigurationBuilder WithAddressPools(
         this AkkaConfigurationBuilder builder, PoolCatalog catalog, PoolSettings settings, TimeProvider clock) =>
-        builder.WithShardRegion<AddressPoolRegion>(
-            RegionName,
-            pool => catalog.TryGet(pool, out var definition)
-                ? AddressPoolActor.Props(definition, settings, clock)
-                // Unknown names are refused by the facade before they get here; a stray message gets a dead entity.
-                : Akka.Actor.Props.Empty,
-            new EntityMessageExtractor(),
-            OakestraSharding.Options(OakestraRoles.Root));
+        builder
+            .WithShardRegion<AddressPoolRegion>(
+                RegionName,
+                pool => catalog.TryGet(pool, out var definition)
+                    ? AddressPoolActor.Props(definition, settings, clock)
+                    // Unknown names are refused by the facade before they get here; a stray message gets a dead entity.
+                    : Akka.Actor.Props.Empty,
+                new EntityMessageExtractor(),
+                OakestraSharding.Options(OakestraRoles.Root))
+            // Wake every pool at startup: the first journal access (table creation, query compilation) takes
+            // seconds, and should not be paid by the first API request.
+            .WithActors((_, registry) =>
+            {
+                var region = registry.Get<AddressPoolRegion>();
+                foreach (var pool in catalog.All) region.Tell(new PreviewAddresses(pool.Name, 0), Akka.Actor.ActorRefs.Nobody);
+            });
 }

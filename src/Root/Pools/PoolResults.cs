@@ -35,7 +35,7 @@ public sealed record PoolError(PoolErrorKind Kind, string Pool, string Message, 
 /// One address (or subnet, for the subnet pools) held by an owner. <see cref="Address"/> is the canonical
 /// text ("10.30.0.1", "fdff:2000::1", "10.18.0.64/26", "fc00::100/120").
 /// </summary>
-public sealed record PoolLease(string Pool, string Owner, string Address) : IClusterMessage
+public sealed record PoolLease(string Pool, string Owner, string Address)
 {
     public Ipv4Address AsV4() => Ipv4Address.Parse(Address);
     public Ipv6Address AsV6() => Ipv6Address.Parse(Address);

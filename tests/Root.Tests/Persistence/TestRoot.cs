@@ -36,6 +36,9 @@ public sealed class TestRoot : IAsyncDisposable
     public ManualClock Clock { get; }
     public string DataDir { get; }
 
+    /// <summary>This member's address, e.g. akka.tcp://oakestra@127.0.0.1:40001 (a seed for another TestRoot).</summary>
+    public Address Address => Cluster.Get(System).SelfAddress;
+
     public static string NewDataDir() => Directory.CreateTempSubdirectory("oak-root-test-").FullName;
 
     public static async Task<TestRoot> StartAsync(
@@ -56,12 +59,19 @@ public sealed class TestRoot : IAsyncDisposable
             ["Oak:Akka:Port"] = port.ToString(),
             ["Oak:Akka:Seeds"] = seeds ?? $"akka.tcp://oakestra@127.0.0.1:{port}",
             ["Oak:Store:DataDir"] = dataDir,
+            // Many systems start at once on 2 shared cores: be patient rather than flaky.
+            ["Oak:Pools:AskTimeoutSeconds"] = "45",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) values[k] = v;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
         var host = new HostBuilder()
-            .ConfigureLogging(l => l.ClearProviders().SetMinimumLevel(LogLevel.Warning))
+            .ConfigureLogging(l =>
+            {
+                l.ClearProviders().SetMinimumLevel(LogLevel.Warning);
+                // OAK_TEST_LOG=1 shows the actor systems' logs when a test needs debugging.
+                if (Environment.GetEnvironmentVariable("OAK_TEST_LOG") == "1") l.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(LogLevel.Information);
+            })
             .ConfigureServices(services =>
             {
                 services.AddSingleton<TimeProvider>(clock);
@@ -79,6 +89,15 @@ public sealed class TestRoot : IAsyncDisposable
         await host.StartAsync();
         var root = new TestRoot(host, dataDir, clock);
         await root.WaitUpAsync();
+        if (role == OakestraRoles.Root)
+        {
+            // Every pool recovered before the test starts its clock-sensitive steps.
+            foreach (var pool in root.Pools.Catalog.All)
+            {
+                var ready = await root.Pools.PreviewAsync(pool.Name, 0);
+                if (!ready.Ok) throw new InvalidOperationException($"pool {pool.Name} did not start: {ready.Error}");
+            }
+        }
         return root;
     }
 

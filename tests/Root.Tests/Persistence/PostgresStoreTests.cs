@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Configuration;
+using Oakestra.Actors.Root.Persistence;
+using Oakestra.Actors.Root.Pools;
+using Oakestra.Actors.Tests.Shared;
+
+namespace Oakestra.Actors.Root.Tests.Persistence;
+
+/// <summary>
+/// The same pools on PostgreSQL (several root processes share one journal). Needs OAK_TEST_POSTGRES =
+/// a connection string (CI: `.ci/start-services` → Host=127.0.0.1;Username=oak;Password=oak;Database=oak_test).
+/// </summary>
+public sealed class PostgresStoreTests
+{
+    /// <summary>What `.ci/start-services` creates; CI uses it when OAK_TEST_POSTGRES is not exported.</summary>
+    private const string CiServer = "Host=127.0.0.1;Username=oak;Password=oak;Database=oak_test";
+
+    private static string RequirePostgres()
+    {
+        var cs = Environment.GetEnvironmentVariable("OAK_TEST_POSTGRES");
+        if (string.IsNullOrWhiteSpace(cs))
+        {
+            Skip.IfNot(Requires.InCi, "OAK_TEST_POSTGRES is not set (a PostgreSQL connection string, e.g. " + CiServer + ")");
+            cs = CiServer;
+        }
+        try
+        {
+            using var c = new Npgsql.NpgsqlConnection(cs);
+            c.Open();
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            // In CI a missing server is a failure, never a skip; outside CI the variable was set on purpose.
+            Assert.Fail($"PostgreSQL at '{cs}' is not reachable ({e.Message}); run .ci/start-services");
+        }
+        return cs;
+    }
+
+    [SkippableFact]
+    public async Task Pools_allocate_and_recover_on_postgres()
+    {
+        var cs = RequirePostgres();
+        // A fresh pool name per run: the database outlives test runs and journals are keyed by pool name.
+        var pool = $"pg-{Guid.NewGuid():N}"[..20];
+        var catalog = new PoolCatalog([new PoolDefinition(pool, PoolKind.AddressV4, "10.77.0.0/24", 32)]);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Oak:Store:Provider"] = "postgres",
+            ["Oak:Store:ConnectionString"] = cs,
+            ["Oak:Pools:SnapshotEvery"] = "3",
+        };
+        var clock = new ManualClock();
+        var dataDir = TestRoot.NewDataDir();
+        try
+        {
+            await using (var root = await TestRoot.StartAsync(dataDir, clock, catalog, settings))
+            {
+                for (var i = 1; i <= 4; i++)
+                    Assert.Equal($"10.77.0.{i}", (await root.Pools.AllocateAsync(pool, $"o{i}")).Get().Address);
+                Assert.True((await root.Pools.ReleaseAsync(pool, "10.77.0.2", "o2")).Ok);
+                // No SQLite file when the provider is postgres.
+                Assert.False(File.Exists(Path.Combine(dataDir, StoreSettings.SqliteFileName)));
+            }
+            await using (var root = await TestRoot.StartAsync(dataDir, clock, catalog, settings))
+            {
+                Assert.Equal("o4", (await root.Pools.OwnerOfAsync(pool, "10.77.0.4")).Get().Owner);
+                Assert.Equal(PoolErrorKind.Quarantined, (await root.Pools.AllocateAsync(pool, "x", "10.77.0.2")).Error?.Kind);
+                Assert.Equal("10.77.0.5", (await root.Pools.AllocateAsync(pool, "o5")).Get().Address);
+            }
+        }
+        finally
+        {
+            TestRoot.DeleteDataDir(dataDir);
+        }
+    }
+
+    [Fact]
+    public void Store_settings_follow_the_documented_keys_and_defaults()
+    {
+        var defaults = StoreSettings.FromConfiguration(new ConfigurationBuilder().Build());
+        Assert.Equal(StoreProvider.Sqlite, defaults.Provider);
+        Assert.Equal(Path.GetFullPath("./data/oakestra.db"), defaults.SqlitePath);
+
+        var pg = StoreSettings.FromConfiguration(Config(("Oak:Store:Provider", "postgres"), ("Oak:Store:ConnectionString", "Host=x")));
+        Assert.Equal((StoreProvider.Postgres, "Host=x"), (pg.Provider, pg.ConnectionString));
+
+        Assert.Throws<InvalidOperationException>(() => StoreSettings.FromConfiguration(Config(("Oak:Store:Provider", "postgres"))));
+        Assert.Throws<InvalidOperationException>(() => StoreSettings.FromConfiguration(Config(("Oak:Store:Provider", "mysql"))));
+    }
+
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+}

@@ -1,0 +1,74 @@
+using Akka.Actor;
+using Oakestra.Actors.Contracts.Addressing;
+using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Contracts.Routing;
+using Oakestra.Actors.Root.Pools;
+
+namespace Oakestra.Actors.Root.Tests.Serialization;
+
+/// <summary>One filled-in instance of every cluster message (nullable fields set, lists non-empty).</summary>
+public static class MessageSamples
+{
+    private static readonly Ipv4Address V4 = Ipv4Address.Parse("10.30.0.7");
+    private static readonly Ipv6Address V6 = Ipv6Address.Parse("fdff::7");
+
+    public static Placement Placement => new("site1", "w1", Ipv4Address.Parse("10.18.0.2"), Ipv6Address.Parse("fc00::2"), "10.0.0.1:50103", 3, "oak-ns-1");
+
+    public static InstanceRoute Instance(int n, Placement? owner) =>
+        new($"a.b.c.d.{n}", n, V4.Add((ulong)n), V6.Add((UInt128)n), InstanceStatus.Running, owner);
+
+    public static ServiceRoutes Routes => new(
+        "a.b.c.d", 5,
+        [new ServiceAddress("round_robin", Ipv4Address.Parse("10.30.0.1"), Ipv6Address.Parse("fdff:2000::1")), new ServiceAddress("closest", null, Ipv6Address.Parse("fdff:1000::1"))],
+        [Instance(0, Placement), Instance(1, null)]);
+
+    public static ServiceDelta Delta => new("a.b.c.d", 5, 6,
+        [new InstanceUpserted(Instance(2, Placement)), new InstanceRemoved("a.b.c.d.1"),
+         new AddressesChanged([new ServiceAddress("closest", V4, null)]), new ServiceDeleted()]);
+
+    public static InstanceLaunch Launch => new("a.b.c.d.0", "a.b.c.d", 0, V4, V6, "python3 -m http.server 80", 80, 4);
+
+    public static IReadOnlyList<object> All(IActorRef actor) =>
+    [
+        // Contracts/Protocol
+        new PlaceInstance(Launch, "w1"),
+        new PlaceInstance(Launch with { Port = null }, null),
+        new PlacementRefused("a.b.c.d.0", 4, "no worker up"),
+        new StartInstance(Launch),
+        new StopInstance("a.b.c.d.0", 4, TimeSpan.FromSeconds(30)),
+        new InstanceStatusReport("a.b.c.d.0", 4, InstanceStatus.Running, Placement, "started"),
+        new InstanceStatusReport("a.b.c.d.0", 4, InstanceStatus.Failed, null),
+        new StaleEpoch("a.b.c.d.0", 3, 4),
+        new QueryRoute("w1", new RouteKey(V4, null)),
+        new ResolveRoute("site1", actor, new RouteKey(null, V6)),
+        new RouteFound(new RouteKey(V4, null), Routes),
+        new RouteNotFound(new RouteKey(null, V6)),
+        new SubscribeService("a.b.c.d", "w1", actor),
+        new UnsubscribeService("a.b.c.d", "w1"),
+        new RequestServiceSnapshot("a.b.c.d", "w1", actor),
+        new ServiceRoutesSnapshot(Routes with { Deleted = true }),
+        new RegisterSite("site1", actor),
+        new SiteRegistered("site1"),
+        new RegisterWorker("site1", "w1", "10.0.0.1:50103", 48.1, 11.6, actor),
+        new AssignWorkerSubnets("site1", "w1", "10.0.0.1:50103", 48.1, 11.6),
+        new WorkerSubnetsAssigned("site1", "w1", Ipv4Prefix.Parse("10.18.0.64/26"), Ipv6Prefix.Parse("fc00::100/120")),
+        new WorkerRegistrationRefused("site1", "w1", "subnet-v4 exhausted"),
+        new UpdateWorkerLocation("site1", "w1", -33.9, 151.2),
+        new WorkerStateChanged("site1", "w1", WorkerState.Unreachable),
+        // Contracts/Routing
+        Delta,
+        // Root/Pools protocol (crosses the wire between root processes)
+        new AllocateAddress(PoolNames.ServiceV4, "instance:a.b.c.d.0", "10.30.0.9", true),
+        new ReleaseAddress(PoolNames.InstanceV6, "fdff::1", null, false),
+        new ReleaseOwner(PoolNames.SubnetV4, "worker:site1/w1"),
+        new PreviewAddresses("round_robin-v6", 3),
+        new LookupOwner(PoolNames.ServiceV4, "10.30.0.1"),
+        new ListHoldings(PoolNames.ServiceV4, "instance:x"),
+        new AddressAllocated(new PoolLease(PoolNames.ServiceV4, "o", "10.30.0.1"), true),
+        new AddressesReleased(PoolNames.ServiceV4, [new PoolLease(PoolNames.ServiceV4, "o", "10.30.0.1")]),
+        new AddressesPreviewed("closest-v6", ["fdff:1000::1", "fdff:1000::2"]),
+        new AddressOwner(new PoolLease(PoolNames.SubnetV6, "worker:s/w", "fc00::/120")),
+        new OwnerHoldings(PoolNames.ServiceV4, "o", []),
+        new PoolError(PoolErrorKind.Exhausted, "tiny-v4", "pool tiny-v4 is exhausted", null),
+    ];
+}
