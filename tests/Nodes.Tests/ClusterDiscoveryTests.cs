@@ -90,7 +90,7 @@ public class ClusterDiscoveryTests(ITestOutputHelper output) : NodesTestKit(outp
             store.AutoReplace = false;
             Shutdown(workerSystem, TimeSpan.FromSeconds(20));
             Eventually(() => Assert.Equal(WorkerState.Down, store.Read(s => s.WorkerStates[("a", "w1")])), join);
-            Assert.Contains(store.ReceivedOf<InstanceStatusReport>(), r => r is { Status: InstanceStatus.Failed, Epoch: 1 });
+            Eventually(() => Assert.Contains(store.ReceivedOf<InstanceStatusReport>(), r => r is { Status: InstanceStatus.Failed, Epoch: 1 }));
         }
         finally
         {

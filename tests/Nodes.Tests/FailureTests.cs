@@ -27,8 +27,8 @@ public class FailureTests(ITestOutputHelper output) : NodesTestKit(output)
         Shutdown(doomedSystem, verifySystemShutdown: true);
 
         Eventually(() => Assert.Equal(WorkerState.Down, lab.Store.Read(s => s.WorkerStates[("a", "w1")])));
-        Assert.Contains(lab.Store.ReceivedOf<InstanceStatusReport>(),
-            r => r is { Status: InstanceStatus.Failed, Epoch: 1 } && r.InstanceId == Svc.InstanceId(1, 0));
+        Eventually(() => Assert.Contains(lab.Store.ReceivedOf<InstanceStatusReport>(),
+            r => r is { Status: InstanceStatus.Failed, Epoch: 1 } && r.InstanceId == Svc.InstanceId(1, 0)));
         Eventually(() => Assert.Equal(("w2", 2L), OwnerOf(lab, 1)));
         var replacement = Assert.Single(survivor.Host.Started);
         Assert.Equal(Svc.Launch(1, 0, epoch: 2), replacement.Launch); // same Instance IPs, next epoch

@@ -64,7 +64,7 @@ public class ProcessHostingTests(ITestOutputHelper output) : NodesTestKit(output
             Assert.Equal(["orchestrator", "site-edge1"], Cluster.Get(orchestrator.Services.GetRequiredService<ActorSystem>()).SelfRoles.Order());
 
             Eventually(() => Assert.Single(instanceHost.Prepared), TimeSpan.FromSeconds(30));
-            Assert.Equal(["edge1"], store.Read(s => s.Sites.Keys.ToArray()));
+            Eventually(() => Assert.Equal(["edge1"], store.Read(s => s.Sites.Keys.ToArray())));
             var registration = store.ReceivedOf<Contracts.Protocol.AssignWorkerSubnets>().First();
             Assert.Equal(("edge1", "n1", "127.0.0.1:50103", 48.1), (registration.Site, registration.Node, registration.TunnelEndpoint, registration.Latitude));
         }

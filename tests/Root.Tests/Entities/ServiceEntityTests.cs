@@ -214,6 +214,43 @@ public sealed class ServiceEntityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_worker_that_goes_down_loses_its_placements_and_they_are_placed_again()
+    {
+        var s = await Create("survivor");
+        var orchestrator = new FakeOrchestrator(_root, "site1").Register();
+        orchestrator.AddWorker("w1");
+        orchestrator.AddWorker("w2");
+        var instance = (await Deploy(s.Id, 1))[0];
+        var first = orchestrator.ExpectPlace(instance.Id);
+        orchestrator.Report(instance.Id, first.Launch.Epoch, InstanceStatus.Running, "w1");
+        for (var i = 0; i < 100 && (await _root.ControlPlane.ListNodesAsync(default)).Single(n => n.Node == "w1").Instances == 0; i++)
+            await Task.Delay(100);
+
+        _root.Gateway.Tell(new WorkerStateChanged("site1", "w1", WorkerState.Down), orchestrator.Ref);
+        var again = orchestrator.ExpectPlace(instance.Id);
+        Assert.Equal(first.Launch.Epoch + 1, again.Launch.Epoch);
+        Assert.Equal(first.Launch.InstanceV4, again.Launch.InstanceV4);
+        Assert.Equal("Down", (await _root.ControlPlane.ListNodesAsync(default)).Single(n => n.Node == "w1").Status);
+    }
+
+    [Fact]
+    public async Task A_new_node_location_reaches_the_nodes_orchestrator_and_the_node_list()
+    {
+        var orchestrator = new FakeOrchestrator(_root, "site1").Register();
+        orchestrator.AddWorker("w1");
+        var r = await _root.Http.PutAsync("/api/v1/nodes/w1/location",
+            new StringContent("""{"latitude":52.5,"longitude":13.4}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var update = orchestrator.Take<UpdateWorkerLocation>();
+        Assert.Equal(("site1", "w1", 52.5, 13.4), (update.Site, update.Node, update.Latitude, update.Longitude));
+        var node = (await _root.ControlPlane.ListNodesAsync(default)).Single();
+        Assert.Equal((52.5, 13.4), (node.Latitude, node.Longitude));
+        var bad = await _root.Http.PutAsync("/api/v1/nodes/w1/location",
+            new StringContent("""{"latitude":95,"longitude":13.4}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
     public async Task Undeploy_stops_the_placement_and_quarantines_the_instance_ips()
     {
         var s = await Create("gone");

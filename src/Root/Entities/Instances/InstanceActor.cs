@@ -49,6 +49,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         Command<InstanceEnvelope>(e => OnContract(e.Message));
         Command<InstanceStatusReport>(OnContract);
         Command<PlacementRefused>(OnContract);
+        Command<NodeLost>(OnNodeLost);
         Command<MigrateInstance>(OnMigrate);
         Command<MigrationSite>(OnMigrationSite);
         Command<UndeployInstance>(OnUndeploy);
@@ -126,6 +127,20 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             if (s.Owner is { } owner && owner != before.Owner)
                 _refs.Sites.Tell(new InstanceLocated(s.Id, owner.Cluster, owner.Node));
             ReportRoute(stopDrainingAfterAck: s.Draining is not null);
+            if (s.NeedsPlacement) TryPlace();
+        });
+    }
+
+    private void OnNodeLost(NodeLost n)
+    {
+        // Whichever placement lived on the lost node: the target of a migration, or the owner.
+        long? epoch = _state.Pending is { } p && p.Site == n.Site && (p.Reported?.Node ?? p.Node) == n.Node ? p.Epoch
+            : _state.Owner is { } o && o.Cluster == n.Site && o.Node == n.Node ? o.Epoch
+            : null;
+        if (epoch is not { } e || !_state.IsCurrent(e)) return;
+        PersistAndSnapshot(new StatusAccepted(e, InstanceStatus.Failed, null, $"worker {n.Node} of {n.Site} is down"), s =>
+        {
+            ReportRoute();
             if (s.NeedsPlacement) TryPlace();
         });
     }

@@ -25,6 +25,12 @@ public sealed record MigrateInstance(string InstanceId, string TargetNode) : IIn
 /// <summary>Site registry → Instance: a site or a worker came up; try to place again if still waiting.</summary>
 public sealed record RetryPlacement(string InstanceId) : IInstanceCommand;
 
+/// <summary>
+/// Site registry → Instance: the worker <see cref="Node"/> of <see cref="Site"/> is down. A placement of
+/// the instance there is lost: the same as a Failed report of that placement's epoch.
+/// </summary>
+public sealed record NodeLost(string InstanceId, string Site, string Node) : IInstanceCommand;
+
 /// <summary>Contract messages that address an instance by id (status reports, refusals), wrapped for the extractor.</summary>
 public sealed record InstanceEnvelope(string InstanceId, object Message) : IInstanceCommand;
 

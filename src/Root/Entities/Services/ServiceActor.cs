@@ -91,7 +91,9 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         var first = _state.NextNumber;
         var ids = Enumerable.Range(first, a.Count).Select(n => (Number: n, Id: $"{_state.Id}.{n}")).ToArray();
         AllocateInstanceAddresses(ids, _refs.Pools)
-            .PipeTo(Self, success: r => new InstanceAddresses(a, replyTo, r.Routes, r.Error));
+            .PipeTo(Self, success: r => new InstanceAddresses(a, replyTo, r.Routes, r.Error),
+                // Never stay stashing: an unexpected failure is answered like an unavailable pool.
+                failure: ex => new InstanceAddresses(a, replyTo, [], new PoolError(PoolErrorKind.Unavailable, PoolNames.ServiceV4, ex.Message)));
         BecomeStacked(() =>
         {
             Command<InstanceAddresses>(OnInstanceAddresses);

@@ -87,7 +87,15 @@ public sealed class SiteRegistryActor : ReceivePersistentActor
                 break;
             case WorkerStateChanged w:
                 if (_state.Nodes.TryGetValue(SiteRegistryState.KeyOf(w.Site, w.Node), out var node) && node.State != w.State)
-                    Change(new NodeStateRecorded(w.Site, w.Node, w.State), () => { if (w.State == WorkerState.Up) WakeWaiting(); });
+                    Change(new NodeStateRecorded(w.Site, w.Node, w.State), () =>
+                    {
+                        if (w.State == WorkerState.Up) WakeWaiting();
+                        // Down = removed from the cluster: its placements are lost for good (Unreachable may come back).
+                        if (w.State == WorkerState.Down)
+                            foreach (var (id, a) in _state.Assigned)
+                                if (a.Site == w.Site && (a.Node is null || a.Node == w.Node))
+                                    _refs.Instances.Tell(new NodeLost(id, w.Site, w.Node));
+                    });
                 break;
             default:
                 Unhandled(message);

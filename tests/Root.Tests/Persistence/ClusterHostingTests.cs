@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Oakestra.Actors.Contracts.Hosting;
+using Oakestra.Actors.Contracts.Messaging;
+
+namespace Oakestra.Actors.Root.Tests.Persistence;
+
+/// <summary>The hosting extension every process uses: documented config keys, SBR, sharding defaults.</summary>
+public sealed class ClusterHostingTests
+{
+    [Fact]
+    public void Settings_follow_docs_config_defaults()
+    {
+        var empty = new ConfigurationBuilder().Build();
+        var root = OakClusterSettings.FromConfiguration(empty, OakestraRoles.Root);
+        Assert.Equal(("oakestra", "127.0.0.1", 4053), (root.SystemName, root.Hostname, root.Port));
+        Assert.Equal(["akka.tcp://oakestra@127.0.0.1:4053"], root.Seeds);
+        Assert.Equal(0, OakClusterSettings.FromConfiguration(empty, OakestraRoles.Worker).Port);
+
+        var set = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Oak:Akka:Hostname"] = "10.0.0.5",
+            ["Oak:Akka:Port"] = "5000",
+            ["Oak:Akka:Seeds"] = "akka.tcp://oak@10.0.0.1:4053, akka.tcp://oak@10.0.0.2:4053",
+            ["Oak:Akka:SystemName"] = "oak",
+        }).Build();
+        var s = OakClusterSettings.FromConfiguration(set, OakestraRoles.Orchestrator);
+        Assert.Equal(("oak", "10.0.0.5", 5000, OakestraRoles.Orchestrator), (s.SystemName, s.Hostname, s.Port, s.Role));
+        Assert.Equal(["akka.tcp://oak@10.0.0.1:4053", "akka.tcp://oak@10.0.0.2:4053"], s.Seeds);
+    }
+
+    [Fact]
+    public async Task A_started_member_has_the_role_keep_majority_sbr_on_root_and_ddata_sharding()
+    {
+        await using var node = await TestRoot.StartAsync(role: OakestraRoles.Orchestrator);
+        try
+        {
+            var config = node.System.Settings.Config;
+            Assert.Contains(OakestraRoles.Orchestrator, Akka.Cluster.Cluster.Get(node.System).SelfRoles);
+            Assert.Contains("SplitBrainResolverProvider", config.GetString("akka.cluster.downing-provider-class"));
+            Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+            Assert.Equal(OakestraRoles.Root, config.GetString("akka.cluster.split-brain-resolver.keep-majority.role"));
+            Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
+            Assert.False(config.GetBoolean("akka.cluster.sharding.remember-entities"));
+            Assert.Equal("akka.tcp", node.Address.Protocol);
+            Assert.Equal("127.0.0.1", node.Address.Host);
+        }
+        finally
+        {
+            TestRoot.DeleteDataDir(node.DataDir);
+        }
+    }
+
+    private sealed record ToEntity(string EntityId) : IEntityMessage;
+
+    [Fact]
+    public void Entity_extractor_takes_the_id_from_the_message_and_spreads_over_the_fixed_shards()
+    {
+        var x = new EntityMessageExtractor();
+        var msg = new ToEntity("a.b.c.d");
+        Assert.Equal("a.b.c.d", x.EntityId(msg));
+        Assert.Same(msg, x.EntityMessage(msg));
+        Assert.Null(x.EntityId("not an entity message"));
+        var shards = Enumerable.Range(0, 2000).Select(i => int.Parse(x.ShardId($"svc{i}", new ToEntity($"svc{i}"))!)).ToArray();
+        Assert.All(shards, s => Assert.InRange(s, 0, OakestraSharding.NumberOfShards - 1));
+        Assert.True(shards.Distinct().Count() > OakestraSharding.NumberOfShards / 2);
+        // Stable: the same id always lands on the same shard (on every member).
+        Assert.Equal(x.ShardId("a.b.c.d", msg), new EntityMessageExtractor().ShardId("a.b.c.d", new ToEntity("a.b.c.d")));
+    }
+}
