@@ -8,14 +8,14 @@ using Oakestra.Actors.Root.Pools;
 namespace Oakestra.Actors.Root.Entities;
 
 /// <summary>
-/// The root's one well-known address for orchestrators: <c>/user/root</c> on every root process
+/// The root's one well-known address for orchestrators: <c>/user/root-gateway</c> on every root process
 /// (<see cref="Name"/>). It forwards each contract message to the entity that owns it, keeping the
 /// sender, so answers (SiteRegistered, WorkerSubnetsAssigned, StaleEpoch, RouteFound, snapshots) go
 /// straight back to the orchestrator. Orchestrators need no sharding proxy and no extractor.
 /// </summary>
 public sealed class RootGateway : ReceiveActor
 {
-    public const string Name = "root";
+    public const string Name = "root-gateway";
 
     private sealed record Resolved(ResolveRoute Query, IActorRef ReplyTo, string? ServiceId);
 
