@@ -9,13 +9,16 @@ namespace Oakestra.Actors.Cli.Lab;
 public static class LabProcesses
 {
     /// <summary>
-    /// <c>setsid ip netns exec NS dotnet DLL ARGS &gt;LOG 2&gt;&amp;1 &lt;/dev/null &amp;</c>. Both setsid (not a group
-    /// leader here, so it does not fork) and <c>ip netns exec</c> exec in place, so <c>$!</c> is the dotnet pid.
+    /// <c>setsid nsenter --net=/run/netns/NS dotnet DLL ARGS &gt;LOG 2&gt;&amp;1 &lt;/dev/null &amp;</c>. Both setsid (not a
+    /// group leader here, so it does not fork) and nsenter exec in place, so <c>$!</c> is the dotnet pid.
+    /// Only the network namespace is entered (not <c>ip netns exec</c>, which also unshares the mount namespace):
+    /// a worker must share the machine's /run/netns, or the instance namespaces it creates there stay
+    /// invisible to everyone else (`oak exec`, `lab down`) and unusable as veth peers.
     /// </summary>
     public static LabProcess Start(string name, string ns, IReadOnlyList<string> command, string log)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
-        var argv = new List<string> { "setsid", "ip", "netns", "exec", ns };
+        var argv = new List<string> { "setsid", "nsenter", $"--net=/run/netns/{ns}" };
         argv.AddRange(command);
         var script = $"{string.Join(' ', argv.Select(Shell.Quote))} >{Shell.Quote(log)} 2>&1 </dev/null & echo $!";
         var r = Shell.Run("/bin/sh", "-c", script);

@@ -28,6 +28,8 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
     private InstanceRuntime? _runtime;
     private NodeNetworkSetup? _network;
     private NodeSubnets? _subnets;
+    // Placements can arrive while the node is still being prepared (bridge, routes, leftover cleanup).
+    private readonly TaskCompletionSource _prepared = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public NamespaceInstanceHost(NodeHostOptions options, NodeShell shell, ILogger<NamespaceInstanceHost> log)
     {
@@ -68,6 +70,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
                         leftovers.Namespaces.Count, leftovers.Veths.Count, leftovers.ProcessesKilled);
                 _runtime = runtime;
                 _subnets = subnets;
+                _prepared.TrySetResult();
             }
         }
         finally
@@ -78,7 +81,9 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
 
     public async Task<StartedInstance> StartAsync(InstanceSetup setup, Action<InstanceExit> onExit, CancellationToken ct)
     {
-        var runtime = _runtime ?? throw new InvalidOperationException("the node has no subnets yet");
+        try { await _prepared.Task.WaitAsync(_options.PrepareTimeout, ct); }
+        catch (TimeoutException) { throw new InvalidOperationException($"the node's network was not ready within {_options.PrepareTimeout.TotalSeconds:0}s"); }
+        var runtime = _runtime!;
         var l = setup.Launch;
         var pending = new Pending(onExit);
         _placements[(l.InstanceId, l.Epoch)] = pending;
@@ -161,4 +166,5 @@ public sealed record NodeHostOptions(string StateDirectory)
     public string? NamespacePrefix { get; init; }
     public string? NetnsMountNamespace { get; init; }
     public int Mtu { get; init; } = 1450;
+    public TimeSpan PrepareTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
