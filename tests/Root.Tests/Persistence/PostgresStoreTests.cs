@@ -73,6 +73,33 @@ public sealed class PostgresStoreTests
         }
     }
 
+    [SkippableFact]
+    public async Task Two_root_processes_on_one_journal_share_one_writer_per_pool()
+    {
+        var cs = RequirePostgres();
+        var pool = $"pg-{Guid.NewGuid():N}"[..20];
+        var catalog = new PoolCatalog([new PoolDefinition(pool, PoolKind.AddressV6, "fdff:f000::/116", 128)]);
+        var settings = new Dictionary<string, string?> { ["Oak:Store:Provider"] = "postgres", ["Oak:Store:ConnectionString"] = cs };
+        var clock = new ManualClock();
+        await using var first = await TestRoot.StartAsync(clock: clock, catalog: catalog, settings: settings);
+        await using var second = await TestRoot.StartAsync(clock: clock, catalog: catalog, settings: settings, seeds: first.Address.ToString());
+        try
+        {
+            Assert.Equal(2, Akka.Cluster.Cluster.Get(first.System).State.Members.Count(m => m.HasRole(Contracts.Hosting.OakestraRoles.Root)));
+            var calls = Enumerable.Range(0, 100).Select(i => (i % 2 == 0 ? first : second).Pools.AllocateAsync(pool, $"o{i}"));
+            var results = await Task.WhenAll(calls);
+            Assert.All(results, r => Assert.True(r.Ok, r.Error?.ToString()));
+            Assert.Equal(100, results.Select(r => r.Value!.Address).Distinct().Count());
+            Assert.Equal("o7", (await first.Pools.OwnerOfAsync(pool, results[7].Value!.Address)).Get().Owner);
+            Assert.Equal("o8", (await second.Pools.OwnerOfAsync(pool, results[8].Value!.Address)).Get().Owner);
+        }
+        finally
+        {
+            TestRoot.DeleteDataDir(first.DataDir);
+            TestRoot.DeleteDataDir(second.DataDir);
+        }
+    }
+
     [Fact]
     public void Store_settings_follow_the_documented_keys_and_defaults()
     {

@@ -64,6 +64,8 @@ public sealed class PoolRecoveryTests
                 Assert.True((await root.Pools.AllocateV6Async(PoolNames.PolicyV6("closest"), "service:s/closest")).Ok);
             }
 
+            Assert.True(SnapshotRows(dataDir) > 0, "no pool snapshot was written");
+
             clock.Advance(TimeSpan.FromSeconds(30));
             await using (var root = await TestRoot.StartAsync(dataDir, clock, TestPools.Catalog(), settings))
             {
@@ -83,5 +85,15 @@ public sealed class PoolRecoveryTests
         {
             TestRoot.DeleteDataDir(dataDir);
         }
+    }
+
+    private static long SnapshotRows(string dataDir)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection(
+            Oakestra.Actors.Root.Persistence.SqliteStore.ConnectionString(Path.Combine(dataDir, Oakestra.Actors.Root.Persistence.StoreSettings.SqliteFileName)));
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM snapshot WHERE manifest = 'pool-snapshot'";
+        return (long)cmd.ExecuteScalar()!;
     }
 }
