@@ -55,6 +55,7 @@ public static class MessageSamples
         new WorkerRegistrationRefused("site1", "w1", "subnet-v4 exhausted"),
         new UpdateWorkerLocation("site1", "w1", -33.9, 151.2),
         new WorkerStateChanged("site1", "w1", WorkerState.Unreachable),
+        new SitePeers("site1", [new SitePeer("site1", "w1", "10.99.0.3:50103", 48.1, 11.6), new SitePeer("site1", "w2", "[fc00::2]:50103", -33.9, 151.2)]),
         // Contracts/Routing
         Delta,
         // Root/Pools protocol (crosses the wire between root processes)

@@ -18,6 +18,10 @@ namespace Oakestra.Actors.Root.Entities.Instances;
 public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
 {
     private static readonly TimeSpan RefusedRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxCrashBackoff = TimeSpan.FromSeconds(60);
+    // Placements that failed in a row (reset when one runs): a crashing instance is re-placed after
+    // 1, 2, 4 … 60 s instead of in a tight loop that burns epochs and worker time.
+    private int _consecutiveFailures;
 
     private readonly RootRefs _refs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -127,7 +131,11 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             if (s.Owner is { } owner && owner != before.Owner)
                 _refs.Sites.Tell(new InstanceLocated(s.Id, owner.Cluster, owner.Node));
             ReportRoute(stopDrainingAfterAck: s.Draining is not null);
-            if (s.NeedsPlacement) TryPlace();
+            if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
+            if (!s.NeedsPlacement) return;
+            if (r.Status != InstanceStatus.Failed) { TryPlace(); return; }
+            var backoff = TimeSpan.FromSeconds(Math.Min(MaxCrashBackoff.TotalSeconds, Math.Pow(2, _consecutiveFailures++)));
+            Timers.StartSingleTimer("retry-placement", new RetryPlacement(_state.Id), backoff);
         });
     }
 
