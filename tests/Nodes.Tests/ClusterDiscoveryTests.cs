@@ -6,8 +6,8 @@ using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.Nodes.Tests.Fakes;
 using Oakestra.Actors.WorkerNode.Actors;
 using Xunit.Abstractions;
-using OrchestratorDiscovery = Oakestra.Actors.ClusterOrchestrator.Discovery;
-using WorkerDiscovery = Oakestra.Actors.WorkerNode.Discovery;
+using OrchestratorDiscovery = Oakestra.Actors.Contracts.Discovery;
+using WorkerDiscovery = Oakestra.Actors.Contracts.Discovery;
 
 namespace Oakestra.Actors.Nodes.Tests;
 

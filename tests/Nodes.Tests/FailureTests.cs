@@ -89,7 +89,7 @@ public class FailureTests(ITestOutputHelper output) : NodesTestKit(output)
         Assert.Equal(1, worker.DataPlane.Service(Svc.Id(1))?.Version);
 
         var restarted = lab.StartOrchestrator("a", "orchestrator-2");
-        worker.Agent.Tell(new Oakestra.Actors.WorkerNode.Discovery.UseUpstream(restarted));
+        worker.Agent.Tell(new Oakestra.Actors.Contracts.Discovery.UseUpstream(restarted));
         Eventually(() => Assert.Equal(2, worker.DataPlane.Service(Svc.Id(1))?.Version)); // resynchronised by version
         Assert.All(worker.Host.Prepared, p => Assert.Equal(subnets, p));
         Assert.Single(lab.Store.Read(s => s.Subnets));
@@ -101,7 +101,7 @@ public class FailureTests(ITestOutputHelper output) : NodesTestKit(output)
         var registrations = lab.Store.ReceivedOf<RegisterSite>().Count;
         Sys.Stop(lab.Root);
         var root2 = lab.StartRoot();
-        restarted.Tell(new Oakestra.Actors.ClusterOrchestrator.Discovery.UseUpstream(root2));
+        restarted.Tell(new Oakestra.Actors.Contracts.Discovery.UseUpstream(root2));
         Eventually(() => Assert.True(lab.Store.ReceivedOf<RegisterSite>().Count > registrations));
         Eventually(() => Assert.Contains(lab.Store.ReceivedOf<SubscribeService>(), s => s.ServiceId == Svc.Id(1) && s.Subscriber == "a" ));
         root2.Tell(new ChangeService(Svc.Id(1), [new AddressesChanged([])]));

@@ -5,7 +5,7 @@ using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.Nodes.Tests.Fakes;
 using Oakestra.Actors.WorkerNode.Actors;
 using Xunit.Abstractions;
-using OrchestratorLink = Oakestra.Actors.ClusterOrchestrator.Discovery.UpstreamLink;
+using OrchestratorLink = Oakestra.Actors.Contracts.Discovery.UpstreamLink;
 
 namespace Oakestra.Actors.Nodes.Tests;
 

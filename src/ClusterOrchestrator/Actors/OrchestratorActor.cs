@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using Oakestra.Actors.ClusterOrchestrator.Discovery;
+using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 

@@ -2,7 +2,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Oakestra.Actors.ClusterOrchestrator.Actors;
-using Oakestra.Actors.ClusterOrchestrator.Discovery;
+using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.Contracts.Hosting;
 
 namespace Oakestra.Actors.ClusterOrchestrator.Hosting;

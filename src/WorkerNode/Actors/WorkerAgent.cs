@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
-using Oakestra.Actors.WorkerNode.Discovery;
+using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.WorkerNode.Ports;
 
 namespace Oakestra.Actors.WorkerNode.Actors;

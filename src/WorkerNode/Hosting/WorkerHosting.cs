@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Oakestra.Actors.Contracts.Hosting;
 using Oakestra.Actors.WorkerNode.Actors;
-using Oakestra.Actors.WorkerNode.Discovery;
+using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.WorkerNode.Ports;
 using Oakestra.Actors.WorkerNode.Ports.Inert;
 

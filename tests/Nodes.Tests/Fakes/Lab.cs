@@ -5,8 +5,8 @@ using Oakestra.Actors.Contracts.Addressing;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.WorkerNode.Actors;
-using OrchestratorLink = Oakestra.Actors.ClusterOrchestrator.Discovery.UpstreamLink;
-using WorkerLink = Oakestra.Actors.WorkerNode.Discovery.UpstreamLink;
+using OrchestratorLink = Oakestra.Actors.Contracts.Discovery.UpstreamLink;
+using WorkerLink = Oakestra.Actors.Contracts.Discovery.UpstreamLink;
 
 namespace Oakestra.Actors.Nodes.Tests.Fakes;
 

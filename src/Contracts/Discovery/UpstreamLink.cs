@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 
-namespace Oakestra.Actors.ClusterOrchestrator.Discovery;
+namespace Oakestra.Actors.Contracts.Discovery;
 
 /// <summary>Link → its parent: a (new) upstream appeared; register again, it may have lost our state.</summary>
 public sealed record UpstreamAvailable(string Description);

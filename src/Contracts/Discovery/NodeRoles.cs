@@ -1,4 +1,4 @@
-namespace Oakestra.Actors.ClusterOrchestrator.Discovery;
+namespace Oakestra.Actors.Contracts.Discovery;
 
 /// <summary>The discovery contract between the three roles (see docs/NODES.md).</summary>
 public static class NodeRoles
