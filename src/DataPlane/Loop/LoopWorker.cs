@@ -153,19 +153,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 drained &= n < _batch;
             }
             now = Stopwatch.GetTimestamp();
-            if (_pollsProcessor && (work > 0 || now >= _nextPoll))
-            {
-                var sink = new Sink(this);
-                _processor.Poll(now, ref sink);
-                Counters.ProcessorPolls++;
-                Flush();
-                _nextPoll = now + _pollIntervalTicks;
-            }
-            if (_readsTunnel && now >= _nextProbe)
-            {
-                SendProbes(now);
-                _nextProbe = now + _probeIntervalTicks;
-            }
+            PollAndProbe(now, work);
             Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
             if (drained && _pollFdCount > 0)
             {
@@ -347,19 +335,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 ArmPoll(ring);
             }
             now = Stopwatch.GetTimestamp();
-            if (_pollsProcessor && (work > 0 || now >= _nextPoll))
-            {
-                var sink = new Sink(this);
-                _processor.Poll(now, ref sink);
-                Counters.ProcessorPolls++;
-                Flush();
-                _nextPoll = now + _pollIntervalTicks;
-            }
-            if (_readsTunnel && now >= _nextProbe)
-            {
-                SendProbes(now);
-                _nextProbe = now + _probeIntervalTicks;
-            }
+            PollAndProbe(now, work);
             if (_multishot)
             {
                 PublishBuffers();
@@ -482,6 +458,24 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         Counters.Batches++;
         Flush();
         return r;
+    }
+
+    /// <summary>After a batch (or when idle long enough): let the processor flush and expire queued packets, and probe peers' RTT.</summary>
+    private void PollAndProbe(long now, int work)
+    {
+        if (_pollsProcessor && (work > 0 || now >= _nextPoll))
+        {
+            var sink = new Sink(this);
+            _processor.Poll(now, ref sink);
+            Counters.ProcessorPolls++;
+            Flush();
+            _nextPoll = now + _pollIntervalTicks;
+        }
+        if (_readsTunnel && now >= _nextProbe)
+        {
+            SendProbes(now);
+            _nextProbe = now + _probeIntervalTicks;
+        }
     }
 
     private void SendProbes(long now)
