@@ -81,7 +81,13 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void TryPlace() => _refs.Sites.Tell(new ChoosePlacement(_state.Id, _state.Node, _state.Cluster, Wait: true));
+    // A node named at deploy is where the instance starts, not a condition for life: when that node is
+    // lost, the instance is re-placed on another worker of its site (DESIGN §3, worker lost) rather than
+    // waiting Pending for a node that may never return.
+    private void TryPlace() => _refs.Sites.Tell(new ChoosePlacement(
+        _state.Id, _state.Node is { } pinned && pinned == _lostNode ? null : _state.Node, _state.Cluster, Wait: true));
+
+    private string? _lostNode;
 
     private void OnPlacementChosen(PlacementChosen c)
     {
@@ -146,6 +152,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             : _state.Owner is { } o && o.Cluster == n.Site && o.Node == n.Node ? o.Epoch
             : null;
         if (epoch is not { } e || !_state.IsCurrent(e)) return;
+        _lostNode = n.Node;
         PersistAndSnapshot(new StatusAccepted(e, InstanceStatus.Failed, null, $"worker {n.Node} of {n.Site} is down"), s =>
         {
             ReportRoute();
