@@ -15,6 +15,12 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
 {
     private const int Connections = 300;
 
+    /// <summary>
+    /// Client ports outside the kernel's ephemeral range (32768–60999) for requests to Instance IPs, so they never
+    /// reuse a port of an earlier RR/Closest flow to the same instance (that is a product bug of its own, tested below).
+    /// </summary>
+    private const string InstancePorts = "61000-61999";
+
     private string ClientIp(int family) => family == 4 ? lab.ClientIpv4 : lab.ClientIpv6;
 
     [SkippableTheory, Step(1)]
@@ -46,7 +52,7 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
         Assert.Equal(3, svc.Instances.Count);
         foreach (var inst in svc.Instances)
         {
-            var outcomes = await CurlRun.GetAsync(lab, inst.Ip(family), 10);
+            var outcomes = await CurlRun.GetAsync(lab, inst.Ip(family), 10, localPorts: InstancePorts);
             Assert.All(outcomes, o =>
             {
                 Assert.True(o.Ok, o.ToString());
@@ -54,6 +60,29 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
                 Assert.Equal(inst.Node, o.Answer.Node);
                 Assert.Equal(ClientIp(family), o.Answer.SawHost);
             });
+        }
+    }
+
+    [SkippableTheory, Step(2)]
+    [InlineData(4)]
+    [InlineData(6)]
+    public async Task Instance_IP_works_on_a_client_port_last_used_for_the_RR_IP(int family)
+    {
+        Skip.If(true, "product bug: a new TCP connection to an instance's Instance IP from a client port whose previous (closed) flow " +
+            "went through the RR IP to the SAME instance never gets a SYN-ACK the client accepts (connect times out: 6 of 6 tries IPv4, 2 of 2 IPv6, " +
+            "local and remote instances); the same request from another port works. The stale flow entry of the " +
+            "RR flow apparently still rewrites the reply source to the RR IP. The kernel reuses ports, so this hits ordinary " +
+            "clients (seen as intermittent connect timeouts in loops that mix RR and Instance-IP requests)");
+        lab.RequireUp();
+        var svc = await lab.ServiceAsync();
+        for (var port = 42000; port < 42003; port++)
+        {
+            var viaRr = (await CurlRun.GetAsync(lab, svc.Ip("rr", family), 1, localPorts: $"{port}"))[0];
+            Assert.True(viaRr.Ok, viaRr.ToString());
+            var inst = svc.Instance(viaRr.Answer!.Instance);
+            var direct = (await CurlRun.GetAsync(lab, inst.Ip(family), 1, localPorts: $"{port}"))[0];
+            Assert.True(direct.Ok, $"port {port}: RR answered by {inst.Id}, then its Instance IP {inst.Ip(family)} from the same port: {direct}");
+            Assert.Equal(inst.Id, direct.Answer!.Instance);
         }
     }
 
@@ -159,7 +188,7 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
         Assert.Equal(moving.Ipv4, after.Ipv4);
         Assert.Equal(moving.Ipv6, after.Ipv6);
         foreach (var family in new[] { 4, 6 })
-            Assert.All(await CurlRun.GetAsync(lab, after.Ip(family), 5), o =>
+            Assert.All(await CurlRun.GetAsync(lab, after.Ip(family), 5, localPorts: InstancePorts), o =>
             {
                 Assert.True(o.Ok, o.ToString());
                 Assert.Equal((moving.Id, target), (o.Answer!.Instance, o.Answer.Node));
@@ -167,6 +196,30 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
     }
 
     [SkippableFact, Step(7)]
+    public async Task Migration_onto_the_clients_own_node_loses_no_request_to_the_Instance_IP()
+    {
+        Skip.If(true, "blocked by the client-port-reuse product bug (see Instance_IP_works_on_a_client_port_last_used_for_the_RR_IP): " +
+            "this loop's kernel-chosen ports collide with the RR flows of step 6 to the same instance; re-enable once that is fixed");
+        lab.RequireUp();
+        var svc = await lab.ServiceAsync();
+        var moving = svc.Instances.First(i => i.Node != lab.ClientNode && i.Status == "Running" && i.Id != PinnedToVictim);
+        var home = moving.Node!;
+        var loop = CurlRun.GetAsync(lab, moving.Ipv4, 600, "20/s");
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await lab.OakOk("migrate", moving.Id, "--to", lab.ClientNode);
+        var outcomes = await loop;
+        var failed = outcomes.Where(o => !o.Ok).ToList();
+        log.WriteLine($"migration onto {lab.ClientNode}: {outcomes.Count} requests to {moving.Ipv4}, {failed.Count} failed");
+        Assert.True(failed.Count == 0, $"{failed.Count} of {outcomes.Count} requests failed: " +
+            string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
+
+        // Put it back where the next step expects it.
+        await lab.OakOk("migrate", moving.Id, "--to", home);
+        await WaitFor(TimeSpan.FromSeconds(90), async () => (await lab.ServiceAsync()).Instance(moving.Id) is { Status: "Running" } i && i.Node == home ? i : null,
+            $"{moving.Id} Running on {home} again");
+    }
+
+    [SkippableFact, Step(8)]
     public async Task Instances_of_a_SIGKILLed_worker_come_back_elsewhere_with_the_same_Instance_IPs()
     {
         lab.RequireUp();
@@ -174,6 +227,14 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
         var svc = await lab.ServiceAsync();
         // Only instances whose SLA does not pin them to the victim can come back elsewhere: the one migrated
         // there in step 6 (pinned to w2). See the next test for the instance pinned to the victim.
+        if (!svc.Instances.Any(i => i.Node == victim && i.Id != PinnedToVictim))
+        {
+            var mover = svc.Instances.First(i => i.Id != PinnedToVictim && i.Status == "Running" && i.Node != lab.ClientNode);
+            await lab.OakOk("migrate", mover.Id, "--to", victim);
+            await WaitFor(TimeSpan.FromSeconds(90), async () => (await lab.ServiceAsync()).Instance(mover.Id) is { Status: "Running" } i && i.Node == victim ? i : null,
+                $"{mover.Id} Running on {victim}");
+            svc = await lab.ServiceAsync();
+        }
         var lost = svc.Instances.Where(i => i.Node == victim && i.Id != PinnedToVictim).ToList();
         Assert.NotEmpty(lost);
         var pid = WorkerPid(victim);
@@ -199,11 +260,21 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
                 log.WriteLine($"IPv{family} Instance IP answers from {answered.Answer!.Node} {sw.Elapsed.TotalSeconds:F0} s after SIGKILL");
             }
         }
+
+        // The Round Robin IP must now only pick instances that run: every new connection is answered, by a live worker.
+        foreach (var family in new[] { 4, 6 })
+        {
+            var outcomes = await CurlRun.GetAsync(lab, svc.Ip("rr", family), 30);
+            var failed = outcomes.Where(o => !o.Ok).ToList();
+            Assert.True(failed.Count == 0, $"IPv{family}: {failed.Count} of 30 new RR connections failed after recovery: " +
+                string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
+            Assert.All(outcomes, o => Assert.NotEqual(victim, o.Answer!.Node));
+        }
     }
 
     private const string PinnedToVictim = "demo.lab.demo.lab.2";
 
-    [SkippableFact, Step(8)]
+    [SkippableFact, Step(9)]
     public async Task An_instance_pinned_to_a_SIGKILLed_worker_comes_back_elsewhere()
     {
         Skip.If(true, "product decision/bug: after SIGKILL of w3, demo.lab.demo.lab.2 (SLA constraint direct w3) stays " +
@@ -217,7 +288,7 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
         Assert.NotEqual("w3", i.Node);
     }
 
-    [SkippableFact, Step(9)]
+    [SkippableFact, Step(10)]
     public async Task Lab_down_leaves_no_namespace_no_bridge_and_no_lab_process()
     {
         lab.RequireUp();
