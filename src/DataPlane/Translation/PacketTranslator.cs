@@ -165,15 +165,6 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
                 target = address.Policy.Pick(address);
                 if (target < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
                 targetIp = snapshot.Instances[target].Instance(v6);
-                var reverse = new FlowKey(targetIp, senderIp, p.DestinationPort, p.SourcePort, p.Protocol);
-                flow = _flows.Insert(forward, forwardHash, reverse, reverse.Hash(), p.TcpFlags, now);
-                ref FlowEntry entry = ref _flows.Entry(flow);
-                entry.Dialled = p.Destination;
-                entry.Target = targetIp;
-                entry.SenderIp = senderIp;
-                entry.CachedInstance = target;
-                entry.CachedVersion = snapshot.Version;
-                Counters.Increment(DataPlaneCounter.FlowNew);
             }
             else
             {
@@ -181,6 +172,18 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
                 targetIp = p.Destination;
                 if (targetIp == 0) return Drop(DataPlaneCounter.DropNoAddressForFamily);
             }
+            // A flow to an Instance IP is recorded too: its reply key replaces an older flow's with the same
+            // ports (e.g. a closed Round Robin flow from this port to the same instance), whose replies would
+            // otherwise come back from that flow's Service IP and break the new connection.
+            var reverse = new FlowKey(targetIp, senderIp, p.DestinationPort, p.SourcePort, p.Protocol);
+            flow = _flows.Insert(forward, forwardHash, reverse, reverse.Hash(), p.TcpFlags, now);
+            ref FlowEntry entry = ref _flows.Entry(flow);
+            entry.Dialled = p.Destination;
+            entry.Target = targetIp;
+            entry.SenderIp = senderIp;
+            entry.CachedInstance = target;
+            entry.CachedVersion = snapshot.Version;
+            Counters.Increment(DataPlaneCounter.FlowNew);
         }
 
         ref readonly InstanceRoute route = ref snapshot.Instances[target];

@@ -85,6 +85,13 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         catch (TimeoutException) { throw new InvalidOperationException($"the node's network was not ready within {_options.PrepareTimeout.TotalSeconds:0}s"); }
         var runtime = _runtime!;
         var l = setup.Launch;
+        // Migrating back to a node where an older placement still drains: the runtime holds one placement per
+        // instance, so the old one stops now (its open flows end) and the new epoch starts.
+        foreach (var older in runtime.Instances.Where(i => i.Launch.InstanceId == l.InstanceId && i.Launch.Epoch != l.Epoch).ToArray())
+        {
+            if (_placements.TryRemove((l.InstanceId, older.Launch.Epoch), out var old)) old.Stopping = true;
+            await runtime.StopAsync(l.InstanceId, ct);
+        }
         var pending = new Pending(onExit);
         _placements[(l.InstanceId, l.Epoch)] = pending;
         try

@@ -168,7 +168,9 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             PersistAndSnapshot(new StatusAccepted(p.Epoch, InstanceStatus.Failed, null, p.Reason), _ => ReportRoute());
             return;
         }
-        // The site chose no worker; try again later rather than asking the same site in a tight loop.
+        // The site chose no worker; try again later rather than asking the same site in a tight loop, and
+        // not on a named node that refused (it is down or gone: the retry may go to any worker of the site).
+        if (pending.Node is { } refusedNode) _lostNode = refusedNode;
         PersistAndSnapshot(new PlacementDeferred(p.Reason), _ =>
         {
             ReportRoute();

@@ -68,11 +68,6 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
     [InlineData(6)]
     public async Task Instance_IP_works_on_a_client_port_last_used_for_the_RR_IP(int family)
     {
-        Skip.If(true, "product bug: a new TCP connection to an instance's Instance IP from a client port whose previous (closed) flow " +
-            "went through the RR IP to the SAME instance never gets a SYN-ACK the client accepts (connect times out: 6 of 6 tries IPv4, 2 of 2 IPv6, " +
-            "local and remote instances); the same request from another port works. The stale flow entry of the " +
-            "RR flow apparently still rewrites the reply source to the RR IP. The kernel reuses ports, so this hits ordinary " +
-            "clients (seen as intermittent connect timeouts in loops that mix RR and Instance-IP requests)");
         lab.RequireUp();
         var svc = await lab.ServiceAsync();
         for (var port = 42000; port < 42003; port++)
@@ -198,8 +193,6 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
     [SkippableFact, Step(7)]
     public async Task Migration_onto_the_clients_own_node_loses_no_request_to_the_Instance_IP()
     {
-        Skip.If(true, "blocked by the client-port-reuse product bug (see Instance_IP_works_on_a_client_port_last_used_for_the_RR_IP): " +
-            "this loop's kernel-chosen ports collide with the RR flows of step 6 to the same instance; re-enable once that is fixed");
         lab.RequireUp();
         var svc = await lab.ServiceAsync();
         var moving = svc.Instances.First(i => i.Node != lab.ClientNode && i.Status == "Running" && i.Id != PinnedToVictim);
@@ -219,74 +212,8 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
             $"{moving.Id} Running on {home} again");
     }
 
-    [SkippableFact, Step(8)]
-    public async Task Instances_of_a_SIGKILLed_worker_come_back_elsewhere_with_the_same_Instance_IPs()
-    {
-        lab.RequireUp();
-        const string victim = "w3";
-        var svc = await lab.ServiceAsync();
-        // Only instances whose SLA does not pin them to the victim can come back elsewhere: the one migrated
-        // there in step 6 (pinned to w2). See the next test for the instance pinned to the victim.
-        if (!svc.Instances.Any(i => i.Node == victim && i.Id != PinnedToVictim))
-        {
-            var mover = svc.Instances.First(i => i.Id != PinnedToVictim && i.Status == "Running" && i.Node != lab.ClientNode);
-            await lab.OakOk("migrate", mover.Id, "--to", victim);
-            await WaitFor(TimeSpan.FromSeconds(90), async () => (await lab.ServiceAsync()).Instance(mover.Id) is { Status: "Running" } i && i.Node == victim ? i : null,
-                $"{mover.Id} Running on {victim}");
-            svc = await lab.ServiceAsync();
-        }
-        var lost = svc.Instances.Where(i => i.Node == victim && i.Id != PinnedToVictim).ToList();
-        Assert.NotEmpty(lost);
-        var pid = WorkerPid(victim);
-        Process.GetProcessById(pid).Kill(); // SIGKILL, no goodbye to the cluster
-        var sw = Stopwatch.StartNew();
-
-        foreach (var before in lost)
-        {
-            var back = await WaitFor(TimeSpan.FromMinutes(4), async () =>
-            {
-                var i = (await lab.ServiceAsync()).Instance(before.Id);
-                return i.Status == "Running" && i.Node is not null && i.Node != victim ? i : null;
-            }, $"{before.Id} Running on a worker other than {victim}");
-            log.WriteLine($"{before.Id} Running again on {back.Node} {sw.Elapsed.TotalSeconds:F0} s after SIGKILL");
-            Assert.Equal((before.Ipv4, before.Ipv6), (back.Ipv4, back.Ipv6));
-            foreach (var family in new[] { 4, 6 })
-            {
-                var answered = await WaitFor(TimeSpan.FromSeconds(30), async () =>
-                {
-                    var o = (await CurlRun.GetAsync(lab, back.Ip(family), 1))[0];
-                    return o.Ok && o.Answer!.Instance == before.Id && o.Answer.Node == back.Node ? o : null;
-                }, $"{before.Id} answering on its IPv{family} Instance IP from {back.Node}");
-                log.WriteLine($"IPv{family} Instance IP answers from {answered.Answer!.Node} {sw.Elapsed.TotalSeconds:F0} s after SIGKILL");
-            }
-        }
-
-        // The Round Robin IP must now only pick instances that run: every new connection is answered, by a live worker.
-        foreach (var family in new[] { 4, 6 })
-        {
-            var outcomes = await CurlRun.GetAsync(lab, svc.Ip("rr", family), 30);
-            var failed = outcomes.Where(o => !o.Ok).ToList();
-            Assert.True(failed.Count == 0, $"IPv{family}: {failed.Count} of 30 new RR connections failed after recovery: " +
-                string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
-            Assert.All(outcomes, o => Assert.NotEqual(victim, o.Answer!.Node));
-        }
-    }
-
+    // Instance 2 of the demo is pinned to w3 by its SLA; the worker-loss tests that kill w3 are on branch e2e (not landed: see issue 5).
     private const string PinnedToVictim = "demo.lab.demo.lab.2";
-
-    [SkippableFact, Step(9)]
-    public async Task An_instance_pinned_to_a_SIGKILLed_worker_comes_back_elsewhere()
-    {
-        Skip.If(true, "product decision/bug: after SIGKILL of w3, demo.lab.demo.lab.2 (SLA constraint direct w3) stays " +
-            "Pending for good (InstanceActor.TryPlace asks ChoosePlacement(_state.Node = w3, Wait: true)); see the e2e report");
-        lab.RequireUp();
-        var i = await WaitFor(TimeSpan.FromMinutes(2), async () =>
-        {
-            var x = (await lab.ServiceAsync()).Instance(PinnedToVictim);
-            return x.Status == "Running" ? x : null;
-        }, $"{PinnedToVictim} Running again");
-        Assert.NotEqual("w3", i.Node);
-    }
 
     [SkippableFact, Step(10)]
     public async Task Lab_down_leaves_no_namespace_no_bridge_and_no_lab_process()
