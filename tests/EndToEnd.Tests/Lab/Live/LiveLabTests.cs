@@ -70,15 +70,23 @@ public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
     {
         lab.RequireUp();
         var svc = await lab.ServiceAsync();
-        for (var port = 42000; port < 42003; port++)
+        // The client's own kernel may refuse to bind a port whose last connection it closed first (TIME_WAIT,
+        // curl exit 45): such a port proves nothing either way, so it is skipped and the next one tried.
+        const int CurlBindFailed = 45;
+        var checkedPorts = 0;
+        for (var port = 42000 + family * 100; port < 42020 + family * 100 && checkedPorts < 3; port++)
         {
             var viaRr = (await CurlRun.GetAsync(lab, svc.Ip("rr", family), 1, localPorts: $"{port}"))[0];
+            if (viaRr.Exit == CurlBindFailed) continue;
             Assert.True(viaRr.Ok, viaRr.ToString());
             var inst = svc.Instance(viaRr.Answer!.Instance);
             var direct = (await CurlRun.GetAsync(lab, inst.Ip(family), 1, localPorts: $"{port}"))[0];
+            if (direct.Exit == CurlBindFailed) continue;
             Assert.True(direct.Ok, $"port {port}: RR answered by {inst.Id}, then its Instance IP {inst.Ip(family)} from the same port: {direct}");
             Assert.Equal(inst.Id, direct.Answer!.Instance);
+            checkedPorts++;
         }
+        Assert.True(checkedPorts > 0, "no port could be reused by the client (every bind failed): nothing was checked");
     }
 
     [SkippableTheory, Step(3)]
