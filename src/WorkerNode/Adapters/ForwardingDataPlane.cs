@@ -30,6 +30,7 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
     private readonly object _publishLock = new();
     private readonly Dictionary<string, int> _peerIndex = new(StringComparer.Ordinal);
     private readonly List<IPEndPoint> _peers = [];
+    private readonly List<string> _peerNames = [];
     private readonly ConcurrentDictionary<string, RouteKey> _serviceKeys = new(StringComparer.Ordinal);
 
     public ForwardingDataPlane(ForwardingDataPlaneOptions options)
@@ -70,6 +71,7 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
             if (_peerIndex.TryGetValue(endpoint, out var i)) return i;
             i = _peers.Count;
             _peers.Add(ParseEndpoint(endpoint));
+            _peerNames.Add(endpoint);
             _peerIndex[endpoint] = i;
             return i;
         }
@@ -111,8 +113,7 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
             if (i.TunnelEndpoint is { } ep && !located.ContainsKey(ep)) located[ep] = (i.Latitude, i.Longitude, i.Rtt);
         var peers = _peers.Select((ep, index) =>
         {
-            var name = _peerIndex.First(kv => kv.Value == index).Key;
-            located.TryGetValue(name, out var at);
+            located.TryGetValue(_peerNames[index], out var at);
             var rtt = _tunnel.TryGetRtt(ep, out var measured) ? measured : at.Rtt;
             return new PeerSpec(ep, at.Latitude is { } lat && at.Longitude is { } lon ? new GeoPoint(lat, lon) : null, rtt);
         }).ToArray();
