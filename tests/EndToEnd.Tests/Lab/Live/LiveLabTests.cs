@@ -11,7 +11,7 @@ namespace Oakestra.Actors.EndToEnd.Tests.Lab.Live;
 /// </summary>
 [Collection(LiveLabCollection.Name)]
 [TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
-public sealed class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
+public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper log)
 {
     private const int Connections = 300;
 
