@@ -220,7 +220,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
             $"{moving.Id} Running on {home} again");
     }
 
-    // Instance 2 of the demo is pinned to w3 by its SLA; the worker-loss tests that kill w3 are on branch e2e (not landed: see issue 5).
+    // Instance 2 of the demo is pinned to w3 by its SLA (see LiveLabTests.WorkerLoss.cs).
     private const string PinnedToVictim = "demo.lab.demo.lab.2";
 
     [SkippableFact, Step(10)]
@@ -265,7 +265,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
         }
     }
 
-    private async Task<T> WaitFor<T>(TimeSpan timeout, Func<Task<T?>> probe, string what, bool orDefault = false) where T : class
+    private async Task<T> WaitFor<T>(TimeSpan timeout, Func<Task<T?>> probe, string what, bool orDefault = false, Func<string>? describe = null) where T : class
     {
         var sw = Stopwatch.StartNew();
         while (true)
@@ -274,7 +274,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
             if (sw.Elapsed > timeout)
             {
                 if (orDefault) return null!;
-                Assert.Fail($"not reached within {timeout.TotalSeconds} s: {what}");
+                Assert.Fail($"not reached within {timeout.TotalSeconds} s: {what}" + (describe is null ? "" : $" ({describe()})"));
             }
             await Task.Delay(1000);
         }

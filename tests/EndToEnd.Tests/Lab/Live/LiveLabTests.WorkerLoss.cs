@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace Oakestra.Actors.EndToEnd.Tests.Lab.Live;
+
+/// <summary>A worker process dies without a goodbye (SIGKILL): what its instances' users see.</summary>
+public sealed partial class LiveLabTests
+{
+    private const string Victim = "w3";
+
+    [SkippableFact, Step(8)]
+    public async Task Instances_of_a_SIGKILLed_worker_come_back_elsewhere_with_the_same_Instance_IPs()
+    {
+        lab.RequireUp();
+        var svc = await lab.ServiceAsync();
+        // The instance pinned to the victim by its SLA is the next step's business; this one needs an unpinned
+        // instance there (step 6 migrated one; migrate one now if an earlier step failed before doing so).
+        if (!svc.Instances.Any(i => i.Node == Victim && i.Id != PinnedToVictim))
+        {
+            var mover = svc.Instances.First(i => i.Id != PinnedToVictim && i.Status == "Running" && i.Node != lab.ClientNode);
+            await lab.OakOk("migrate", mover.Id, "--to", Victim);
+            await WaitFor(TimeSpan.FromSeconds(90), async () => (await lab.ServiceAsync()).Instance(mover.Id) is { Status: "Running" } i && i.Node == Victim ? i : null,
+                $"{mover.Id} Running on {Victim}");
+            svc = await lab.ServiceAsync();
+        }
+        var lost = svc.Instances.Where(i => i.Node == Victim && i.Id != PinnedToVictim).ToList();
+        Assert.NotEmpty(lost);
+        Process.GetProcessById(WorkerPid(Victim)).Kill(); // SIGKILL: no leave, no goodbye to the cluster
+        var sw = Stopwatch.StartNew();
+
+        foreach (var before in lost)
+        {
+            var back = await WaitFor(TimeSpan.FromMinutes(4), async () =>
+                (await lab.ServiceAsync()).Instance(before.Id) is { Status: "Running", Node: { } n } i && n != Victim ? i : null,
+                $"{before.Id} Running on a worker other than {Victim}");
+            log.WriteLine($"{before.Id} Running again on {back.Node} {sw.Elapsed.TotalSeconds:F0} s after SIGKILL");
+            Assert.Equal((before.Ipv4, before.Ipv6), (back.Ipv4, back.Ipv6));
+            foreach (var family in new[] { 4, 6 })
+            {
+                // Ordinary client ports (the kernel's choice), as any user's program would use.
+                CurlRun.Outcome? last = null;
+                var answered = await WaitFor(TimeSpan.FromSeconds(30), async () =>
+                {
+                    last = (await CurlRun.GetAsync(lab, back.Ip(family), 1))[0];
+                    return last.Ok && last.Answer!.Instance == before.Id && last.Answer.Node == back.Node ? last : null;
+                }, $"{before.Id} answering on its IPv{family} Instance IP from {back.Node}", describe: () => $"last attempt: {last}");
+                log.WriteLine($"IPv{family} Instance IP answers from {answered.Answer!.Node} {sw.Elapsed.TotalSeconds:F0} s after SIGKILL");
+            }
+        }
+
+        // The Round Robin IP now picks only instances that run: every new connection is answered, never by the victim.
+        foreach (var family in new[] { 4, 6 })
+        {
+            var outcomes = await CurlRun.GetAsync(lab, svc.Ip("rr", family), 30);
+            var failed = outcomes.Where(o => !o.Ok).ToList();
+            Assert.True(failed.Count == 0, $"IPv{family}: {failed.Count} of 30 new RR connections failed after recovery: " +
+                string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
+            Assert.All(outcomes, o => Assert.NotEqual(Victim, o.Answer!.Node));
+        }
+    }
+
+    [SkippableFact, Step(9)]
+    public async Task An_instance_pinned_to_a_SIGKILLed_worker_comes_back_elsewhere_and_answers()
+    {
+        lab.RequireUp();
+        // Its SLA names the victim; with the victim gone the root places it on another worker rather than leave
+        // the service short of an instance (and moves nothing back when the victim returns).
+        var back = await WaitFor(TimeSpan.FromMinutes(3), async () =>
+            (await lab.ServiceAsync()).Instance(PinnedToVictim) is { Status: "Running", Node: { } n } i && n != Victim ? i : null,
+            $"{PinnedToVictim} Running on a worker other than {Victim}");
+        foreach (var family in new[] { 4, 6 })
+        {
+            CurlRun.Outcome? last = null;
+            await WaitFor(TimeSpan.FromSeconds(30), async () =>
+            {
+                last = (await CurlRun.GetAsync(lab, back.Ip(family), 1))[0];
+                return last.Ok && last.Answer!.Instance == PinnedToVictim && last.Answer.Node == back.Node ? last : null;
+            }, $"{PinnedToVictim} answering on its IPv{family} Instance IP from {back.Node}", describe: () => $"last attempt: {last}");
+        }
+    }
+}
