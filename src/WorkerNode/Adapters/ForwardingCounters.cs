@@ -32,8 +32,8 @@ public static class ForwardingCounters
 
     public static NodeCounters Read(TranslatorCounters translator, IoCounterSnapshot io, long flows, long waitingDestinations)
     {
-        var drops = new Dictionary<string, long>(StringComparer.Ordinal);
-        var all = new Dictionary<string, long>(StringComparer.Ordinal);
+        var drops = new Dictionary<string, long>();
+        var all = new Dictionary<string, long>();
         foreach (var c in Enum.GetValues<DataPlaneCounter>())
         {
             var name = Snake(c.ToString());
