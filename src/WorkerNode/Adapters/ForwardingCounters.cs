@@ -42,7 +42,7 @@ public static class ForwardingCounters
         }
         foreach (var (name, read) in IoDropReasons) drops[name] = read(io);
         foreach (var prop in typeof(IoCounterSnapshot).GetProperties())
-            if (prop.PropertyType == typeof(long)) all["io_" + Snake(prop.Name)] = (long)prop.GetValue(io)!;
+            if (prop.PropertyType == typeof(long) && prop.CanWrite) all["io_" + Snake(prop.Name)] = (long)prop.GetValue(io)!; // not the computed sums
         all["flows"] = flows;
         all["miss_destinations_waiting"] = waitingDestinations;
 
