@@ -24,7 +24,7 @@ public static class NodeCommands
         a.RejectUnknownOptions();
         var raw = await root.GetAsync($"api/v1/nodes/{RootClient.Escape(node)}/table", ct);
         if (a.Json) Printer.Json(ctx, raw);
-        else ctx.Out.Write(GenericTable.Render(raw));
+        else ctx.Out.Write(NodeTableText.Render(raw));
         return 0;
     }
 

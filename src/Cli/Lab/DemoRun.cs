@@ -10,7 +10,8 @@ namespace Oakestra.Actors.Cli.Lab;
 /// <summary>
 /// `lab up --demo`: deploys lab/demo-sla.json (a client and the service "demo" with one instance on each
 /// of w1..w3), waits until every instance is Running, then replays the four envelopes of the semantic
-/// addressing text from inside the client's namespace and shows who answered and which source it saw.
+/// addressing text from inside the client's namespace, over IPv4 and again over IPv6, and shows who answered
+/// and which source it saw (a request that failed says so in its row).
 /// </summary>
 public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, string? demoDll = null)
 {
@@ -51,23 +52,30 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, st
         var clientInstance = client.Instances!.First(i => i.Status == "Running");
         var (ns, _) = await InstanceNamespaceResolver.ResolveAsync(root, clientInstance.Id, layout.Prefix, ct);
 
-        var closest = demo.ServiceIps?.FirstOrDefault(ip => ip.Policy == "closest")?.Ipv4;
-        var rr = demo.ServiceIps?.FirstOrDefault(ip => ip.Policy == "round_robin")?.Ipv4;
+        var closest = demo.ServiceIps?.FirstOrDefault(ip => ip.Policy == "closest");
+        var rr = demo.ServiceIps?.FirstOrDefault(ip => ip.Policy == "round_robin");
         var third = demo.Instances?.Where(i => i.Status == "Running").OrderBy(i => i.Number).Skip(2).FirstOrDefault();
+        var thirdName = $"Instance IP of instance 3 ({third?.Id ?? "-"})";
+        // The same four envelopes over IPv4, then over IPv6 (dual stack, no 4↔6 translation: each family on its own).
         var envelopes = new List<(string Name, string? Address)>
         {
-            ("1: Closest IP", closest),
-            ("2: Round Robin IP", rr),
-            ("3: Round Robin IP", rr),
-            ($"4: Instance IP of instance 3 ({third?.Id ?? "-"})", third?.InstanceIpv4),
+            ("1: Closest IP", closest?.Ipv4),
+            ("2: Round Robin IP", rr?.Ipv4),
+            ("3: Round Robin IP", rr?.Ipv4),
+            ($"4: {thirdName}", third?.InstanceIpv4),
+            ("IPv6 1: Closest IP", closest?.Ipv6),
+            ("IPv6 2: Round Robin IP", rr?.Ipv6),
+            ("IPv6 3: Round Robin IP", rr?.Ipv6),
+            ($"IPv6 4: {thirdName}", third?.InstanceIpv6),
         };
 
         var table = new Table("envelope", "dialled", "answered by", "node", "namespace ip", "saw source");
         var answeredBy = new List<string?>();
         foreach (var (name, address) in envelopes)
         {
-            if (address is null) { table.Add(name, null, "(no such address)", null, null, null); answeredBy.Add(null); continue; }
-            var r = Shell.Run("ip", "netns", "exec", ns, "dotnet", demoDll, "get", $"http://{address}:{DemoPort}/", "--timeout", "5");
+            if (string.IsNullOrEmpty(address)) { table.Add(name, null, "(no such address)", null, null, null); answeredBy.Add(null); continue; }
+            var url = address.Contains(':') ? $"http://[{address}]:{DemoPort}/" : $"http://{address}:{DemoPort}/";
+            var r = Shell.Run("ip", "netns", "exec", ns, "dotnet", demoDll, "get", url, "--timeout", "5");
             if (!r.Ok) { table.Add(name, address, $"(failed: {CliFailure.OneLine(r.Stderr + r.Stdout)})", null, null, null); answeredBy.Add(null); continue; }
             var answer = JsonNode.Parse(r.Stdout);
             answeredBy.Add(answer?["instance"]?.ToString());
@@ -76,10 +84,14 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, st
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"from client {clientInstance.Id} (Instance IP {clientInstance.InstanceIpv4}, namespace {ns}):");
         ctx.Out.Write(table);
-        ctx.Out.WriteLine($"every answer should have seen the client's Instance IP {clientInstance.InstanceIpv4} as the source.");
+        ctx.Out.WriteLine($"every answer should have seen the client's Instance IP {clientInstance.InstanceIpv4} (IPv6: {clientInstance.InstanceIpv6 ?? "-"}) as the source.");
         if (answeredBy[1] is not null && answeredBy[1] == answeredBy[2])
             ctx.Out.WriteLine($"note: both Round Robin requests reached {answeredBy[1]}; round robin should have rotated to another instance.");
-        ctx.Out.WriteLine($"try: ./oak exec {clientInstance.Id} -- curl -s http://{rr}:{DemoPort}/");
+        if (answeredBy[5] is not null && answeredBy[5] == answeredBy[6])
+            ctx.Out.WriteLine($"note: both IPv6 Round Robin requests reached {answeredBy[5]}; round robin should have rotated to another instance.");
+        var failed = envelopes.Where((_, i) => answeredBy[i] is null).Select(e => e.Name).ToArray();
+        if (failed.Length > 0) ctx.Out.WriteLine($"not answered: {string.Join(", ", failed)}");
+        ctx.Out.WriteLine($"try: ./oak exec {clientInstance.Id} -- curl -s http://{rr?.Ipv4}:{DemoPort}/");
     }
 
     private async Task<IReadOnlyList<Service>> WaitRunningAsync(RootClient root, IReadOnlyList<Service> services, TimeSpan timeout, CancellationToken ct)

@@ -67,6 +67,8 @@ public sealed class OrchestratorActor : ReceiveActor, IWithTimers
         Receive<ServiceDelta>(OnDelta);
         Receive<ServiceRoutesSnapshot>(OnSnapshot);
         Receive<RequestServiceSnapshot>(OnSnapshotRequest);
+
+        Receive<QueryNodeTable>(OnQueryTable);
     }
 
     public static Props Props(OrchestratorSettings settings, Props rootLink) =>
@@ -220,6 +222,18 @@ public sealed class OrchestratorActor : ReceiveActor, IWithTimers
         var up = _workers.All.Where(w => w.Placeable).OrderBy(w => w.Node, StringComparer.Ordinal).ToArray();
         var peers = new SitePeers(Site, up.Select(w => new SitePeer(Site, w.Node, w.TunnelEndpoint, w.Latitude, w.Longitude)).ToArray());
         foreach (var w in up) w.Ref.Tell(peers);
+    }
+
+    /// <summary>`oak table`: relayed to the worker with the asker as sender (it answers the asker directly); refused here when it cannot be reached.</summary>
+    private void OnQueryTable(QueryNodeTable msg)
+    {
+        var w = msg.Site == Site ? _workers.Get(msg.Node) : null;
+        string? refusal = msg.Site != Site ? $"this is the orchestrator of site {Site}, not {msg.Site}"
+            : w is null ? $"node {msg.Node} is not registered at the orchestrator of site {Site}"
+            : w.State != WorkerState.Up ? $"node {msg.Node} of site {Site} is {w.State.ToString().ToLowerInvariant()}"
+            : null;
+        if (refusal is not null) Sender.Tell(new NodeTableUnavailable(msg.Site, msg.Node, refusal));
+        else w!.Ref.Forward(msg);
     }
 
     // ---- instances ----

@@ -213,6 +213,47 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
         }
     }
 
+    /// <summary>How long `oak table` waits for the worker: a user is waiting, and a live worker answers in milliseconds.</summary>
+    public TimeSpan NodeTableTimeout => Timeout < TimeSpan.FromSeconds(5) ? Timeout : TimeSpan.FromSeconds(5);
+
+    public async Task<ControlResult<NodeTableView>> GetNodeTableAsync(string node, string? site, CancellationToken ct)
+    {
+        NodeRecord? record;
+        try
+        {
+            var list = (NodeList)await Ask(refs.Sites, new ListNodes(), ct);
+            record = list.Nodes.Where(n => n.Node == node && (site is null || n.Site == site))
+                .OrderBy(n => n.State == Contracts.Protocol.WorkerState.Up ? 0 : 1).ThenBy(n => n.Site, StringComparer.Ordinal)
+                .FirstOrDefault();
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+        if (record is null)
+            return new ControlError(ControlErrorKind.NotFound, $"node {node} is not registered{(site is null ? "" : $" in site {site}")}", "node", "not_found");
+        if (record.State != Contracts.Protocol.WorkerState.Up)
+            return new ControlError(ControlErrorKind.Unavailable,
+                $"node {node} of site {record.Site} is {record.State.ToString().ToLowerInvariant()}: its table cannot be read", "node", "unreachable");
+
+        try
+        {
+            // The registry forwards to the site's orchestrator, which forwards to the worker; the answer comes straight here.
+            var query = new Contracts.Protocol.QueryNodeTable(record.Site, node);
+            return await refs.Sites.Ask<object>(new ForwardToSite(record.Site, query), NodeTableTimeout, ct) switch
+            {
+                Contracts.Protocol.NodeTable t => t.ToView(),
+                Contracts.Protocol.NodeTableUnavailable u => new ControlError(ControlErrorKind.Unavailable, u.Reason, "node", "unreachable"),
+                var other => new ControlError(ControlErrorKind.Unavailable, $"node {node} answered with {other?.GetType().Name ?? "nothing"}", "node", "unreachable"),
+            };
+        }
+        catch (AskTimeoutException)
+        {
+            return new ControlError(ControlErrorKind.Timeout,
+                $"node {node} of site {record.Site} did not answer within {NodeTableTimeout.TotalSeconds:0.#} s", "node", "timeout");
+        }
+    }
+
     private async Task<ControlResult<ServiceView>> ServiceCall(string serviceId, object command, CancellationToken ct)
     {
         try

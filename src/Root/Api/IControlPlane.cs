@@ -18,6 +18,10 @@ public interface IControlPlane
     Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct);
     Task<IReadOnlyList<NodeView>> ListNodesAsync(CancellationToken ct);
     Task<ControlResult<NodeLocationView>> SetNodeLocationAsync(string node, double latitude, double longitude, CancellationToken ct);
+
+    /// <summary>The route table and data-plane counters of one worker, asked of the worker itself through its
+    /// site's orchestrator. <paramref name="site"/> picks among workers of the same name in several sites.</summary>
+    Task<ControlResult<NodeTableView>> GetNodeTableAsync(string node, string? site, CancellationToken ct);
 }
 
 /// <summary>Thrown by list operations when the actors do not answer in time; the API answers 503.</summary>
@@ -43,7 +47,8 @@ public sealed record ServiceSpec(
     public string Id => $"{Application}.{ApplicationNamespace}.{Name}.{Namespace}";
 }
 
-public enum ControlErrorKind { Invalid, NotFound, Conflict, Exhausted, Unavailable }
+/// <summary>Unavailable → 503 (known not to answer), Timeout → 504 (asked, no answer in time).</summary>
+public enum ControlErrorKind { Invalid, NotFound, Conflict, Exhausted, Unavailable, Timeout }
 
 /// <summary>An error the API turns into a 4xx/5xx: the kind picks the status, field and rule go to the body.</summary>
 public sealed record ControlError(ControlErrorKind Kind, string Message, string? Field = null, string? Rule = null);

@@ -98,8 +98,11 @@ public static class RootApi
             return Answer(await cp.SetNodeLocationAsync(node, lat, lon, ct));
         });
 
-        api.MapGet("/nodes/{node}/table", (string node) =>
-            Error(501, new ApiError($"the route table of {node} is not served yet", "node", "not_implemented")));
+        api.MapGet("/nodes/{node}/table", async (string node, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        {
+            var site = request.Query.TryGetValue("site", out var s) && !string.IsNullOrEmpty(s) ? s.ToString() : null;
+            return Answer(await cp.GetNodeTableAsync(node, site, ct));
+        });
 
         return app;
     }
@@ -126,6 +129,7 @@ public static class RootApi
         ControlErrorKind.Invalid => 400,
         ControlErrorKind.NotFound => 404,
         ControlErrorKind.Conflict or ControlErrorKind.Exhausted => 409,
+        ControlErrorKind.Timeout => 504,
         _ => 503,
     }, new ApiError(e.Message, e.Field, e.Rule));
 

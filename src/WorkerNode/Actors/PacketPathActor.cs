@@ -26,6 +26,9 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
     private double _latitude, _longitude;
     private long _version;
     private bool _dirty;
+    // What the data plane holds: the last table it accepted, and when.
+    private DataPlaneTable? _published;
+    private DateTime? _publishedAt;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -42,6 +45,7 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
         Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; MarkDirty(); });
         Receive<Poll>(_ => OnPoll());
         Receive<Flush>(_ => Publish());
+        Receive<QueryNodeTable>(OnQueryTable);
     }
 
     public static Props Props(WorkerSettings settings, IDataPlane dataPlane) =>
@@ -78,8 +82,22 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
     {
         _dirty = false;
         var table = TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers, _rtts);
-        try { _dataPlane.Publish(table); }
+        try
+        {
+            _dataPlane.Publish(table);
+            _published = table;
+            _publishedAt = DateTime.UtcNow;
+        }
         catch (Exception e) { _log.Error(e, "publishing table {0} to the data plane failed", table.Version); }
+    }
+
+    /// <summary>`oak table`: the table the data plane forwards by (not one still being compiled) and its counters now.</summary>
+    private void OnQueryTable(QueryNodeTable query)
+    {
+        NodeCounters counters;
+        try { counters = _dataPlane.ReadCounters(); }
+        catch (Exception e) { counters = NodeCounters.None($"unreadable: {e.GetBaseException().Message}"); }
+        Sender.Tell(NodeTableReport.Of(_settings.Site, _settings.Node, _published, _publishedAt, counters));
     }
 
     private sealed class Poll { public static readonly Poll Instance = new(); }

@@ -51,6 +51,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; _packetPath.Forward(m); });
         Receive<TableMisses>(m => _routes.Forward(m));
         Receive<TableUsage>(m => _routes.Forward(m));
+        Receive<QueryNodeTable>(m => _packetPath.Forward(m)); // the packet path holds what the data plane was given
 
         Receive<StartInstance>(OnStart);
         Receive<HostStarted>(OnHostStarted);

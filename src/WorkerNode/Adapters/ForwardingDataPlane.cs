@@ -168,15 +168,8 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
         }
     }
 
-    /// <summary>Every translator counter by name, and the loop's I/O counters (for `oak table`).</summary>
-    public IReadOnlyDictionary<string, long> DetailedCounters()
-    {
-        var all = _translator.Counters.Read().ToDictionary(kv => kv.Key.ToString(), kv => kv.Value);
-        foreach (var prop in typeof(IoCounterSnapshot).GetProperties())
-            if (prop.PropertyType == typeof(long)) all["Io" + prop.Name] = (long)prop.GetValue(_loop.Counters)!;
-        all["Flows"] = _translator.FlowCount;
-        return all;
-    }
+    public NodeCounters ReadCounters() =>
+        ForwardingCounters.Read(_translator.Counters, _loop.Counters, _translator.FlowCount, _translator.WaitingDestinations);
 
     public IReadOnlyDictionary<string, TimeSpan> PeerRtts
     {

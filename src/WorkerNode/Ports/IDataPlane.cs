@@ -19,6 +19,25 @@ public interface IDataPlane
 
     DataPlaneCounters Counters { get; }
 
+    /// <summary>
+    /// Every counter the data plane keeps, for `oak table`: flows, misses, each drop reason, packets in/out.
+    /// Cheap and non-blocking (reads what the loop wrote). A data plane that only keeps the totals of
+    /// <see cref="Counters"/> answers with those (source <c>summary</c>).
+    /// </summary>
+    NodeCounters ReadCounters()
+    {
+        var c = Counters;
+        return NodeCounters.None("summary") with
+        {
+            PacketsTranslated = c.PacketsTranslated,
+            DroppedTotal = c.PacketsDropped,
+            MissesQueued = c.Misses,
+            MissesExpired = c.MissQueueDrops,
+            TunnelPacketsIn = c.TunnelIn,
+            TunnelDatagramsOut = c.TunnelOut,
+        };
+    }
+
     /// <summary>Measured round-trip times to peers, keyed by tunnel endpoint.</summary>
     IReadOnlyDictionary<string, TimeSpan> PeerRtts { get; }
 }

@@ -75,6 +75,11 @@ public sealed class RecordingDataPlane : IDataPlane
 
     public DataPlaneCounters Counters => default;
 
+    /// <summary>What the counters query answers (tests set it as the loop's counters would move).</summary>
+    public NodeCounters ReportedCounters { get; set; } = NodeCounters.None("recording");
+
+    public NodeCounters ReadCounters() => ReportedCounters;
+
     public IReadOnlyDictionary<string, TimeSpan> PeerRtts { get { lock (_gate) return new Dictionary<string, TimeSpan>(_rtts); } }
 
     public ServiceEntry? Service(string serviceId) => Last?.Services.FirstOrDefault(s => s.ServiceId == serviceId);

@@ -29,5 +29,6 @@ public sealed class ControlPlaneTimeoutTests() : TestKit("akka.test.timefactor =
         Assert.Equal(ControlErrorKind.Unavailable, (await cp.PreviewAddressesAsync("round_robin", 4, 1, default)).Error!.Kind);
         await Assert.ThrowsAsync<ControlPlaneUnavailableException>(() => cp.ListServicesAsync(default));
         await Assert.ThrowsAsync<ControlPlaneUnavailableException>(() => cp.ListNodesAsync(default));
+        Assert.Equal(ControlErrorKind.Unavailable, (await cp.GetNodeTableAsync("w1", null, default)).Error!.Kind);
     }
 }

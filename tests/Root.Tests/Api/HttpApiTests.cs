@@ -179,9 +179,9 @@ public sealed class HttpApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Node_table_is_not_implemented_yet_and_unknown_node_location_is_404()
+    public async Task Unknown_node_table_and_location_are_404()
     {
-        Assert.Equal(HttpStatusCode.NotImplemented, (await _root.Http.GetAsync("/api/v1/nodes/w1/table")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _root.Http.GetAsync("/api/v1/nodes/w1/table")).StatusCode);
         var r = await _root.Http.PutAsync("/api/v1/nodes/w9/location",
             new StringContent("""{"latitude":48.1,"longitude":11.6}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);

@@ -28,6 +28,15 @@ public static class MessageSamples
 
     public static InstanceLaunch Launch => new("a.b.c.d.0", "a.b.c.d", 0, V4, V6, "python3 -m http.server 80", 80, 4);
 
+    public static NodeTable NodeTable => new("site1", "w1", 12, new DateTime(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc),
+        [new NodeTableService("a.b.c.d", 5, [new NodeTableServiceIp("round_robin", "10.30.0.1", "fdff:2000::1"), new NodeTableServiceIp("closest", null, "fdff:1000::1")],
+            [new NodeTableInstance("a.b.c.d.0", "10.30.0.7", "fdff::7", "Running", 3, "w1", "local", "10.18.0.2", "fc00::2", null),
+             new NodeTableInstance("a.b.c.d.1", "10.30.0.8", "fdff::8", "Running", 1, "w2", "tunnel", null, null, "10.99.0.4:50103")])],
+        [new NodeTableLocalInstance("a.b.c.d.0", "a.b.c.d", "10.30.0.7", "fdff::7", "10.18.0.2", "fc00::2", 3, false)],
+        [new NodeTablePeer("site1", "w2", "10.99.0.4:50103", 0.42), new NodeTablePeer("site1", "w3", "10.99.0.5:50103", null)],
+        new NodeCounters("forwarding", 2, 40, 41, 42, 20, 21, 3, 2, 1, 0, 5,
+            new Dictionary<string, long> { ["spoofed"] = 4, ["miss_expired"] = 1 }, new Dictionary<string, long> { ["flow_new"] = 2 }));
+
     public static IReadOnlyList<object> All(IActorRef actor) =>
     [
         // Contracts/Protocol
@@ -56,6 +65,10 @@ public static class MessageSamples
         new UpdateWorkerLocation("site1", "w1", -33.9, 151.2),
         new WorkerStateChanged("site1", "w1", WorkerState.Unreachable),
         new SitePeers("site1", [new SitePeer("site1", "w1", "10.99.0.3:50103", 48.1, 11.6), new SitePeer("site1", "w2", "[fc00::2]:50103", -33.9, 151.2)]),
+        new QueryNodeTable("site1", "w1"),
+        new NodeTableUnavailable("site1", "w1", "node w1 of site site1 is unreachable"),
+        NodeTable,
+        NodeTable with { TableVersion = null, PublishedAtUtc = null, Services = [], LocalInstances = [], Peers = [], Counters = NodeCounters.None("inert") },
         // Contracts/Routing
         Delta,
         // Root/Pools protocol (crosses the wire between root processes)

@@ -13,5 +13,6 @@ public sealed class InertDataPlane : IDataPlane
     public IReadOnlyList<RouteKey> DrainMisses() => [];
     public IReadOnlyList<RouteKey> ReadUsage() => [];
     public DataPlaneCounters Counters => default;
+    public NodeCounters ReadCounters() => NodeCounters.None("inert");
     public IReadOnlyDictionary<string, TimeSpan> PeerRtts { get; } = new Dictionary<string, TimeSpan>();
 }
