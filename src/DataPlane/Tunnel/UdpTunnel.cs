@@ -85,13 +85,16 @@ public sealed unsafe class UdpTunnel : IDisposable
     /// <summary>RTT state of every present peer, by index of the current list (null for retired slots).</summary>
     public IReadOnlyList<PeerRttState?> Rtts => Peers.States;
 
-    /// <summary>Smoothed RTT to <paramref name="peer"/>, if it is in the list and has answered a probe.</summary>
-    public bool TryGetRtt(IPEndPoint peer, out TimeSpan smoothed)
+    /// <summary>
+    /// The RTT Closest decides by: the recent minimum to <paramref name="peer"/> (see <see cref="PeerRttState"/>),
+    /// if it is in the list and has answered a probe.
+    /// </summary>
+    public bool TryGetRtt(IPEndPoint peer, out TimeSpan rtt)
     {
         var table = Peers;
         var i = table.IndexOf(PeerKey.From(peer));
-        if (i >= 0 && table.States[i]?.Smoothed is { } s) { smoothed = s; return true; }
-        smoothed = default;
+        if (i >= 0 && table.States[i]?.Minimum is { } m) { rtt = m; return true; }
+        rtt = default;
         return false;
     }
 
