@@ -30,8 +30,29 @@ public enum TunIo
     IoUring,
 }
 
+/// <summary>io_uring refinements of the TUN thread, each a separate switch so the benchmark can weigh them one by one.</summary>
+[Flags]
+internal enum RingTuning
+{
+    None = 0,
+    /// <summary>SINGLE_ISSUER | DEFER_TASKRUN | COOP_TASKRUN (falls back to COOP_TASKRUN, then none).</summary>
+    TaskRun = 1,
+    /// <summary>The ring's own fd registered: io_uring_enter without an fd-table lookup.</summary>
+    RegisteredRing = 2,
+    /// <summary>The TUN fd registered as fixed file 0: no fget/fput per read or write.</summary>
+    FixedFile = 4,
+    /// <summary>The slots registered as fixed buffer 0: TUN writes are WRITE_FIXED (pages pinned once).</summary>
+    FixedBuffers = 8,
+    All = TaskRun | RegisteredRing | FixedFile | FixedBuffers,
+    /// <summary>What measured best (bench tun-loop): fixed buffers made TUN writes dearer (bvec memcpy), so they stay off.</summary>
+    Default = TaskRun | RegisteredRing | FixedFile,
+}
+
 public sealed record ForwardingLoopOptions
 {
+    /// <summary>Which io_uring refinements the TUN thread asks for (each falls back silently when the kernel refuses).</summary>
+    internal RingTuning RingTuning { get; init; } = RingTuning.Default;
+
     public TunIo TunIo { get; init; } = TunIo.Auto;
 
     /// <summary>

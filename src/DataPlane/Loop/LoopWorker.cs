@@ -44,6 +44,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private int _pollFdCount;
 
     private readonly TunIo _tunIo;
+    private readonly RingTuning _tuning;
+    private bool _fixedFile;
+    private bool _fixedBuffers;
     private readonly bool _allowMultishot;
     private IoUring? _ring;
     private int _ringOutstanding;
@@ -87,6 +90,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _tunWrites = new TunWrite[Math.Max(_batch * 2, 128)];
         _heldSlots = new int[_batch];
         _tunIo = options.TunIo;
+        _tuning = options.RingTuning;
         _allowMultishot = options.MultishotRead;
         _tunArena = new NativeBuffer((nuint)options.ArenaBytes);
         _pollFds = new NativeBuffer((nuint)(2 * sizeof(PollFd)));
@@ -100,8 +104,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     /// <summary>GC.GetAllocatedBytesForCurrentThread of the loop thread, sampled after every iteration.</summary>
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
+    /// <summary>Kernel thread id of the loop thread (0 until it runs): /proc/self/task/{id} for CPU accounting.</summary>
+    public int NativeThreadId => Volatile.Read(ref _nativeThreadId);
+    private int _nativeThreadId;
+
     public void Run()
     {
+        Volatile.Write(ref _nativeThreadId, Libc.GetTid());
         if (_readsTun && _tunIo != TunIo.Syscalls)
         {
             try
@@ -109,7 +118,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 // Created here: the ring belongs to the thread that drives it.
                 var entries = 8u;
                 while (entries < 2 * _batch + 4) entries <<= 1;
-                _ring = new IoUring(entries);
+                _ring = (_tuning & RingTuning.TaskRun) != 0
+                    ? IoUring.CreateForOwnerThread(entries, IoUring.SetupSingleIssuer | IoUring.SetupDeferTaskrun | IoUring.SetupCoopTaskrun)
+                    : new IoUring(entries);
             }
             catch (IOException) when (_tunIo == TunIo.Auto)
             {
@@ -130,6 +141,10 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
     /// <summary>True when the io_uring path reads the TUN with one multishot read over provided buffers.</summary>
     public bool UsesMultishot => _multishot;
+
+    /// <summary>The io_uring refinements in effect (setup flags the kernel took, fixed file/buffers); for reports.</summary>
+    public string RingDescription => _ring is not { } r ? "none" :
+        $"setup flags 0x{r.SetupFlags:x}, registered ring fd {r.RingFdRegistered}, fixed file {_fixedFile}, fixed buffers {_fixedBuffers}";
 
     private void RunSyscalls()
     {
@@ -172,7 +187,20 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     {
         var vnet = _tun!.VnetHeaderLength;
         var sqe = ring.GetSqe();
-        ring.PrepareReadWrite(sqe, IoUring.OpRead, _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        ring.PrepareReadWrite(sqe, IoUring.OpRead, _fixedFile ? 0 : _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+        _ringOutstanding++;
+    }
+
+    private void PrepareTunWrite(IoUring ring, byte* buffer, int length, ulong userData)
+    {
+        var sqe = ring.GetSqe();
+        if (_fixedBuffers) IoUring.PrepareWriteFixed(sqe, buffer, length, userData);
+        else
+        {
+            ring.PrepareReadWrite(sqe, IoUring.OpWrite, _fixedFile ? 0 : _tunOut!.Fd, buffer, length, userData);
+            if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+        }
         _ringOutstanding++;
     }
 
@@ -184,7 +212,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
     private void ArmMultishot(IoUring ring)
     {
-        ring.PrepareReadMultishot(ring.GetSqe(), _tun!.Fd, 0, TagMultishot);
+        ring.PrepareReadMultishot(ring.GetSqe(), _fixedFile ? 0 : _tun!.Fd, 0, TagMultishot, _fixedFile);
         _ringOutstanding++;
     }
 
@@ -245,6 +273,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         var tun = _tun!;
         var vnet = tun.VnetHeaderLength;
         var timeoutNs = Math.Max(100_000L, (long)(_pollIntervalTicks * (1e9 / Stopwatch.Frequency)));
+        if ((_tuning & RingTuning.RegisteredRing) != 0) ring.TryRegisterRingFd();
+        _fixedFile = (_tuning & RingTuning.FixedFile) != 0 && ring.TryRegisterFile(tun.Fd);
+        _fixedBuffers = _fixedFile && (_tuning & RingTuning.FixedBuffers) != 0 && ring.TryRegisterBuffer(_tunSlots!.Pointer, _tunSlots.Size);
         _multishot = _allowMultishot && TrySetUpMultishot(ring);
         if (_multishot) ArmMultishot(ring);
         else for (var slot = 0; slot < _batch; slot++) ArmRead(ring, slot);
@@ -316,8 +347,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 {
                     // Straight back into the TUN from the slot, queued in the ring with the next submit.
                     if (vnet != 0) VirtioNetHeader.Encode(packet - vnet, vnet, meta);
-                    ring.PrepareReadWrite(ring.GetSqe(), IoUring.OpWrite, tun.Fd, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
-                    _ringOutstanding++;
+                    PrepareTunWrite(ring, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
                     continue;
                 }
                 Dispatch(disposition, packet, length, ref meta, copy: false);
