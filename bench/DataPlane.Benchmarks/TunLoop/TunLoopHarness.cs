@@ -97,15 +97,19 @@ internal static class TunLoopHarness
         best[name] = best[name].PacketsPerSecond == 0 ? r
             : new Result(Math.Max(best[name].PacketsPerSecond, r.PacketsPerSecond), Math.Min(best[name].CpuNsPerPacket, r.CpuNsPerPacket));
 
-    private static RingTuning? ParseTuning(string text) => text switch
+    /// <summary>"default", or ring refinements joined by '+' (RingTuning names, "none", "all"); "multishot" turns MultishotRead on.</summary>
+    private static (RingTuning? Tuning, bool Multishot)? ParseTuning(string text)
     {
-        "default" => null,
-        "none" => RingTuning.None,
-        "all" => RingTuning.All,
-        _ => text.Split('+').Select(part => Enum.Parse<RingTuning>(part, ignoreCase: true)).Aggregate(RingTuning.None, (a, b) => a | b),
-    };
+        if (text == "default") return null;
+        var parts = text.Split('+');
+        var multishot = parts.Contains("multishot", StringComparer.OrdinalIgnoreCase);
+        var tuning = parts.Where(p => !p.Equals("multishot", StringComparison.OrdinalIgnoreCase))
+            .Select(p => p.Equals("none", StringComparison.OrdinalIgnoreCase) ? RingTuning.None : Enum.Parse<RingTuning>(p, ignoreCase: true))
+            .Aggregate(RingTuning.None, (a, b) => a | b);
+        return (parts.Length == 1 && multishot ? RingTuning.Default : tuning, multishot);
+    }
 
-    private static Result RunOurs(int payload, int inflight, double warmup, double seconds, TunIo io, RingTuning? tuning)
+    private static Result RunOurs(int payload, int inflight, double warmup, double seconds, TunIo io, (RingTuning? Tuning, bool Multishot)? variant)
     {
         using var tun = NetworkNamespace.Run(Namespace, () =>
         {
@@ -115,7 +119,8 @@ internal static class TunLoopHarness
         });
         var processor = new ReflectProcessor();
         var options = new ForwardingLoopOptions { TunIo = io, BatchSize = s_batch };
-        if (tuning is { } t) options = options with { RingTuning = t };
+        if (variant is { } v) options = options with { RingTuning = v.Tuning ?? RingTuning.Default, MultishotRead = v.Multishot };
+        var tuning = variant?.ToString();
         using var loop = new ForwardingLoop<ReflectProcessor>(processor, tun, null, options);
         loop.Start();
         Inject(tun, inflight, payload);
@@ -132,14 +137,14 @@ internal static class TunLoopHarness
         var cpu = (self.TotalProcessorTime - cpu0).TotalSeconds; // the whole harness process: loop thread plus runtime threads
         var threadCpu = (ThreadCpuNs(loop.NativeThreadId) - thread0) / 1e9;
         if (cpu > threadCpu * 1.05 + 0.02)
-            Console.WriteLine($"  (note: {(cpu - threadCpu) * 1000:N0} ms CPU of other threads of this process while measuring [{io}, {tuning?.ToString() ?? "default"}]: JIT/runtime)");
+            Console.WriteLine($"  (note: {(cpu - threadCpu) * 1000:N0} ms CPU of other threads of this process while measuring [{io}, {tuning ?? "default"}]: JIT/runtime)");
         var counters = loop.Counters;
         if (counters.IoDrops != 0) Console.WriteLine($"  (C# loop I/O drops: {counters})");
         if (loop.UsesIoUring != (io == TunIo.IoUring)) throw new InvalidOperationException("loop did not use the requested TUN I/O");
         if (Environment.GetEnvironmentVariable("OAKT_TUNLOOP_VERBOSE") == "1")
             Console.WriteLine($"  ({io} {tuning}: {(double)counters.TunPacketsIn / Math.Max(1, counters.Batches):F1} packets per batch)");
-        if (io == TunIo.IoUring && s_reported.Add(tuning?.ToString() ?? "default"))
-            Console.WriteLine($"(C# io_uring path [{tuning?.ToString() ?? "default"}]: {(loop.UsesMultishotRead ? "one multishot read over provided buffers" : "one read in flight per slot")}; {loop.RingDescription})");
+        if (io == TunIo.IoUring && s_reported.Add(tuning ?? "default"))
+            Console.WriteLine($"(C# io_uring path [{tuning ?? "default"}]: {(loop.UsesMultishotRead ? "one multishot read over provided buffers" : "one read per slot")}; {loop.RingDescription})");
         return new Result(count / elapsed, cpu * 1e9 / Math.Max(1, count));
     }
 

@@ -46,6 +46,10 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private readonly TunIo _tunIo;
     private readonly RingTuning _tuning;
     private bool _fixedFile;
+    private bool _linkedReads;
+    private bool _tunPollArmed;
+    private readonly int[] _idleSlots;
+    private int _idleCount;
     private bool _fixedBuffers;
     private readonly bool _allowMultishot;
     private IoUring? _ring;
@@ -53,6 +57,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private readonly int[] _heldSlots;
     private int _heldCount;
     private const ulong TagWrite = 1UL << 62;
+    private const ulong TagLinked = 1UL << 58;
+    private const ulong TagTunPoll = 1UL << 57;
     private const ulong TagPoll = 1UL << 61;
     private const ulong TagCancel = 1UL << 60;
     private const ulong TagMultishot = 1UL << 59;
@@ -89,6 +95,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         if (tunnel != null) _tx = new TunnelSender(Math.Max(_batch * 2, 128), options.ArenaBytes);
         _tunWrites = new TunWrite[Math.Max(_batch * 2, 128)];
         _heldSlots = new int[_batch];
+        _idleSlots = new int[_batch];
         _tunIo = options.TunIo;
         _tuning = options.RingTuning;
         _allowMultishot = options.MultishotRead;
@@ -144,7 +151,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
     /// <summary>The io_uring refinements in effect (setup flags the kernel took, fixed file/buffers); for reports.</summary>
     public string RingDescription => _ring is not { } r ? "none" :
-        $"setup flags 0x{r.SetupFlags:x}, registered ring fd {r.RingFdRegistered}, fixed file {_fixedFile}, fixed buffers {_fixedBuffers}";
+        $"setup flags 0x{r.SetupFlags:x}, registered ring fd {r.RingFdRegistered}, fixed file {_fixedFile}, fixed buffers {_fixedBuffers}, writes linked to the next read {_linkedReads}";
 
     private void RunSyscalls()
     {
@@ -192,7 +199,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _ringOutstanding++;
     }
 
-    private void PrepareTunWrite(IoUring ring, byte* buffer, int length, ulong userData)
+    private void PrepareTunWrite(IoUring ring, byte* buffer, int length, ulong userData, byte link = 0)
     {
         var sqe = ring.GetSqe();
         if (_fixedBuffers) IoUring.PrepareWriteFixed(sqe, buffer, length, userData);
@@ -201,6 +208,17 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             ring.PrepareReadWrite(sqe, IoUring.OpWrite, _fixedFile ? 0 : _tunOut!.Fd, buffer, length, userData);
             if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
         }
+        sqe->Flags |= link;
+        _ringOutstanding++;
+    }
+
+    /// <summary>One-shot readiness poll on the TUN while some slot is idle: one waiter, not one armed read per slot.</summary>
+    private void ArmTunPoll(IoUring ring)
+    {
+        var sqe = ring.GetSqe();
+        ring.PreparePoll(sqe, _fixedFile ? 0 : _tun!.Fd, Libc.POLLIN, TagTunPoll);
+        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+        _tunPollArmed = true;
         _ringOutstanding++;
     }
 
@@ -277,8 +295,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _fixedFile = (_tuning & RingTuning.FixedFile) != 0 && ring.TryRegisterFile(tun.Fd);
         _fixedBuffers = _fixedFile && (_tuning & RingTuning.FixedBuffers) != 0 && ring.TryRegisterBuffer(_tunSlots!.Pointer, _tunSlots.Size);
         _multishot = _allowMultishot && TrySetUpMultishot(ring);
+        _linkedReads = !_multishot && (_tuning & RingTuning.LinkedReads) != 0;
         if (_multishot) ArmMultishot(ring);
-        else for (var slot = 0; slot < _batch; slot++) ArmRead(ring, slot);
+        else for (var slot = 0; slot < _batch; slot++) _idleSlots[_idleCount++] = slot; // read once the TUN is readable
         if (_readsTunnel) ArmPoll(ring);
         var now = Stopwatch.GetTimestamp();
         _nextPoll = now + _pollIntervalTicks;
@@ -304,8 +323,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                         if (!_multishotDelivered && result is -22 or -95) // EINVAL/EOPNOTSUPP: kernel without multishot read
                         {
                             _multishot = false;
+                            _linkedReads = (_tuning & RingTuning.LinkedReads) != 0;
                             rearmMultishot = false;
-                            for (var s2 = 0; s2 < _batch; s2++) ArmRead(ring, s2);
+                            for (var s2 = 0; s2 < _batch; s2++) _idleSlots[_idleCount++] = s2;
                         }
                         else if (result != -IoUring.ENOBUFS && result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
                         continue;
@@ -318,18 +338,28 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 {
                     _ringOutstanding--;
                     if (userData == TagPoll) { tunnelReady = true; continue; }
+                    if (userData == TagTunPoll)
+                    {
+                        // The TUN is readable: every idle slot reads (those that find nothing go idle again).
+                        _tunPollArmed = false;
+                        if (result < 0 && result != -IoUring.ECANCELED) Counters.TunReadErrors++;
+                        while (_idleCount > 0) ArmRead(ring, _idleSlots[--_idleCount]);
+                        continue;
+                    }
                     slot = (int)(userData & 0xFFFF);
                     if ((userData & TagWrite) != 0)
                     {
                         if (result < 0) Counters.TunWriteErrors++;
                         else Counters.TunPacketsOut++;
-                        ReleaseSlot(ring, slot);
+                        if ((userData & TagLinked) == 0) ReleaseSlot(ring, slot); // else the linked read re-arms it (or completes -ECANCELED)
                         continue;
                     }
                     if (result < 0)
                     {
-                        if (result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
-                        ArmRead(ring, slot);
+                        // Nothing to read (the fd is non-blocking), or the write this read was linked to failed: idle
+                        // until the readiness poll fires, so an empty TUN costs no spinning.
+                        if (result != -Libc.EAGAIN && result != -Libc.EINTR && result != -IoUring.ECANCELED) Counters.TunReadErrors++;
+                        _idleSlots[_idleCount++] = slot;
                         continue;
                     }
                 }
@@ -347,7 +377,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 {
                     // Straight back into the TUN from the slot, queued in the ring with the next submit.
                     if (vnet != 0) VirtioNetHeader.Encode(packet - vnet, vnet, meta);
-                    PrepareTunWrite(ring, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
+                    if (_linkedReads)
+                    {
+                        // The write completes inline (TUN writes do not block), so the linked read reuses the slot within the same enter.
+                        PrepareTunWrite(ring, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite | TagLinked, IoUring.SqeIoLink);
+                        ArmRead(ring, slot);
+                    }
+                    else PrepareTunWrite(ring, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
                     continue;
                 }
                 Dispatch(disposition, packet, length, ref meta, copy: false);
@@ -371,6 +407,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 PublishBuffers();
                 if (rearmMultishot) ArmMultishot(ring);
             }
+            else if (_idleCount > 0 && !_tunPollArmed) ArmTunPoll(ring);
             Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
         }
     }

@@ -85,6 +85,8 @@ internal sealed unsafe partial class IoUring : IDisposable
     public const uint SetupDeferTaskrun = 1 << 13;
     public const byte OpWriteFixed = 5;
     public const byte SqeFixedFile = 1;
+    public const byte SqeIoLink = 1 << 2;
+    public const int ECANCELED = 125;
     private const uint RegisterBuffers = 0;
     private const uint UnregisterBuffers = 1;
     private const uint RegisterFiles = 2;
