@@ -41,7 +41,7 @@ internal enum RingTuning
     RegisteredRing = 2,
     /// <summary>The TUN fd registered as fixed file 0: no fget/fput per read or write.</summary>
     FixedFile = 4,
-    /// <summary>The slots registered as fixed buffer 0: TUN writes are WRITE_FIXED (pages pinned once).</summary>
+    /// <summary>The slots registered as fixed buffer 0: TUN writes are WRITE_FIXED and per-slot reads READ_FIXED (pages pinned once).</summary>
     FixedBuffers = 8,
     /// <summary>
     /// One non-blocking read per slot instead of a multishot read, each TUN write linked to the read that

@@ -194,8 +194,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     {
         var vnet = _tun!.VnetHeaderLength;
         var sqe = ring.GetSqe();
-        ring.PrepareReadWrite(sqe, IoUring.OpRead, _fixedFile ? 0 : _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
-        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+        ring.PrepareReadWrite(sqe, _fixedBuffers ? IoUring.OpReadFixed : IoUring.OpRead, _fixedFile ? 0 : _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile; // buf_index 0 (zeroed) when fixed
         _ringOutstanding++;
     }
 
@@ -208,8 +208,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             ring.PrepareReadWrite(sqe, IoUring.OpWrite, _fixedFile ? 0 : _tunOut!.Fd, buffer, length, userData);
             if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
         }
-        sqe->Flags |= link;
-        _ringOutstanding++;
+        if (link != 0)
+        {
+            // Linked writes post a CQE only when they fail (IOSQE_CQE_SKIP_SUCCESS): one completion per packet, not two.
+            sqe->Flags |= (byte)(link | IoUring.SqeCqeSkipSuccess);
+            Counters.TunPacketsOut++;
+        }
+        else _ringOutstanding++;
     }
 
     /// <summary>One-shot readiness poll on the TUN while some slot is idle: one waiter, not one armed read per slot.</summary>
@@ -336,6 +341,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 }
                 else
                 {
+                    if ((userData & TagLinked) != 0)
+                    {
+                        // Only failed linked writes complete (never counted as outstanding); the linked read completes -ECANCELED and idles its slot.
+                        Counters.TunPacketsOut--;
+                        Counters.TunWriteErrors++;
+                        continue;
+                    }
                     _ringOutstanding--;
                     if (userData == TagPoll) { tunnelReady = true; continue; }
                     if (userData == TagTunPoll)
@@ -351,7 +363,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                     {
                         if (result < 0) Counters.TunWriteErrors++;
                         else Counters.TunPacketsOut++;
-                        if ((userData & TagLinked) == 0) ReleaseSlot(ring, slot); // else the linked read re-arms it (or completes -ECANCELED)
+                        ReleaseSlot(ring, slot);
                         continue;
                     }
                     if (result < 0)
@@ -428,6 +440,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 {
                     var cqe = ring.At(head, i);
                     if (cqe->UserData == TagCancel) continue;
+                    if ((cqe->UserData & TagLinked) != 0) continue; // a failed linked write: never counted as outstanding
                     if (cqe->UserData == TagMultishot && (cqe->Flags & IoUring.CqeFlagMore) != 0) continue;
                     _ringOutstanding--;
                 }

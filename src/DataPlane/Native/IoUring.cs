@@ -83,9 +83,11 @@ internal sealed unsafe partial class IoUring : IDisposable
     public const uint SetupCoopTaskrun = 1 << 8;
     public const uint SetupSingleIssuer = 1 << 12;
     public const uint SetupDeferTaskrun = 1 << 13;
+    public const byte OpReadFixed = 4;
     public const byte OpWriteFixed = 5;
     public const byte SqeFixedFile = 1;
     public const byte SqeIoLink = 1 << 2;
+    public const byte SqeCqeSkipSuccess = 1 << 6;
     public const int ECANCELED = 125;
     private const uint RegisterBuffers = 0;
     private const uint UnregisterBuffers = 1;
