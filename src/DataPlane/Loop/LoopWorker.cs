@@ -196,6 +196,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         var sqe = ring.GetSqe();
         ring.PrepareReadWrite(sqe, _fixedBuffers ? IoUring.OpReadFixed : IoUring.OpRead, _fixedFile ? 0 : _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
         if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile; // buf_index 0 (zeroed) when fixed
+        // RWF_NOWAIT: an empty TUN completes the read -EAGAIN at once (the slot then idles behind the one readiness
+        // poll) instead of arming a poll per read, which would wake every armed slot for each packet.
+        sqe->OpFlags = IoUring.RwfNoWait;
         _ringOutstanding++;
     }
 
@@ -368,8 +371,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                     }
                     if (result < 0)
                     {
-                        // Nothing to read (the fd is non-blocking), or the write this read was linked to failed: idle
-                        // until the readiness poll fires, so an empty TUN costs no spinning.
+                        // Nothing to read (RWF_NOWAIT), or the write this read was linked to failed: idle until the
+                        // readiness poll fires, so an empty TUN costs no spinning.
                         if (result != -Libc.EAGAIN && result != -Libc.EINTR && result != -IoUring.ECANCELED) Counters.TunReadErrors++;
                         _idleSlots[_idleCount++] = slot;
                         continue;

@@ -87,6 +87,7 @@ internal sealed unsafe partial class IoUring : IDisposable
     public const byte OpWriteFixed = 5;
     public const byte SqeFixedFile = 1;
     public const byte SqeIoLink = 1 << 2;
+    public const uint RwfNoWait = 8;
     public const byte SqeCqeSkipSuccess = 1 << 6;
     public const int ECANCELED = 125;
     private const uint RegisterBuffers = 0;
