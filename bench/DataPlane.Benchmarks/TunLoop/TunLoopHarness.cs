@@ -27,7 +27,7 @@ internal static class TunLoopHarness
         var seconds = Option(args, "--seconds", 5.0);
         var warmup = Option(args, "--warmup", 1.0);
         var inflight = (int)Option(args, "--inflight", 32);
-        var rounds = (int)Option(args, "--rounds", 3);
+        var rounds = (int)Option(args, "--rounds", 4);
         // --tuning all,none,taskrun+fixedfile,...: extra C# io_uring contestants with only those ring refinements (default: the product's).
         var tunings = OptionStrings(args, "--tuning", ["default"]);
         var uringOnly = args.Contains("--uring-only"); // skip the read/write contestants (quicker A/B of ring variants)
@@ -43,6 +43,10 @@ internal static class TunLoopHarness
             SetUpNamespace();
             Console.WriteLine($"closed-loop TUN benchmark: {inflight} packets in flight, C# batch {s_batch}, {warmup}s warm-up + {seconds}s per run, best of {rounds} rounds");
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine("every contestant is one thread with the same packets in flight and the same read/reflect/write per packet;");
+            Console.WriteLine("  C io_uring: classic liburing loop, one read per buffer re-armed after its write, no setup flags or registrations;");
+            Console.WriteLine("  C# io_uring: DEFER_TASKRUN ring, registered ring fd and TUN fd, each write linked to its slot's next read (no multishot read).");
+            Console.WriteLine("  CPU/packet: CPU time of the contestant's process over the measured window / packets (best round), less load-sensitive than the rate.");
             foreach (var payload in sizes)
             {
                 var best = new Dictionary<string, Result>();
