@@ -48,6 +48,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private bool _fixedFile;
     private bool _linkedReads;
     private bool _tunPollArmed;
+    private int _readsPending;
     private readonly int[] _idleSlots;
     private int _idleCount;
     private bool _fixedBuffers;
@@ -196,6 +197,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         var sqe = ring.GetSqe();
         ring.PrepareReadWrite(sqe, _fixedBuffers ? IoUring.OpReadFixed : IoUring.OpRead, _fixedFile ? 0 : _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
         if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile; // buf_index 0 (zeroed) when fixed
+        _readsPending++;
         // RWF_NOWAIT: an empty TUN completes the read -EAGAIN at once (the slot then idles behind the one readiness
         // poll) instead of arming a poll per read, which would wake every armed slot for each packet.
         sqe->OpFlags = IoUring.RwfNoWait;
@@ -312,7 +314,11 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _nextProbe = now;
         while (!_stopping())
         {
-            if (!ring.SubmitAndWait(1, timeoutNs, out _)) { Counters.TunReadErrors++; Thread.Sleep(1); }
+            // Per-slot reads are RWF_NOWAIT: each completes within this enter (a packet or -EAGAIN), never waiting for
+            // traffic, so waiting for all of them adds no latency. It matters with DEFER_TASKRUN, which otherwise
+            // returns after a capped run of task work (about 20 linked reads) and splits a big batch over enters.
+            var waitFor = _multishot ? 1u : (uint)Math.Max(1, _readsPending);
+            if (!ring.SubmitAndWait(waitFor, timeoutNs, out _)) { Counters.TunReadErrors++; Thread.Sleep(1); }
             var ready = ring.Ready(out var head);
             var work = 0;
             var tunnelReady = false;
@@ -369,6 +375,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                         ReleaseSlot(ring, slot);
                         continue;
                     }
+                    _readsPending--;
                     if (result < 0)
                     {
                         // Nothing to read (RWF_NOWAIT), or the write this read was linked to failed: idle until the
