@@ -1,4 +1,4 @@
-/* Minimal closed loop: blocking read() one packet, reflect, write() it back. Prints "packets seconds". */
+/* Minimal closed loop: blocking read() one packet, reflect, write() it back. Prints "packets seconds cpu_seconds". */
 #include "tunloop_common.h"
 
 int main(int argc, char **argv)
@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 
     uint8_t buf[65536];
     uint64_t count = 0, start_count = 0;
-    double t0 = now_s(), start = 0, end = t0 + warmup + measure;
+    double t0 = now_s(), start = 0, cpu0 = 0, end = t0 + warmup + measure;
     int measuring = 0;
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
@@ -21,8 +21,8 @@ int main(int argc, char **argv)
         count++;
         if ((count & 255) == 0) {
             double t = now_s();
-            if (!measuring && t >= t0 + warmup) { measuring = 1; start = t; start_count = count; }
-            if (t >= end) { printf("%llu %.6f\n", (unsigned long long)(count - start_count), t - start); return 0; }
+            if (!measuring && t >= t0 + warmup) { measuring = 1; start = t; start_count = count; cpu0 = cpu_s(); }
+            if (t >= end) { printf("%llu %.6f %.6f\n", (unsigned long long)(count - start_count), t - start, cpu_s() - cpu0); return 0; }
         }
     }
 }

@@ -1,6 +1,6 @@
 /* io_uring closed loop: one read in flight per packet buffer; a completed read is reflected and written
  * back from the same buffer, a completed write re-arms the read. Submission and completion are batched
- * through io_uring_submit_and_wait. Prints "packets seconds". */
+ * through io_uring_submit_and_wait. Prints "packets seconds cpu_seconds". */
 #include "tunloop_common.h"
 #include <liburing.h>
 
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     }
 
     uint64_t count = 0, start_count = 0;
-    double t0 = now_s(), start = 0, end = t0 + warmup + measure;
+    double t0 = now_s(), start = 0, cpu0 = 0, end = t0 + warmup + measure;
     int measuring = 0;
     for (;;) {
         r = io_uring_submit_and_wait(&ring, 1);
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
         }
         io_uring_cq_advance(&ring, seen);
         double t = now_s();
-        if (!measuring && t >= t0 + warmup) { measuring = 1; start = t; start_count = count; }
-        if (t >= end) { printf("%llu %.6f\n", (unsigned long long)(count - start_count), t - start); return 0; }
+        if (!measuring && t >= t0 + warmup) { measuring = 1; start = t; start_count = count; cpu0 = cpu_s(); }
+        if (t >= end) { printf("%llu %.6f %.6f\n", (unsigned long long)(count - start_count), t - start, cpu_s() - cpu0); return 0; }
     }
 }

@@ -95,6 +95,14 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* CPU time (user + system) of this process so far, in seconds: the harness reports CPU per packet too. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void usage(const char *prog)
 {
     fprintf(stderr, "usage: %s IFNAME PAYLOAD INFLIGHT WARMUP_S MEASURE_S\n", prog);

@@ -53,8 +53,14 @@ public sealed class ForwardingLoop<TProcessor> : IDisposable where TProcessor : 
     /// <summary>True when the TUN thread runs on io_uring (after <see cref="Start"/>; with TunIo.Auto it may take a moment to be known).</summary>
     public bool UsesIoUring => _workers[0].UsesIoUring;
 
-    /// <summary>True when the io_uring path reads with a multishot read over provided buffers (Linux 6.7+).</summary>
+    /// <summary>True when the io_uring path reads with a multishot read over provided buffers (MultishotRead on, Linux 6.7+).</summary>
     public bool UsesMultishotRead => _workers[0].UsesMultishot;
+
+    /// <summary>The io_uring refinements the TUN thread runs with (for reports).</summary>
+    internal string RingDescription => _workers[0].RingDescription;
+
+    /// <summary>Kernel thread id of the first loop thread (0 until it runs).</summary>
+    internal int NativeThreadId => _workers[0].NativeThreadId;
 
     /// <summary>Number of loop threads (1 or 2).</summary>
     public int ThreadCount => _threads.Length;

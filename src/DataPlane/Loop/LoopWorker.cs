@@ -44,12 +44,22 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private int _pollFdCount;
 
     private readonly TunIo _tunIo;
+    private readonly RingTuning _tuning;
+    private bool _fixedFile;
+    private bool _linkedReads;
+    private bool _tunPollArmed;
+    private int _readsPending;
+    private readonly int[] _idleSlots;
+    private int _idleCount;
+    private bool _fixedBuffers;
     private readonly bool _allowMultishot;
     private IoUring? _ring;
     private int _ringOutstanding;
     private readonly int[] _heldSlots;
     private int _heldCount;
     private const ulong TagWrite = 1UL << 62;
+    private const ulong TagLinked = 1UL << 58;
+    private const ulong TagTunPoll = 1UL << 57;
     private const ulong TagPoll = 1UL << 61;
     private const ulong TagCancel = 1UL << 60;
     private const ulong TagMultishot = 1UL << 59;
@@ -86,7 +96,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         if (tunnel != null) _tx = new TunnelSender(Math.Max(_batch * 2, 128), options.ArenaBytes);
         _tunWrites = new TunWrite[Math.Max(_batch * 2, 128)];
         _heldSlots = new int[_batch];
+        _idleSlots = new int[_batch];
         _tunIo = options.TunIo;
+        _tuning = options.RingTuning;
         _allowMultishot = options.MultishotRead;
         _tunArena = new NativeBuffer((nuint)options.ArenaBytes);
         _pollFds = new NativeBuffer((nuint)(2 * sizeof(PollFd)));
@@ -100,8 +112,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     /// <summary>GC.GetAllocatedBytesForCurrentThread of the loop thread, sampled after every iteration.</summary>
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
+    /// <summary>Kernel thread id of the loop thread (0 until it runs): /proc/self/task/{id} for CPU accounting.</summary>
+    public int NativeThreadId => Volatile.Read(ref _nativeThreadId);
+    private int _nativeThreadId;
+
     public void Run()
     {
+        Volatile.Write(ref _nativeThreadId, Libc.GetTid());
         if (_readsTun && _tunIo != TunIo.Syscalls)
         {
             try
@@ -109,7 +126,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 // Created here: the ring belongs to the thread that drives it.
                 var entries = 8u;
                 while (entries < 2 * _batch + 4) entries <<= 1;
-                _ring = new IoUring(entries);
+                _ring = (_tuning & RingTuning.TaskRun) != 0
+                    ? IoUring.CreateForOwnerThread(entries, IoUring.SetupSingleIssuer | IoUring.SetupDeferTaskrun | IoUring.SetupCoopTaskrun)
+                    : new IoUring(entries);
             }
             catch (IOException) when (_tunIo == TunIo.Auto)
             {
@@ -130,6 +149,10 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
     /// <summary>True when the io_uring path reads the TUN with one multishot read over provided buffers.</summary>
     public bool UsesMultishot => _multishot;
+
+    /// <summary>The io_uring refinements in effect (setup flags the kernel took, fixed file/buffers); for reports.</summary>
+    public string RingDescription => _ring is not { } r ? "none" :
+        $"setup flags 0x{r.SetupFlags:x}, registered ring fd {r.RingFdRegistered}, fixed file {_fixedFile}, fixed buffers {_fixedBuffers}, writes linked to the next read {_linkedReads}";
 
     private void RunSyscalls()
     {
@@ -172,7 +195,40 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     {
         var vnet = _tun!.VnetHeaderLength;
         var sqe = ring.GetSqe();
-        ring.PrepareReadWrite(sqe, IoUring.OpRead, _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        ring.PrepareReadWrite(sqe, _fixedBuffers ? IoUring.OpReadFixed : IoUring.OpRead, _fixedFile ? 0 : _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile; // buf_index 0 (zeroed) when fixed
+        _readsPending++;
+        // RWF_NOWAIT: an empty TUN completes the read -EAGAIN at once (the slot then idles behind the one readiness
+        // poll) instead of arming a poll per read, which would wake every armed slot for each packet.
+        sqe->OpFlags = IoUring.RwfNoWait;
+        _ringOutstanding++;
+    }
+
+    private void PrepareTunWrite(IoUring ring, byte* buffer, int length, ulong userData, byte link = 0)
+    {
+        var sqe = ring.GetSqe();
+        if (_fixedBuffers) IoUring.PrepareWriteFixed(sqe, buffer, length, userData);
+        else
+        {
+            ring.PrepareReadWrite(sqe, IoUring.OpWrite, _fixedFile ? 0 : _tunOut!.Fd, buffer, length, userData);
+            if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+        }
+        if (link != 0)
+        {
+            // Linked writes post a CQE only when they fail (IOSQE_CQE_SKIP_SUCCESS): one completion per packet, not two.
+            sqe->Flags |= (byte)(link | IoUring.SqeCqeSkipSuccess);
+            Counters.TunPacketsOut++;
+        }
+        else _ringOutstanding++;
+    }
+
+    /// <summary>One-shot readiness poll on the TUN while some slot is idle: one waiter, not one armed read per slot.</summary>
+    private void ArmTunPoll(IoUring ring)
+    {
+        var sqe = ring.GetSqe();
+        ring.PreparePoll(sqe, _fixedFile ? 0 : _tun!.Fd, Libc.POLLIN, TagTunPoll);
+        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+        _tunPollArmed = true;
         _ringOutstanding++;
     }
 
@@ -184,7 +240,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
     private void ArmMultishot(IoUring ring)
     {
-        ring.PrepareReadMultishot(ring.GetSqe(), _tun!.Fd, 0, TagMultishot);
+        ring.PrepareReadMultishot(ring.GetSqe(), _fixedFile ? 0 : _tun!.Fd, 0, TagMultishot, _fixedFile);
         _ringOutstanding++;
     }
 
@@ -245,16 +301,24 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         var tun = _tun!;
         var vnet = tun.VnetHeaderLength;
         var timeoutNs = Math.Max(100_000L, (long)(_pollIntervalTicks * (1e9 / Stopwatch.Frequency)));
+        if ((_tuning & RingTuning.RegisteredRing) != 0) ring.TryRegisterRingFd();
+        _fixedFile = (_tuning & RingTuning.FixedFile) != 0 && ring.TryRegisterFile(tun.Fd);
+        _fixedBuffers = _fixedFile && (_tuning & RingTuning.FixedBuffers) != 0 && ring.TryRegisterBuffer(_tunSlots!.Pointer, _tunSlots.Size);
         _multishot = _allowMultishot && TrySetUpMultishot(ring);
+        _linkedReads = !_multishot && (_tuning & RingTuning.LinkedReads) != 0;
         if (_multishot) ArmMultishot(ring);
-        else for (var slot = 0; slot < _batch; slot++) ArmRead(ring, slot);
+        else for (var slot = 0; slot < _batch; slot++) _idleSlots[_idleCount++] = slot; // read once the TUN is readable
         if (_readsTunnel) ArmPoll(ring);
         var now = Stopwatch.GetTimestamp();
         _nextPoll = now + _pollIntervalTicks;
         _nextProbe = now;
         while (!_stopping())
         {
-            if (!ring.SubmitAndWait(1, timeoutNs, out _)) { Counters.TunReadErrors++; Thread.Sleep(1); }
+            // Per-slot reads are RWF_NOWAIT: each completes within this enter (a packet or -EAGAIN), never waiting for
+            // traffic, so waiting for all of them adds no latency. It matters with DEFER_TASKRUN, which otherwise
+            // returns after a capped run of task work (about 20 linked reads) and splits a big batch over enters.
+            var waitFor = _multishot ? 1u : (uint)Math.Max(1, _readsPending);
+            if (!ring.SubmitAndWait(waitFor, timeoutNs, out _)) { Counters.TunReadErrors++; Thread.Sleep(1); }
             var ready = ring.Ready(out var head);
             var work = 0;
             var tunnelReady = false;
@@ -273,8 +337,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                         if (!_multishotDelivered && result is -22 or -95) // EINVAL/EOPNOTSUPP: kernel without multishot read
                         {
                             _multishot = false;
+                            _linkedReads = (_tuning & RingTuning.LinkedReads) != 0;
                             rearmMultishot = false;
-                            for (var s2 = 0; s2 < _batch; s2++) ArmRead(ring, s2);
+                            for (var s2 = 0; s2 < _batch; s2++) _idleSlots[_idleCount++] = s2;
                         }
                         else if (result != -IoUring.ENOBUFS && result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
                         continue;
@@ -285,8 +350,23 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 }
                 else
                 {
+                    if ((userData & TagLinked) != 0)
+                    {
+                        // Only failed linked writes complete (never counted as outstanding); the linked read completes -ECANCELED and idles its slot.
+                        Counters.TunPacketsOut--;
+                        Counters.TunWriteErrors++;
+                        continue;
+                    }
                     _ringOutstanding--;
                     if (userData == TagPoll) { tunnelReady = true; continue; }
+                    if (userData == TagTunPoll)
+                    {
+                        // The TUN is readable: every idle slot reads (those that find nothing go idle again).
+                        _tunPollArmed = false;
+                        if (result < 0 && result != -IoUring.ECANCELED) Counters.TunReadErrors++;
+                        while (_idleCount > 0) ArmRead(ring, _idleSlots[--_idleCount]);
+                        continue;
+                    }
                     slot = (int)(userData & 0xFFFF);
                     if ((userData & TagWrite) != 0)
                     {
@@ -295,10 +375,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                         ReleaseSlot(ring, slot);
                         continue;
                     }
+                    _readsPending--;
                     if (result < 0)
                     {
-                        if (result != -Libc.EAGAIN && result != -Libc.EINTR) Counters.TunReadErrors++;
-                        ArmRead(ring, slot);
+                        // Nothing to read (RWF_NOWAIT), or the write this read was linked to failed: idle until the
+                        // readiness poll fires, so an empty TUN costs no spinning.
+                        if (result != -Libc.EAGAIN && result != -Libc.EINTR && result != -IoUring.ECANCELED) Counters.TunReadErrors++;
+                        _idleSlots[_idleCount++] = slot;
                         continue;
                     }
                 }
@@ -316,8 +399,13 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 {
                     // Straight back into the TUN from the slot, queued in the ring with the next submit.
                     if (vnet != 0) VirtioNetHeader.Encode(packet - vnet, vnet, meta);
-                    ring.PrepareReadWrite(ring.GetSqe(), IoUring.OpWrite, tun.Fd, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
-                    _ringOutstanding++;
+                    if (_linkedReads)
+                    {
+                        // The write completes inline (TUN writes do not block), so the linked read reuses the slot within the same enter.
+                        PrepareTunWrite(ring, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite | TagLinked, IoUring.SqeIoLink);
+                        ArmRead(ring, slot);
+                    }
+                    else PrepareTunWrite(ring, packet - vnet, length + vnet, (ulong)(uint)slot | TagWrite);
                     continue;
                 }
                 Dispatch(disposition, packet, length, ref meta, copy: false);
@@ -341,6 +429,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 PublishBuffers();
                 if (rearmMultishot) ArmMultishot(ring);
             }
+            else if (_idleCount > 0 && !_tunPollArmed) ArmTunPoll(ring);
             Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
         }
     }
@@ -361,6 +450,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 {
                     var cqe = ring.At(head, i);
                     if (cqe->UserData == TagCancel) continue;
+                    if ((cqe->UserData & TagLinked) != 0) continue; // a failed linked write: never counted as outstanding
                     if (cqe->UserData == TagMultishot && (cqe->Flags & IoUring.CqeFlagMore) != 0) continue;
                     _ringOutstanding--;
                 }

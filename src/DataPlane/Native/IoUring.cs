@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Oakestra.Actors.DataPlane.Native;
@@ -28,6 +29,8 @@ internal sealed unsafe partial class IoUring : IDisposable
     public const uint AsyncCancelAny = 1 << 2;
 
     private readonly int _fd;
+    private int _enterFd;
+    private uint _enterFlags;
     private readonly byte* _sqRing;
     private readonly nuint _sqRingSize;
     private readonly byte* _cqRing;
@@ -76,9 +79,45 @@ internal sealed unsafe partial class IoUring : IDisposable
     private const long SysIoUringRegister = 427;
     private const uint RegisterPbufRing = 22;
 
+    public const uint SetupSubmitAll = 1 << 7;
     public const uint SetupCoopTaskrun = 1 << 8;
     public const uint SetupSingleIssuer = 1 << 12;
     public const uint SetupDeferTaskrun = 1 << 13;
+    public const byte OpReadFixed = 4;
+    public const byte OpWriteFixed = 5;
+    public const byte SqeFixedFile = 1;
+    public const byte SqeIoLink = 1 << 2;
+    public const uint RwfNoWait = 8;
+    public const byte SqeCqeSkipSuccess = 1 << 6;
+    public const int ECANCELED = 125;
+    private const uint RegisterBuffers = 0;
+    private const uint UnregisterBuffers = 1;
+    private const uint RegisterFiles = 2;
+    private const uint UnregisterFiles = 3;
+    private bool _filesRegistered;
+    private bool _buffersRegistered;
+    private const uint RegisterRingFds = 20;
+    private const uint EnterRegisteredRing = 1 << 4;
+
+    /// <summary>
+    /// Creates a ring with the cheapest task-work mode the kernel offers: SINGLE_ISSUER | DEFER_TASKRUN (6.1+;
+    /// completions are produced only while the owner waits in io_uring_enter, no signal-style task-work
+    /// interrupts), else COOP_TASKRUN (5.19+), else none. Must be called on the thread that will drive it.
+    /// </summary>
+    public static IoUring CreateForOwnerThread(uint entries, uint preferredFlags)
+    {
+        foreach (var flags in new[] { preferredFlags, preferredFlags & ~(SetupSingleIssuer | SetupDeferTaskrun), 0u })
+        {
+            try { return new IoUring(entries, flags); }
+            catch (IOException) when (flags != 0) { }
+        }
+        throw new UnreachableException();
+    }
+
+    public bool RingFdRegistered => _enterFlags != 0;
+
+    /// <summary>The setup flags the kernel accepted.</summary>
+    public uint SetupFlags { get; }
 
     public IoUring(uint entries, uint setupFlags = 0)
     {
@@ -88,6 +127,8 @@ internal sealed unsafe partial class IoUring : IDisposable
         var fd = (int)Syscall(SysIoUringSetup, entries, (long)p, 0, 0, 0, 0);
         if (fd < 0) throw new IOException($"io_uring_setup failed: errno {Libc.Errno}");
         _fd = fd;
+        _enterFd = fd;
+        SetupFlags = setupFlags;
         try
         {
             var sqEntries = *(uint*)p;
@@ -159,11 +200,55 @@ internal sealed unsafe partial class IoUring : IDisposable
         return Syscall(SysIoUringRegister, _fd, RegisterPbufRing, (long)reg, 1, 0, 0) == 0;
     }
 
+    /// <summary>
+    /// Registers the ring's own fd (IORING_REGISTER_RING_FDS, 5.18+) so io_uring_enter skips the fd table
+    /// lookup and reference count. False when the kernel refuses (the plain fd keeps working).
+    /// </summary>
+    public bool TryRegisterRingFd()
+    {
+        var update = stackalloc uint[4];
+        update[0] = uint.MaxValue; // offset: any free slot
+        update[1] = 0;
+        *(ulong*)(update + 2) = (ulong)_fd;
+        if (Syscall(SysIoUringRegister, _fd, RegisterRingFds, (long)update, 1, 0, 0) != 1) return false;
+        _enterFd = (int)update[0];
+        _enterFlags = EnterRegisteredRing;
+        return true;
+    }
+
+    /// <summary>Registers <paramref name="fd"/> as fixed file 0 (IOSQE_FIXED_FILE: no fget/fput per request).</summary>
+    public bool TryRegisterFile(int fd)
+    {
+        var fds = stackalloc int[1];
+        fds[0] = fd;
+        return _filesRegistered = Syscall(SysIoUringRegister, _fd, RegisterFiles, (long)fds, 1, 0, 0) == 0;
+    }
+
+    /// <summary>Registers one fixed buffer (index 0) over [buffer, buffer+length): its pages are pinned once, not per write.</summary>
+    public bool TryRegisterBuffer(byte* buffer, nuint length)
+    {
+        var iov = stackalloc IoVec[1];
+        iov[0] = new IoVec { Base = buffer, Length = length };
+        return _buffersRegistered = Syscall(SysIoUringRegister, _fd, RegisterBuffers, (long)iov, 1, 0, 0) == 0;
+    }
+
+    /// <summary>A write of fixed buffer 0 to fixed file 0 (both registered above).</summary>
+    public static void PrepareWriteFixed(Sqe* sqe, byte* buffer, int length, ulong userData)
+    {
+        sqe->Opcode = OpWriteFixed;
+        sqe->Flags = SqeFixedFile;
+        sqe->Fd = 0;
+        sqe->Address = (ulong)buffer;
+        sqe->Length = (uint)length;
+        sqe->UserData = userData;
+        sqe->BufferGroup = 0; // buf_index shares the field
+    }
+
     /// <summary>One read request that stays armed and completes once per packet into buffers of <paramref name="group"/> (Linux 6.7+).</summary>
-    public void PrepareReadMultishot(Sqe* sqe, int fd, ushort group, ulong userData)
+    public void PrepareReadMultishot(Sqe* sqe, int fd, ushort group, ulong userData, bool fixedFile = false)
     {
         sqe->Opcode = OpReadMultishot;
-        sqe->Flags = SqeBufferSelect;
+        sqe->Flags = (byte)(SqeBufferSelect | (fixedFile ? SqeFixedFile : 0));
         sqe->Fd = fd;
         sqe->BufferGroup = group;
         sqe->UserData = userData;
@@ -201,8 +286,8 @@ internal sealed unsafe partial class IoUring : IDisposable
         arg[0] = 0; // no signal mask
         arg[1] = 0;
         arg[2] = (ulong)ts;
-        var flags = waitFor > 0 ? EnterGetEvents | EnterExtArg : EnterExtArg;
-        var r = Syscall(SysIoUringEnter, _fd, toSubmit, waitFor, flags, (long)arg, 24);
+        var flags = (waitFor > 0 ? EnterGetEvents | EnterExtArg : EnterExtArg) | _enterFlags;
+        var r = Syscall(SysIoUringEnter, _enterFd, toSubmit, waitFor, flags, (long)arg, 24);
         // The kernel advances the SQ head over every SQE it consumed, whatever the wait's outcome.
         _submittedTail = Volatile.Read(ref *_sqHead);
         errno = 0;
@@ -234,6 +319,10 @@ internal sealed unsafe partial class IoUring : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        // The ring is torn down asynchronously after close; dropping the registrations first releases the file
+        // (a TUN stays attached, TUNSETIFF answers EBUSY, while a ring still holds it) and unpins the pages now.
+        if (_filesRegistered) Syscall(SysIoUringRegister, _fd, UnregisterFiles, 0, 0, 0, 0);
+        if (_buffersRegistered) Syscall(SysIoUringRegister, _fd, UnregisterBuffers, 0, 0, 0, 0);
         Munmap(_sqes, _sqesSize);
         Munmap(_sqRing, _sqRingSize);
         Libc.Close(_fd);

@@ -80,6 +80,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setns", SetLastError = true)]
     public static partial int SetNs(int fd, int nsType);
 
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    public static partial int GetTid();
+
     public static int Errno => Marshal.GetLastPInvokeError();
 }
 

@@ -68,6 +68,40 @@ public sealed class TunLoopTests
     [InlineData(TunIo.Syscalls, false)]
     [InlineData(TunIo.IoUring, false)]
     [InlineData(TunIo.IoUring, true)]
+    public void An_idle_loop_sleeps_in_the_kernel_and_wakes_for_the_next_packet(TunIo io, bool multishot)
+    {
+        Requires.RootWithNetns();
+        var tag = $"{(int)io}{(multishot ? "m" : "")}";
+        using var ns = Netns.Create("idle" + tag);
+        using var tun = OpenTun(ns, "oioid" + tag, offload: false);
+        using var loop = new ForwardingLoop<RewriteProcessor>(NatProcessor(), tun, null, new ForwardingLoopOptions { TunIo = io, MultishotRead = multishot });
+        loop.Start();
+        Assert.True(Wait.Until(() => loop.NativeThreadId != 0));
+        Thread.Sleep(200);
+
+        // Sleeping in poll/io_uring_enter is a voluntary context switch; a loop that spins on reads completing
+        // -EAGAIN never makes one. Idle, the loop still wakes every PollInterval (2 ms) for the processor's Poll.
+        var before = VoluntarySwitches(loop.NativeThreadId);
+        Thread.Sleep(500);
+        Assert.True(VoluntarySwitches(loop.NativeThreadId) - before >= 20, "the idle loop thread did not sleep");
+
+        using var receiver = UdpSocket(ns, "10.77.0.1", 9001);
+        using var sender = UdpSocket(ns, "10.77.0.1", 0);
+        sender.SendTo(new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Parse("10.77.1.5"), 9001));
+        var buffer = new byte[64];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        Assert.Equal(3, receiver.ReceiveFrom(buffer, ref from));
+        Assert.Equal(IPAddress.Parse("10.77.1.9"), ((IPEndPoint)from).Address);
+        Assert.Equal(multishot, loop.UsesMultishotRead);
+    }
+
+    private static long VoluntarySwitches(int tid) =>
+        long.Parse(File.ReadLines($"/proc/self/task/{tid}/status").Single(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)).Split(':')[1].Trim());
+
+    [SkippableTheory]
+    [InlineData(TunIo.Syscalls, false)]
+    [InlineData(TunIo.IoUring, false)]
+    [InlineData(TunIo.IoUring, true)]
     public void Tcp_stream_with_offload_reaches_the_processor_as_gso_segments_larger_than_the_mtu_and_arrives_intact(TunIo io, bool multishot)
     {
         Requires.RootWithNetns();
