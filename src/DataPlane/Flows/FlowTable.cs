@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Oakestra.Actors.DataPlane.Packets;
 using Oakestra.Actors.DataPlane.Translation;
 
@@ -14,12 +15,17 @@ namespace Oakestra.Actors.DataPlane.Flows;
 /// a head that was used since it was queued a second chance by re-queueing it at the tail (CLOCK-style
 /// LRU). A lookup always checks the exact idle time, so a flow is never used past its timeout, it is
 /// only reclaimed up to one timeout later. Single-threaded: only the forwarding thread uses it.
+/// <para>Entries live in a pinned array, addressed from its first 64-byte boundary, so each entry's hot
+/// fields sit in the cache lines <see cref="FlowEntry"/> lays out; the packet path indexes them (and the
+/// index and timeout arrays) without bounds checks: every index it uses comes from the table itself.</para>
 /// </summary>
-internal sealed class FlowTable
+internal sealed unsafe class FlowTable
 {
     private const int ClassTcpEstablished = 0, ClassTcpClosing = 1, ClassUdp = 2, ClassIcmp = 3, ClassCount = 4;
 
-    private readonly FlowEntry[] _entries;
+    private readonly byte[] _storage; // pinned: keeps _entries alive and in place
+    private readonly FlowEntry* _entries;
+    private readonly int _capacity;
     private readonly int[] _index; // 0 = empty, else (entry << 1 | keyKind) + 1; keyKind 0 = Forward, 1 = Reverse
     private readonly int _mask;
     private readonly long[] _timeout = new long[ClassCount];
@@ -29,18 +35,21 @@ internal sealed class FlowTable
     private int _free;
 
     public int Count { get; private set; }
-    public int Capacity => _entries.Length;
+    public int Capacity => _capacity;
 
     public FlowTable(FlowTableOptions options, DataPlaneCounters counters)
     {
         if (options.Capacity < 1) throw new ArgumentOutOfRangeException(nameof(options), "capacity must be positive");
         _counters = counters;
-        _entries = new FlowEntry[options.Capacity];
+        _capacity = options.Capacity;
+        _storage = GC.AllocateArray<byte>(checked(_capacity * FlowEntry.Size + 64), pinned: true);
+        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_storage));
+        _entries = (FlowEntry*)((start + 63) & ~(nint)63);
         int size = 8;
         while (size < options.Capacity * 4) size <<= 1;
         _index = new int[size];
         _mask = size - 1;
-        for (int i = 0; i < _entries.Length; i++) _entries[i].Next = i + 1 < _entries.Length ? i + 1 : -1;
+        for (int i = 0; i < _capacity; i++) _entries[i].Next = i + 1 < _capacity ? i + 1 : -1;
         _free = 0;
         Array.Fill(_head, -1);
         Array.Fill(_tail, -1);
@@ -59,28 +68,37 @@ internal sealed class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(in FlowKey key, ulong hash, long now)
     {
-        var index = _index;
-        int i = (int)hash & _mask;
+        ref int index = ref MemoryMarshal.GetArrayDataReference(_index);
+        int mask = _mask;
+        int i = (int)hash & mask;
         while (true)
         {
-            int slot = index[i];
+            int slot = Unsafe.Add(ref index, i);
             if (slot == 0) return -1;
             int e = (slot - 1) >> 1;
+            // The forward key starts the entry and the reverse key its third line: same shape, one offset apart.
             ref FlowEntry entry = ref _entries[e];
-            bool reverse = ((slot - 1) & 1) != 0;
-            if ((reverse ? entry.ReverseHash : entry.ForwardHash) == hash
-                && (reverse ? entry.Reverse.Equals(key) : entry.Forward.Equals(key)))
+            ref byte keyStart = ref Unsafe.Add(ref Unsafe.As<FlowEntry, byte>(ref entry), ((slot - 1) & 1) * ReverseOffset);
+            if (Unsafe.As<byte, ulong>(ref Unsafe.Add(ref keyStart, HashOffset)) == hash && Unsafe.As<byte, FlowKey>(ref keyStart).Equals(key))
             {
-                if (now - entry.LastSeen > _timeout[entry.TimeoutClass])
-                {
-                    Remove(e);
-                    _counters.Increment(DataPlaneCounter.FlowExpired);
-                    return -1;
-                }
+                if (now - entry.LastSeen > TimeoutOf(entry.TimeoutClass)) return Expired(e);
                 return e;
             }
-            i = (i + 1) & _mask;
+            i = (i + 1) & mask;
         }
+    }
+
+    private const int ReverseOffset = 128, HashOffset = 40; // FlowEntry: Reverse - Forward, ForwardHash - Forward
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long TimeoutOf(byte cls) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_timeout), cls & (ClassCount - 1));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int Expired(int e)
+    {
+        Remove(e);
+        _counters.Increment(DataPlaneCounter.FlowExpired);
+        return -1;
     }
 
     /// <summary>Marks the entry used now; a TCP FIN or RST moves it to the short closing timeout for good.</summary>

@@ -47,6 +47,7 @@ public static unsafe class PacketParser
         return ParseResult.Malformed;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ParseResult ParseV4(byte* packet, int length, ref ParsedPacket p)
     {
         if (length < 20) return ParseResult.Truncated;
@@ -96,6 +97,7 @@ public static unsafe class PacketParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ParseResult ParseTransport(byte* packet, int offset, int total, byte protocol, ref ParsedPacket p)
     {
         byte* l4 = packet + offset;
