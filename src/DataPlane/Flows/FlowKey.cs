@@ -7,12 +7,16 @@ namespace Oakestra.Actors.DataPlane.Flows;
 /// <summary>
 /// A 5-tuple as it appears in a packet (addresses are IpKey keys, ports host order, ICMP: identifier twice).
 /// Stored as five words (40 bytes, no padding) so a comparison is one 32-byte vector compare plus one word
-/// compare, and a key plus its hash and the entry's hot fields share one cache line.
+/// compare, and a key and the entry's hot fields share one cache line. The last three bytes are unused by
+/// the key: <see cref="FlowEntry"/> keeps per-line state there, so hashing and comparing ignore them.
 /// </summary>
 internal readonly struct FlowKey
 {
     private readonly ulong _sourceHigh, _sourceLow, _destinationHigh, _destinationLow;
-    private readonly ulong _rest; // source port << 24 | destination port << 8 | protocol
+    private readonly ulong _rest; // source port << 24 | destination port << 8 | protocol; bytes 5-7 spare
+    private const ulong RestMask = 0xFF_FFFF_FFFFul;
+    /// <summary>Offset of the first of the three spare bytes.</summary>
+    public const int SpareByte = 37;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FlowKey(UInt128 source, UInt128 destination, ushort sourcePort, ushort destinationPort, TransportProtocol protocol)
@@ -39,7 +43,7 @@ internal readonly struct FlowKey
                   ^ _destinationLow * 0xC2B2AE3D27D4EB4Ful
                   ^ _sourceHigh * 0x165667B19E3779F9ul
                   ^ _destinationHigh * 0x27D4EB2F165667C5ul
-                  ^ _rest * 0xFF51AFD7ED558CCDul;
+                  ^ (_rest & RestMask) * 0xFF51AFD7ED558CCDul;
         return h ^ (h >> 32) ^ (h >> 47);
     }
 
@@ -50,9 +54,9 @@ internal readonly struct FlowKey
         {
             var a = Vector256.LoadUnsafe(ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in this)));
             var b = Vector256.LoadUnsafe(ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in other)));
-            return a == b && _rest == other._rest;
+            return a == b && ((_rest ^ other._rest) & RestMask) == 0;
         }
         return ((_sourceHigh ^ other._sourceHigh) | (_sourceLow ^ other._sourceLow) | (_destinationHigh ^ other._destinationHigh)
-                | (_destinationLow ^ other._destinationLow) | (_rest ^ other._rest)) == 0;
+                | (_destinationLow ^ other._destinationLow) | ((_rest ^ other._rest) & RestMask)) == 0;
     }
 }

@@ -76,19 +76,22 @@ internal sealed unsafe class FlowTable
             int slot = Unsafe.Add(ref index, i);
             if (slot == 0) return -1;
             int e = (slot - 1) >> 1;
-            // The forward key starts the entry and the reverse key its third line: same shape, one offset apart.
+            // The forward key starts the entry's first line, the reverse key its third: both lines have the
+            // same shape (key with the timeout class in its spare byte, then that key's last use).
             ref FlowEntry entry = ref _entries[e];
-            ref byte keyStart = ref Unsafe.Add(ref Unsafe.As<FlowEntry, byte>(ref entry), ((slot - 1) & 1) * ReverseOffset);
-            if (Unsafe.As<byte, ulong>(ref Unsafe.Add(ref keyStart, HashOffset)) == hash && Unsafe.As<byte, FlowKey>(ref keyStart).Equals(key))
+            ref byte line = ref Unsafe.Add(ref Unsafe.As<FlowEntry, byte>(ref entry), ((slot - 1) & 1) * FlowEntry.ReverseLine);
+            if (Unsafe.As<byte, FlowKey>(ref line).Equals(key))
             {
-                if (now - entry.LastSeen > TimeoutOf(entry.TimeoutClass)) return Expired(e);
+                long timeout = TimeoutOf(Unsafe.Add(ref line, FlowKey.SpareByte));
+                // This key's last use is recent enough, or else the flow's (the other key's may be later).
+                if (now - Unsafe.As<byte, long>(ref Unsafe.Add(ref line, SeenOffset)) > timeout && now - entry.Seen > timeout) return Expired(e);
                 return e;
             }
             i = (i + 1) & mask;
         }
     }
 
-    private const int ReverseOffset = 128, HashOffset = 40; // FlowEntry: Reverse - Forward, ForwardHash - Forward
+    private const int SeenOffset = 40; // FlowEntry: LastSeen - Forward == ReverseLastSeen - Reverse
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long TimeoutOf(byte cls) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_timeout), cls & (ClassCount - 1));
@@ -101,17 +104,29 @@ internal sealed unsafe class FlowTable
         return -1;
     }
 
-    /// <summary>Marks the entry used now; a TCP FIN or RST moves it to the short closing timeout for good.</summary>
+    /// <summary>Marks the entry used now (through its forward key); a TCP FIN or RST moves it to the short closing timeout for good.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Touch(int e, byte tcpFlags, long now)
     {
         ref FlowEntry entry = ref _entries[e];
         entry.LastSeen = now;
-        if (entry.TimeoutClass == ClassTcpEstablished && (tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0)
-        {
-            Unlink(e);
-            Append(e, ClassTcpClosing, now);
-        }
+        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry.TimeoutClass == ClassTcpEstablished) Closing(e, now);
+    }
+
+    /// <summary><see cref="Touch"/> for a packet that matched the reverse key: writes only the reverse key's line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TouchReverse(int e, byte tcpFlags, long now)
+    {
+        ref FlowEntry entry = ref _entries[e];
+        entry.ReverseLastSeen = now;
+        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry.ReverseTimeoutClass == ClassTcpEstablished) Closing(e, now);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Closing(int e, long now)
+    {
+        Unlink(e);
+        Append(e, ClassTcpClosing, now);
     }
 
     /// <summary>
@@ -134,14 +149,14 @@ internal sealed unsafe class FlowTable
         ref FlowEntry entry = ref _entries[e];
         _free = entry.Next;
         entry = default;
-        entry.InUse = true;
         entry.Forward = forward;
-        entry.Reverse = reverse;
-        entry.ForwardHash = forwardHash;
-        entry.ReverseHash = reverseHash;
+        entry.Reverse = reverse; // the keys first: their spare bytes hold InUse and the class copies
+        entry.InUse = true;
         entry.LastSeen = now;
+        entry.ReverseLastSeen = now;
         entry.LearnedPeer = -1;
         entry.CachedInstance = -1;
+        entry.CachedSender = -1;
         entry.CachedVersion = long.MinValue;
         int cls = forward.Protocol switch
         {
@@ -160,8 +175,8 @@ internal sealed unsafe class FlowTable
     {
         ref FlowEntry entry = ref _entries[e];
         if (!entry.InUse) return;
-        RemoveSlot(entry.ForwardHash, (e << 1) + 1);
-        RemoveSlot(entry.ReverseHash, (e << 1 | 1) + 1);
+        RemoveSlot(entry.Forward.Hash(), (e << 1) + 1);
+        RemoveSlot(entry.Reverse.Hash(), (e << 1 | 1) + 1);
         Unlink(e);
         entry.InUse = false;
         entry.Next = _free;
@@ -181,7 +196,7 @@ internal sealed unsafe class FlowTable
                 // Queued times grow along the list: a head not due means nothing behind it is due.
                 if (e < 0 || now - _entries[e].QueuedAt <= _timeout[cls]) break;
                 looked++;
-                if (now - _entries[e].LastSeen > _timeout[cls])
+                if (now - _entries[e].Seen > _timeout[cls])
                 {
                     Remove(e);
                     _counters.Increment(DataPlaneCounter.FlowExpired);
@@ -207,14 +222,14 @@ internal sealed unsafe class FlowTable
             for (int cls = 0; cls < ClassCount; cls++)
             {
                 int e = _head[cls];
-                if (e >= 0 && (victim < 0 || _entries[e].LastSeen < _entries[victim].LastSeen)) victim = e;
+                if (e >= 0 && (victim < 0 || _entries[e].Seen < _entries[victim].Seen)) victim = e;
             }
             ref FlowEntry entry = ref _entries[victim];
-            if (entry.LastSeen > entry.QueuedAt && round < 63)
+            if (entry.Seen > entry.QueuedAt && round < 63)
             {
                 int cls = entry.TimeoutClass;
                 Unlink(victim);
-                Append(victim, cls, entry.LastSeen);
+                Append(victim, cls, entry.Seen);
                 continue;
             }
             Remove(victim);
@@ -228,6 +243,7 @@ internal sealed unsafe class FlowTable
         ref FlowEntry entry = ref _entries[e];
         entry.QueuedAt = queuedAt;
         entry.TimeoutClass = (byte)cls;
+        entry.ReverseTimeoutClass = (byte)cls;
         entry.Next = -1;
         entry.Prev = _tail[cls];
         if (_tail[cls] >= 0) _entries[_tail[cls]].Next = e; else _head[cls] = e;
@@ -253,7 +269,7 @@ internal sealed unsafe class FlowTable
     private ulong HashOfSlot(int value)
     {
         ref FlowEntry entry = ref _entries[(value - 1) >> 1];
-        return ((value - 1) & 1) == 0 ? entry.ForwardHash : entry.ReverseHash;
+        return ((value - 1) & 1) == 0 ? entry.Forward.Hash() : entry.Reverse.Hash();
     }
 
     private void RemoveSlot(ulong hash, int value)

@@ -124,7 +124,10 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         if (target < 0) return OutgoingLearned(packet, ref p, ref meta, snapshot, flow, now);
         _flows.Touch(flow, p.TcpFlags, now);
         Counters.Increment(DataPlaneCounter.FlowHit);
-        return Deliver(packet, ref p, ref meta, snapshot, target, entry.SenderIp, entry.Target);
+        // The entry's SenderIp and Target, read from the (cache-hot) snapshot instead of the entry's cold line.
+        bool v6 = p.IsV6;
+        var instances = snapshot.Instances;
+        return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry.CachedSender].Instance(v6), instances[target].Instance(v6));
     }
 
     /// <summary>Re-validates a flow against a newer snapshot; false (flow removed, drop counted) when its sender is gone.</summary>
@@ -139,6 +142,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
             return false;
         }
         entry.SenderIp = snapshot.Instances[local].Instance(p.IsV6);
+        entry.CachedSender = local;
         entry.CachedInstance = snapshot.FindInstance(entry.Target);
         entry.CachedVersion = snapshot.Version;
         return true;
@@ -196,6 +200,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         entry.Dialled = p.Destination;
         entry.Target = targetIp;
         entry.SenderIp = senderIp;
+        entry.CachedSender = sender;
         entry.CachedInstance = target;
         entry.CachedVersion = snapshot.Version;
         Counters.Increment(DataPlaneCounter.FlowNew);
@@ -208,18 +213,18 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     {
         ref readonly InstanceRoute route = ref snapshot.Instances[target];
         snapshot.Usage[route.ServiceIndex]++;
-        if (route.IsLocal) return DeliverLocal(packet, ref p, ref meta, snapshot, in route, senderIp, targetIp);
+        if (route.IsLocal) return DeliverLocal(packet, ref p, ref meta, snapshot, target, senderIp, targetIp);
         PacketRewriter.Rewrite(packet, ref p, senderIp, targetIp, meta.NeedsChecksum);
         return ToTunnel(ref meta, route.PeerIndex);
     }
 
     /// <summary>Local to local: the incoming step in the same call.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Disposition DeliverLocal(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, in InstanceRoute route,
+    private Disposition DeliverLocal(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, int target,
         UInt128 senderIp, UInt128 targetIp)
     {
-        UInt128 targetNamespace = route.Namespace(p.IsV6);
-        UInt128 source = ReplySource(senderIp, p.SourcePort, targetIp, p.DestinationPort, p.Protocol, p.TcpFlags, targetNamespace, learnedPeer: -1, snapshot);
+        UInt128 targetNamespace = snapshot.Instances[target].Namespace(p.IsV6);
+        UInt128 source = ReplySource(senderIp, p.SourcePort, targetIp, p.DestinationPort, p.Protocol, p.TcpFlags, target, targetNamespace, learnedPeer: -1, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
@@ -234,7 +239,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         if (!route.IsLocal) return ForwardToMoved(ref meta, in route);
         UInt128 targetNamespace = route.Namespace(p.IsV6);
         int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.Peers.Count ? meta.PeerIndex : -1;
-        UInt128 source = ReplySource(p.Source, p.SourcePort, p.Destination, p.DestinationPort, p.Protocol, p.TcpFlags, targetNamespace, learnedPeer, snapshot);
+        UInt128 source = ReplySource(p.Source, p.SourcePort, p.Destination, p.DestinationPort, p.Protocol, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
@@ -254,23 +259,24 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     /// The source a packet from <paramref name="remote"/> to the local instance <paramref name="local"/> must
     /// carry: the dialled Service IP when it answers a flow the local instance opened, else the remote
     /// Instance IP, in which case the flow is learned so the local instance's replies find their way back.
+    /// <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private UInt128 ReplySource(UInt128 remote, ushort remotePort, UInt128 local, ushort localPort, TransportProtocol protocol,
-        byte tcpFlags, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
+        byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
     {
         var reverse = new FlowKey(remote, local, remotePort, localPort, protocol);
         ulong reverseHash = reverse.Hash();
         long now = _now;
         int flow = _flows.Find(reverse, reverseHash, now);
-        if (flow < 0) return Learn(in reverse, reverseHash, remote, local, localPort, remotePort, protocol, tcpFlags, localNamespace, learnedPeer, snapshot, now);
-        _flows.Touch(flow, tcpFlags, now);
+        if (flow < 0) return Learn(in reverse, reverseHash, remote, local, localPort, remotePort, protocol, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
+        _flows.TouchReverse(flow, tcpFlags, now);
         return _flows.Entry(flow).Dialled;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private UInt128 Learn(in FlowKey reverse, ulong reverseHash, UInt128 remote, UInt128 local, ushort localPort, ushort remotePort,
-        TransportProtocol protocol, byte tcpFlags, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot, long now)
+        TransportProtocol protocol, byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot, long now)
     {
         var forward = new FlowKey(localNamespace, remote, localPort, remotePort, protocol);
         int flow = _flows.Insert(forward, forward.Hash(), reverse, reverseHash, tcpFlags, now);
@@ -278,6 +284,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         entry.Dialled = remote;
         entry.Target = remote;
         entry.SenderIp = local;
+        entry.CachedSender = localIndex;
         entry.LearnedPeer = learnedPeer;
         entry.CachedInstance = snapshot.FindInstance(remote);
         entry.CachedVersion = snapshot.Version;
