@@ -23,7 +23,7 @@ namespace Oakestra.Actors.DataPlane.Benchmarks.Translation;
 /// IncomingReplyFlowHit: the remote instance's reply arrives from the tunnel (→ TUN, source = Service IP).
 /// OutgoingNewFlow: every packet opens a new flow in a full table, so each also evicts the longest-idle one.
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public unsafe class TranslationAtScaleBenchmarks
 {
     private const int Flows = 4096, Senders = 8, Services = 4, InstancesPerService = 8, Peers = 4;

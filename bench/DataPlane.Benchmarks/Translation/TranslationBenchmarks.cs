@@ -21,7 +21,7 @@ public enum PacketKind { V4Tcp, V4Udp, V6Tcp, V6Udp }
 /// FlowHit: an established flow to a Round Robin Service IP (outgoing) and its reply (incoming).
 /// NewFlow: every packet opens a new flow in a full table, so each one also evicts the longest-idle flow.
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public unsafe class TranslationBenchmarks
 {
     private const int Batch = 1024;
