@@ -11,7 +11,8 @@ namespace Oakestra.Actors.DataPlane.Flows;
 /// array; an open-addressing index (linear probing, backward-shift deletion, load ≤ 1/2) holds two slots
 /// per entry, one per key. Idle expiry is per entry: entries sit in one list per timeout class (TCP
 /// established, TCP after FIN/RST, UDP, ICMP) ordered by when they were queued. A hit only writes the
-/// entry's LastSeen (no list surgery, no neighbour cache lines touched); the sweep and the eviction give
+/// last-use time in its key's line of the entry (no list surgery, no other cache line touched; the flow's
+/// last use is the later of its two keys' <see cref="FlowEntry.Seen"/>); the sweep and the eviction give
 /// a head that was used since it was queued a second chance by re-queueing it at the tail (CLOCK-style
 /// LRU). A lookup always checks the exact idle time, so a flow is never used past its timeout, it is
 /// only reclaimed up to one timeout later. Single-threaded: only the forwarding thread uses it.
