@@ -1,33 +1,55 @@
+using System.Runtime.InteropServices;
+
 namespace Oakestra.Actors.DataPlane.Flows;
 
 /// <summary>
 /// One recorded flow, reachable by two keys: <see cref="Forward"/> (the packet the local instance sends:
 /// its Namespace IP → what it dialled) and <see cref="Reverse"/> (the packet coming back on the wire:
-/// target Instance IP → the sender's Instance IP). Fields an outgoing flow hit reads come first, so they
-/// share the first two cache lines.
+/// target Instance IP → the sender's Instance IP).
+/// <para>Three 64-byte lines, and the table keeps entries 64-byte aligned, so a hit reads one line of the
+/// entry: an outgoing hit line 0 (forward key, idle state, the cached instance indices: the addresses
+/// come from the snapshot, which is small and cache-hot), a reply hit line 2 (reverse key, idle state,
+/// Dialled). Each line keeps its own last-use time and a copy of the timeout class; the flow's last use
+/// is the later of the two. The class bytes live in the keys' unused tail bytes (see <see cref="FlowKey"/>).</para>
 /// </summary>
+[StructLayout(LayoutKind.Explicit, Size = Size)]
 internal struct FlowEntry
 {
-    public FlowKey Forward;
-    public ulong ForwardHash;
-    public long LastSeen;
-    /// <summary>Snapshot version in which <see cref="CachedInstance"/> and <see cref="SenderIp"/> were checked.</summary>
-    public long CachedVersion;
-    /// <summary>Target's instance index in the snapshot of <see cref="CachedVersion"/> (-1 = not in it).</summary>
-    public int CachedInstance;
-    public byte TimeoutClass;
-    public bool InUse;
+    public const int Size = 192, ReverseLine = 128;
+
+    // Line 0: what an outgoing hit reads.
+    [FieldOffset(0)] public FlowKey Forward;
+    [FieldOffset(FlowKey.SpareByte)] public byte TimeoutClass;
+    [FieldOffset(FlowKey.SpareByte + 1)] public bool InUse;
+    /// <summary>Last use through the forward key (or insertion).</summary>
+    [FieldOffset(40)] public long LastSeen;
+    /// <summary>Snapshot version in which <see cref="CachedInstance"/> and <see cref="CachedSender"/> were checked.</summary>
+    [FieldOffset(48)] public long CachedVersion;
+    /// <summary>Target's instance index in the snapshot of <see cref="CachedVersion"/> (-1 = not in it); its Instance IP of the flow's family is <see cref="Target"/>.</summary>
+    [FieldOffset(56)] public int CachedInstance;
+    /// <summary>Sender's instance index in the snapshot of <see cref="CachedVersion"/>; its Instance IP of the flow's family is <see cref="SenderIp"/>.</summary>
+    [FieldOffset(60)] public int CachedSender;
+
+    // Line 1: cold (new flows, learned flows, re-checks, list upkeep).
     /// <summary>The Instance IP at the other end (chosen by the policy, or learned from an incoming packet).</summary>
-    public UInt128 Target;
+    [FieldOffset(64)] public UInt128 Target;
     /// <summary>Instance IP of the local instance whose Namespace IP is the forward key's source.</summary>
-    public UInt128 SenderIp;
-    /// <summary>The address the local instance dialled: the source its replies must carry.</summary>
-    public UInt128 Dialled;
-    public FlowKey Reverse;
-    public ulong ReverseHash;
-    /// <summary>Peer an incoming (learned) flow arrived from: where replies go while the routes do not know the target.</summary>
-    public int LearnedPeer;
+    [FieldOffset(80)] public UInt128 SenderIp;
     /// <summary>When the entry was (re)appended to its class list; the lists are ordered by it.</summary>
-    public long QueuedAt;
-    public int Prev, Next;
+    [FieldOffset(96)] public long QueuedAt;
+    [FieldOffset(104)] public int Prev;
+    [FieldOffset(108)] public int Next;
+    /// <summary>Peer an incoming (learned) flow arrived from: where replies go while the routes do not know the target.</summary>
+    [FieldOffset(112)] public int LearnedPeer;
+
+    // Line 2: what a reply hit reads.
+    [FieldOffset(ReverseLine)] public FlowKey Reverse;
+    [FieldOffset(ReverseLine + FlowKey.SpareByte)] public byte ReverseTimeoutClass;
+    /// <summary>Last use through the reverse key (or insertion).</summary>
+    [FieldOffset(ReverseLine + 40)] public long ReverseLastSeen;
+    /// <summary>The address the local instance dialled: the source its replies must carry.</summary>
+    [FieldOffset(ReverseLine + 48)] public UInt128 Dialled;
+
+    /// <summary>The flow's last use through either key.</summary>
+    public readonly long Seen => Math.Max(LastSeen, ReverseLastSeen);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Oakestra.Actors.DataPlane.Packets;
 using Oakestra.Actors.DataPlane.Translation;
 
@@ -10,16 +11,22 @@ namespace Oakestra.Actors.DataPlane.Flows;
 /// array; an open-addressing index (linear probing, backward-shift deletion, load ≤ 1/2) holds two slots
 /// per entry, one per key. Idle expiry is per entry: entries sit in one list per timeout class (TCP
 /// established, TCP after FIN/RST, UDP, ICMP) ordered by when they were queued. A hit only writes the
-/// entry's LastSeen (no list surgery, no neighbour cache lines touched); the sweep and the eviction give
+/// last-use time in its key's line of the entry (no list surgery, no other cache line touched; the flow's
+/// last use is the later of its two keys' <see cref="FlowEntry.Seen"/>); the sweep and the eviction give
 /// a head that was used since it was queued a second chance by re-queueing it at the tail (CLOCK-style
 /// LRU). A lookup always checks the exact idle time, so a flow is never used past its timeout, it is
 /// only reclaimed up to one timeout later. Single-threaded: only the forwarding thread uses it.
+/// <para>Entries live in a pinned array, addressed from its first 64-byte boundary, so each entry's hot
+/// fields sit in the cache lines <see cref="FlowEntry"/> lays out; the packet path indexes them (and the
+/// index and timeout arrays) without bounds checks: every index it uses comes from the table itself.</para>
 /// </summary>
-internal sealed class FlowTable
+internal sealed unsafe class FlowTable
 {
     private const int ClassTcpEstablished = 0, ClassTcpClosing = 1, ClassUdp = 2, ClassIcmp = 3, ClassCount = 4;
 
-    private readonly FlowEntry[] _entries;
+    private readonly byte[] _storage; // pinned: keeps _entries alive and in place
+    private readonly FlowEntry* _entries;
+    private readonly int _capacity;
     private readonly int[] _index; // 0 = empty, else (entry << 1 | keyKind) + 1; keyKind 0 = Forward, 1 = Reverse
     private readonly int _mask;
     private readonly long[] _timeout = new long[ClassCount];
@@ -29,18 +36,21 @@ internal sealed class FlowTable
     private int _free;
 
     public int Count { get; private set; }
-    public int Capacity => _entries.Length;
+    public int Capacity => _capacity;
 
     public FlowTable(FlowTableOptions options, DataPlaneCounters counters)
     {
         if (options.Capacity < 1) throw new ArgumentOutOfRangeException(nameof(options), "capacity must be positive");
         _counters = counters;
-        _entries = new FlowEntry[options.Capacity];
+        _capacity = options.Capacity;
+        _storage = GC.AllocateArray<byte>(checked(_capacity * FlowEntry.Size + 64), pinned: true);
+        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_storage));
+        _entries = (FlowEntry*)((start + 63) & ~(nint)63);
         int size = 8;
         while (size < options.Capacity * 4) size <<= 1;
         _index = new int[size];
         _mask = size - 1;
-        for (int i = 0; i < _entries.Length; i++) _entries[i].Next = i + 1 < _entries.Length ? i + 1 : -1;
+        for (int i = 0; i < _capacity; i++) _entries[i].Next = i + 1 < _capacity ? i + 1 : -1;
         _free = 0;
         Array.Fill(_head, -1);
         Array.Fill(_tail, -1);
@@ -59,41 +69,65 @@ internal sealed class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(in FlowKey key, ulong hash, long now)
     {
-        var index = _index;
-        int i = (int)hash & _mask;
+        ref int index = ref MemoryMarshal.GetArrayDataReference(_index);
+        int mask = _mask;
+        int i = (int)hash & mask;
         while (true)
         {
-            int slot = index[i];
+            int slot = Unsafe.Add(ref index, i);
             if (slot == 0) return -1;
             int e = (slot - 1) >> 1;
+            // The forward key starts the entry's first line, the reverse key its third: both lines have the
+            // same shape (key with the timeout class in its spare byte, then that key's last use).
             ref FlowEntry entry = ref _entries[e];
-            bool reverse = ((slot - 1) & 1) != 0;
-            if ((reverse ? entry.ReverseHash : entry.ForwardHash) == hash
-                && (reverse ? entry.Reverse.Equals(key) : entry.Forward.Equals(key)))
+            ref byte line = ref Unsafe.Add(ref Unsafe.As<FlowEntry, byte>(ref entry), ((slot - 1) & 1) * FlowEntry.ReverseLine);
+            if (Unsafe.As<byte, FlowKey>(ref line).Equals(key))
             {
-                if (now - entry.LastSeen > _timeout[entry.TimeoutClass])
-                {
-                    Remove(e);
-                    _counters.Increment(DataPlaneCounter.FlowExpired);
-                    return -1;
-                }
+                long timeout = TimeoutOf(Unsafe.Add(ref line, FlowKey.SpareByte));
+                // This key's last use is recent enough, or else the flow's (the other key's may be later).
+                if (now - Unsafe.As<byte, long>(ref Unsafe.Add(ref line, SeenOffset)) > timeout && now - entry.Seen > timeout) return Expired(e);
                 return e;
             }
-            i = (i + 1) & _mask;
+            i = (i + 1) & mask;
         }
     }
 
-    /// <summary>Marks the entry used now; a TCP FIN or RST moves it to the short closing timeout for good.</summary>
+    private const int SeenOffset = 40; // FlowEntry: LastSeen - Forward == ReverseLastSeen - Reverse
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long TimeoutOf(byte cls) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_timeout), cls & (ClassCount - 1));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int Expired(int e)
+    {
+        Remove(e);
+        _counters.Increment(DataPlaneCounter.FlowExpired);
+        return -1;
+    }
+
+    /// <summary>Marks the entry used now (through its forward key); a TCP FIN or RST moves it to the short closing timeout for good.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Touch(int e, byte tcpFlags, long now)
     {
         ref FlowEntry entry = ref _entries[e];
         entry.LastSeen = now;
-        if (entry.TimeoutClass == ClassTcpEstablished && (tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0)
-        {
-            Unlink(e);
-            Append(e, ClassTcpClosing, now);
-        }
+        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry.TimeoutClass == ClassTcpEstablished) Closing(e, now);
+    }
+
+    /// <summary><see cref="Touch"/> for a packet that matched the reverse key: writes only the reverse key's line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TouchReverse(int e, byte tcpFlags, long now)
+    {
+        ref FlowEntry entry = ref _entries[e];
+        entry.ReverseLastSeen = now;
+        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry.ReverseTimeoutClass == ClassTcpEstablished) Closing(e, now);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Closing(int e, long now)
+    {
+        Unlink(e);
+        Append(e, ClassTcpClosing, now);
     }
 
     /// <summary>
@@ -116,14 +150,14 @@ internal sealed class FlowTable
         ref FlowEntry entry = ref _entries[e];
         _free = entry.Next;
         entry = default;
-        entry.InUse = true;
         entry.Forward = forward;
-        entry.Reverse = reverse;
-        entry.ForwardHash = forwardHash;
-        entry.ReverseHash = reverseHash;
+        entry.Reverse = reverse; // the keys first: their spare bytes hold InUse and the class copies
+        entry.InUse = true;
         entry.LastSeen = now;
+        entry.ReverseLastSeen = now;
         entry.LearnedPeer = -1;
         entry.CachedInstance = -1;
+        entry.CachedSender = -1;
         entry.CachedVersion = long.MinValue;
         int cls = forward.Protocol switch
         {
@@ -142,8 +176,8 @@ internal sealed class FlowTable
     {
         ref FlowEntry entry = ref _entries[e];
         if (!entry.InUse) return;
-        RemoveSlot(entry.ForwardHash, (e << 1) + 1);
-        RemoveSlot(entry.ReverseHash, (e << 1 | 1) + 1);
+        RemoveSlot(entry.Forward.Hash(), (e << 1) + 1);
+        RemoveSlot(entry.Reverse.Hash(), (e << 1 | 1) + 1);
         Unlink(e);
         entry.InUse = false;
         entry.Next = _free;
@@ -163,7 +197,7 @@ internal sealed class FlowTable
                 // Queued times grow along the list: a head not due means nothing behind it is due.
                 if (e < 0 || now - _entries[e].QueuedAt <= _timeout[cls]) break;
                 looked++;
-                if (now - _entries[e].LastSeen > _timeout[cls])
+                if (now - _entries[e].Seen > _timeout[cls])
                 {
                     Remove(e);
                     _counters.Increment(DataPlaneCounter.FlowExpired);
@@ -189,14 +223,14 @@ internal sealed class FlowTable
             for (int cls = 0; cls < ClassCount; cls++)
             {
                 int e = _head[cls];
-                if (e >= 0 && (victim < 0 || _entries[e].LastSeen < _entries[victim].LastSeen)) victim = e;
+                if (e >= 0 && (victim < 0 || _entries[e].Seen < _entries[victim].Seen)) victim = e;
             }
             ref FlowEntry entry = ref _entries[victim];
-            if (entry.LastSeen > entry.QueuedAt && round < 63)
+            if (entry.Seen > entry.QueuedAt && round < 63)
             {
                 int cls = entry.TimeoutClass;
                 Unlink(victim);
-                Append(victim, cls, entry.LastSeen);
+                Append(victim, cls, entry.Seen);
                 continue;
             }
             Remove(victim);
@@ -210,6 +244,7 @@ internal sealed class FlowTable
         ref FlowEntry entry = ref _entries[e];
         entry.QueuedAt = queuedAt;
         entry.TimeoutClass = (byte)cls;
+        entry.ReverseTimeoutClass = (byte)cls;
         entry.Next = -1;
         entry.Prev = _tail[cls];
         if (_tail[cls] >= 0) _entries[_tail[cls]].Next = e; else _head[cls] = e;
@@ -235,7 +270,7 @@ internal sealed class FlowTable
     private ulong HashOfSlot(int value)
     {
         ref FlowEntry entry = ref _entries[(value - 1) >> 1];
-        return ((value - 1) & 1) == 0 ? entry.ForwardHash : entry.ReverseHash;
+        return ((value - 1) & 1) == 0 ? entry.Forward.Hash() : entry.Reverse.Hash();
     }
 
     private void RemoveSlot(ulong hash, int value)

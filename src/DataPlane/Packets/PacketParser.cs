@@ -47,6 +47,7 @@ public static unsafe class PacketParser
         return ParseResult.Malformed;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ParseResult ParseV4(byte* packet, int length, ref ParsedPacket p)
     {
         if (length < 20) return ParseResult.Truncated;
@@ -63,6 +64,7 @@ public static unsafe class PacketParser
         return ParseTransport(packet, ihl, total, packet[9], ref p);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ParseResult ParseV6(byte* packet, int length, ref ParsedPacket p)
     {
         if (length < 40) return ParseResult.Truncated;
@@ -71,8 +73,16 @@ public static unsafe class PacketParser
         p.Version = 6;
         p.Source = new UInt128(Read64(packet + 8), Read64(packet + 16));
         p.Destination = new UInt128(Read64(packet + 24), Read64(packet + 32));
-        int offset = 40;
         byte next = packet[6];
+        // TCP or UDP right after the fixed header (almost every packet) skips the extension-header walk.
+        if (next is 6 or 17) return ParseTransport(packet, 40, total, next, ref p);
+        return ParseV6Extensions(packet, total, next, ref p);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ParseResult ParseV6Extensions(byte* packet, int total, byte next, ref ParsedPacket p)
+    {
+        int offset = 40;
         for (int i = 0; ; i++)
         {
             switch (next)
@@ -96,6 +106,7 @@ public static unsafe class PacketParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ParseResult ParseTransport(byte* packet, int offset, int total, byte protocol, ref ParsedPacket p)
     {
         byte* l4 = packet + offset;

@@ -30,18 +30,18 @@ public static unsafe class PacketRewriter
     public static void Rewrite(byte* packet, ref ParsedPacket p, UInt128 newSource, UInt128 newDestination, bool partial)
     {
         if (newSource == p.Source && newDestination == p.Destination) return;
-        ulong delta;
+        ushort folded; // one folded delta serves every checksum the change touches
         if (p.Version == 4)
         {
             uint ns = IpKey.ToV4(newSource), nd = IpKey.ToV4(newDestination);
-            delta = Checksum.Delta32(IpKey.ToV4(p.Source), ns) + Checksum.Delta32(IpKey.ToV4(p.Destination), nd);
+            folded = Checksum.Fold(Checksum.Delta32(IpKey.ToV4(p.Source), ns) + Checksum.Delta32(IpKey.ToV4(p.Destination), nd));
             Write32(packet + 12, ns);
             Write32(packet + 16, nd);
-            Write16(packet + 10, Checksum.Adjust(Read16(packet + 10), delta));
+            Write16(packet + 10, Checksum.Adjust(Read16(packet + 10), folded));
         }
         else
         {
-            delta = Checksum.Delta128(p.Source, newSource) + Checksum.Delta128(p.Destination, newDestination);
+            folded = Checksum.Fold(Checksum.Delta128(p.Source, newSource) + Checksum.Delta128(p.Destination, newDestination));
             Write64(packet + 8, (ulong)(newSource >> 64));
             Write64(packet + 16, (ulong)newSource);
             Write64(packet + 24, (ulong)(newDestination >> 64));
@@ -55,16 +55,16 @@ public static unsafe class PacketRewriter
         ushort old = Read16(field);
         if (partial)
         {
-            Write16(field, Checksum.AdjustPartial(old, delta));
+            Write16(field, Checksum.AdjustPartial(old, folded));
             return;
         }
         if (p.Protocol == TransportProtocol.Udp)
         {
             if (old == 0 && p.Version == 4) return; // no checksum was computed by the sender
-            ushort updated = Checksum.Adjust(old, delta);
+            ushort updated = Checksum.Adjust(old, folded);
             Write16(field, updated == 0 ? (ushort)0xFFFF : updated);
             return;
         }
-        Write16(field, Checksum.Adjust(old, delta));
+        Write16(field, Checksum.Adjust(old, folded));
     }
 }

@@ -85,6 +85,7 @@ public sealed class RouteSnapshot
         return tagged >= 0 && (tagged & ServiceAddressTag) == 0 ? tagged >> 1 : -1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool InServiceRange(UInt128 address)
     {
         var nets = _rangeNetworks;

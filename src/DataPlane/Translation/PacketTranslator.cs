@@ -105,98 +105,126 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
             : Incoming(packet, ref p, ref meta, snapshot);
     }
 
+    // The flow-hit paths below are kept small so the JIT keeps their state in registers; everything a hit
+    // does not need (new flows, learned flows, snapshot re-checks, local delivery) lives in separate methods.
+
     private Disposition Outgoing(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
     {
-        bool v6 = p.IsV6;
         long now = _now;
         var forward = new FlowKey(p.Source, p.Destination, p.SourcePort, p.DestinationPort, p.Protocol);
         ulong forwardHash = forward.Hash();
         int flow = _flows.Find(forward, forwardHash, now);
-        int target;
-        UInt128 senderIp, targetIp;
-        if (flow >= 0)
+        if (flow < 0) return OutgoingNewFlow(packet, length, ref p, ref meta, snapshot, mayQueue, in forward, forwardHash, now);
+
+        // A flow exists only for a valid local sender and a service-range destination; both are
+        // re-checked once per snapshot version instead of once per packet.
+        ref FlowEntry entry = ref _flows.Entry(flow);
+        if (entry.CachedVersion != snapshot.Version && !Recheck(ref entry, flow, ref p, snapshot)) return Disposition.Drop;
+        int target = entry.CachedInstance;
+        if (target < 0) return OutgoingLearned(packet, ref p, ref meta, snapshot, flow, now);
+        _flows.Touch(flow, p.TcpFlags, now);
+        Counters.Increment(DataPlaneCounter.FlowHit);
+        // The entry's SenderIp and Target, read from the (cache-hot) snapshot instead of the entry's cold line.
+        bool v6 = p.IsV6;
+        var instances = snapshot.Instances;
+        return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry.CachedSender].Instance(v6), instances[target].Instance(v6));
+    }
+
+    /// <summary>Re-validates a flow against a newer snapshot; false (flow removed, drop counted) when its sender is gone.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool Recheck(ref FlowEntry entry, int flow, ref ParsedPacket p, RouteSnapshot snapshot)
+    {
+        int local = snapshot.FindLocalByNamespace(p.Source);
+        if (local < 0)
         {
-            // A flow exists only for a valid local sender and a service-range destination; both are
-            // re-checked once per snapshot version instead of once per packet.
-            ref FlowEntry entry = ref _flows.Entry(flow);
-            if (entry.CachedVersion != snapshot.Version)
-            {
-                int local = snapshot.FindLocalByNamespace(p.Source);
-                if (local < 0)
-                {
-                    _flows.Remove(flow);
-                    return Drop(DataPlaneCounter.DropSpoofed);
-                }
-                entry.SenderIp = snapshot.Instances[local].Instance(v6);
-                entry.CachedInstance = snapshot.FindInstance(entry.Target);
-                entry.CachedVersion = snapshot.Version;
-            }
-            target = entry.CachedInstance;
-            senderIp = entry.SenderIp;
-            targetIp = entry.Target;
-            if (target < 0)
-            {
-                // A learned flow whose sender the routes do not know: reply to the peer it came from.
-                if (entry.LearnedPeer < 0 || entry.LearnedPeer >= snapshot.Peers.Count)
-                {
-                    _flows.Remove(flow);
-                    return Drop(DataPlaneCounter.DropFlowTargetGone);
-                }
-                int peer = entry.LearnedPeer;
-                _flows.Touch(flow, p.TcpFlags, now);
-                Counters.Increment(DataPlaneCounter.FlowHit);
-                PacketRewriter.Rewrite(packet, ref p, senderIp, targetIp, meta.NeedsChecksum);
-                return ToTunnel(ref meta, peer);
-            }
-            _flows.Touch(flow, p.TcpFlags, now);
-            Counters.Increment(DataPlaneCounter.FlowHit);
+            _flows.Remove(flow);
+            Drop(DataPlaneCounter.DropSpoofed);
+            return false;
+        }
+        entry.SenderIp = snapshot.Instances[local].Instance(p.IsV6);
+        entry.CachedSender = local;
+        entry.CachedInstance = snapshot.FindInstance(entry.Target);
+        entry.CachedVersion = snapshot.Version;
+        return true;
+    }
+
+    /// <summary>A learned flow whose sender the routes do not know: reply to the peer it came from.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Disposition OutgoingLearned(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, int flow, long now)
+    {
+        ref FlowEntry entry = ref _flows.Entry(flow);
+        if (entry.LearnedPeer < 0 || entry.LearnedPeer >= snapshot.Peers.Count)
+        {
+            _flows.Remove(flow);
+            return Drop(DataPlaneCounter.DropFlowTargetGone);
+        }
+        int peer = entry.LearnedPeer;
+        _flows.Touch(flow, p.TcpFlags, now);
+        Counters.Increment(DataPlaneCounter.FlowHit);
+        PacketRewriter.Rewrite(packet, ref p, entry.SenderIp, entry.Target, meta.NeedsChecksum);
+        return ToTunnel(ref meta, peer);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Disposition OutgoingNewFlow(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue,
+        in FlowKey forward, ulong forwardHash, long now)
+    {
+        bool v6 = p.IsV6;
+        int target;
+        UInt128 targetIp;
+        int sender = snapshot.FindLocalByNamespace(p.Source);
+        if (sender < 0) return Drop(DataPlaneCounter.DropSpoofed);
+        if (!snapshot.InServiceRange(p.Destination)) return Drop(DataPlaneCounter.DropNotService);
+        UInt128 senderIp = snapshot.Instances[sender].Instance(v6);
+        int tagged = snapshot.FindDestination(p.Destination);
+        if (tagged < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
+        if ((tagged & RouteSnapshot.ServiceAddressTag) != 0)
+        {
+            var address = snapshot.Addresses[tagged >> 1];
+            target = address.Policy.Pick(address);
+            if (target < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
+            targetIp = snapshot.Instances[target].Instance(v6);
         }
         else
         {
-            int sender = snapshot.FindLocalByNamespace(p.Source);
-            if (sender < 0) return Drop(DataPlaneCounter.DropSpoofed);
-            if (!snapshot.InServiceRange(p.Destination)) return Drop(DataPlaneCounter.DropNotService);
-            senderIp = snapshot.Instances[sender].Instance(v6);
-            int tagged = snapshot.FindDestination(p.Destination);
-            if (tagged < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
-            if ((tagged & RouteSnapshot.ServiceAddressTag) != 0)
-            {
-                var address = snapshot.Addresses[tagged >> 1];
-                target = address.Policy.Pick(address);
-                if (target < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
-                targetIp = snapshot.Instances[target].Instance(v6);
-            }
-            else
-            {
-                target = tagged >> 1;
-                targetIp = p.Destination;
-                if (targetIp == 0) return Drop(DataPlaneCounter.DropNoAddressForFamily);
-            }
-            // A flow to an Instance IP is recorded too: its reply key replaces an older flow's with the same
-            // ports (e.g. a closed Round Robin flow from this port to the same instance), whose replies would
-            // otherwise come back from that flow's Service IP and break the new connection.
-            var reverse = new FlowKey(targetIp, senderIp, p.DestinationPort, p.SourcePort, p.Protocol);
-            flow = _flows.Insert(forward, forwardHash, reverse, reverse.Hash(), p.TcpFlags, now);
-            ref FlowEntry entry = ref _flows.Entry(flow);
-            entry.Dialled = p.Destination;
-            entry.Target = targetIp;
-            entry.SenderIp = senderIp;
-            entry.CachedInstance = target;
-            entry.CachedVersion = snapshot.Version;
-            Counters.Increment(DataPlaneCounter.FlowNew);
+            target = tagged >> 1;
+            targetIp = p.Destination;
+            if (targetIp == 0) return Drop(DataPlaneCounter.DropNoAddressForFamily);
         }
+        // A flow to an Instance IP is recorded too: its reply key replaces an older flow's with the same
+        // ports (e.g. a closed Round Robin flow from this port to the same instance), whose replies would
+        // otherwise come back from that flow's Service IP and break the new connection.
+        var reverse = new FlowKey(targetIp, senderIp, p.DestinationPort, p.SourcePort, p.Protocol);
+        int flow = _flows.Insert(forward, forwardHash, reverse, reverse.Hash(), p.TcpFlags, now);
+        ref FlowEntry entry = ref _flows.Entry(flow);
+        entry.Dialled = p.Destination;
+        entry.Target = targetIp;
+        entry.SenderIp = senderIp;
+        entry.CachedSender = sender;
+        entry.CachedInstance = target;
+        entry.CachedVersion = snapshot.Version;
+        Counters.Increment(DataPlaneCounter.FlowNew);
+        return Deliver(packet, ref p, ref meta, snapshot, target, senderIp, targetIp);
+    }
 
+    /// <summary>Sends an outgoing packet to its target instance: through the tunnel, or (same node) back into the TUN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Disposition Deliver(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, int target, UInt128 senderIp, UInt128 targetIp)
+    {
         ref readonly InstanceRoute route = ref snapshot.Instances[target];
         snapshot.Usage[route.ServiceIndex]++;
-        if (!route.IsLocal)
-        {
-            PacketRewriter.Rewrite(packet, ref p, senderIp, targetIp, meta.NeedsChecksum);
-            return ToTunnel(ref meta, route.PeerIndex);
-        }
+        if (route.IsLocal) return DeliverLocal(packet, ref p, ref meta, snapshot, target, senderIp, targetIp);
+        PacketRewriter.Rewrite(packet, ref p, senderIp, targetIp, meta.NeedsChecksum);
+        return ToTunnel(ref meta, route.PeerIndex);
+    }
 
-        // Local to local: the incoming step in the same call.
-        UInt128 targetNamespace = route.Namespace(v6);
-        UInt128 source = ReplySource(senderIp, p.SourcePort, targetIp, p.DestinationPort, p.Protocol, p.TcpFlags, targetNamespace, learnedPeer: -1, snapshot);
+    /// <summary>Local to local: the incoming step in the same call.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Disposition DeliverLocal(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, int target,
+        UInt128 senderIp, UInt128 targetIp)
+    {
+        UInt128 targetNamespace = snapshot.Instances[target].Namespace(p.IsV6);
+        UInt128 source = ReplySource(senderIp, p.SourcePort, targetIp, p.DestinationPort, p.Protocol, p.TcpFlags, target, targetNamespace, learnedPeer: -1, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
@@ -208,45 +236,55 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         int target = snapshot.FindInstance(p.Destination);
         if (target < 0) return Drop(DataPlaneCounter.DropUnknownDestination);
         ref readonly InstanceRoute route = ref snapshot.Instances[target];
-        if (!route.IsLocal)
-        {
-            if ((meta.TunnelFlags & TunnelFlags.Forwarded) != 0) return Drop(DataPlaneCounter.DropAlreadyForwarded);
-            meta.PeerIndex = route.PeerIndex;
-            meta.TunnelFlags |= TunnelFlags.Forwarded;
-            Counters.Increment(DataPlaneCounter.ForwardedToMovedInstance);
-            return Disposition.ToTunnel;
-        }
+        if (!route.IsLocal) return ForwardToMoved(ref meta, in route);
         UInt128 targetNamespace = route.Namespace(p.IsV6);
         int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.Peers.Count ? meta.PeerIndex : -1;
-        UInt128 source = ReplySource(p.Source, p.SourcePort, p.Destination, p.DestinationPort, p.Protocol, p.TcpFlags, targetNamespace, learnedPeer, snapshot);
+        UInt128 source = ReplySource(p.Source, p.SourcePort, p.Destination, p.DestinationPort, p.Protocol, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Disposition ForwardToMoved(ref PacketMeta meta, in InstanceRoute route)
+    {
+        if ((meta.TunnelFlags & TunnelFlags.Forwarded) != 0) return Drop(DataPlaneCounter.DropAlreadyForwarded);
+        meta.PeerIndex = route.PeerIndex;
+        meta.TunnelFlags |= TunnelFlags.Forwarded;
+        Counters.Increment(DataPlaneCounter.ForwardedToMovedInstance);
+        return Disposition.ToTunnel;
     }
 
     /// <summary>
     /// The source a packet from <paramref name="remote"/> to the local instance <paramref name="local"/> must
     /// carry: the dialled Service IP when it answers a flow the local instance opened, else the remote
     /// Instance IP, in which case the flow is learned so the local instance's replies find their way back.
+    /// <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private UInt128 ReplySource(UInt128 remote, ushort remotePort, UInt128 local, ushort localPort, TransportProtocol protocol,
-        byte tcpFlags, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
+        byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
     {
         var reverse = new FlowKey(remote, local, remotePort, localPort, protocol);
         ulong reverseHash = reverse.Hash();
         long now = _now;
         int flow = _flows.Find(reverse, reverseHash, now);
-        if (flow >= 0)
-        {
-            _flows.Touch(flow, tcpFlags, now);
-            return _flows.Entry(flow).Dialled;
-        }
+        if (flow < 0) return Learn(in reverse, reverseHash, remote, local, localPort, remotePort, protocol, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
+        _flows.TouchReverse(flow, tcpFlags, now);
+        return _flows.Entry(flow).Dialled;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private UInt128 Learn(in FlowKey reverse, ulong reverseHash, UInt128 remote, UInt128 local, ushort localPort, ushort remotePort,
+        TransportProtocol protocol, byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot, long now)
+    {
         var forward = new FlowKey(localNamespace, remote, localPort, remotePort, protocol);
-        flow = _flows.Insert(forward, forward.Hash(), reverse, reverseHash, tcpFlags, now);
+        int flow = _flows.Insert(forward, forward.Hash(), reverse, reverseHash, tcpFlags, now);
         ref FlowEntry entry = ref _flows.Entry(flow);
         entry.Dialled = remote;
         entry.Target = remote;
         entry.SenderIp = local;
+        entry.CachedSender = localIndex;
         entry.LearnedPeer = learnedPeer;
         entry.CachedInstance = snapshot.FindInstance(remote);
         entry.CachedVersion = snapshot.Version;
@@ -269,6 +307,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         return Disposition.ToTunnel;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private Disposition Drop(DataPlaneCounter reason)
     {
         Counters.Increment(reason);
