@@ -39,6 +39,25 @@ public class NodeTableReportTests
     }
 
     [Fact]
+    public void A_route_naming_this_node_before_its_start_completed_is_not_routed_and_the_rest_of_the_table_still_is()
+    {
+        // The root placed s.0 here; the route arrived before the host reported the running placement. There is no
+        // Namespace IP to deliver to yet: the data plane must not be handed a local instance it cannot compile
+        // (that used to fail the whole publish, freezing every other route on this node at the previous table).
+        var table = new DataPlaneTable(10, "a", "w1", 0, 0, [],
+            [new ServiceEntry("s", 5, [new ServiceAddress(BalancingPolicies.RoundRobin, Ipv4Address.Parse("10.30.0.1"), null)],
+                [Target("s.0", I0, I0v6, "w1", true, null), Target("s.1", I1, I1v6, "w3", false, "10.0.0.3:50103")])],
+            []);
+
+        var instances = Assert.Single(NodeTableReport.Of("a", "w1", table, null, NodeCounters.None("inert")).Services).Instances;
+
+        Assert.Equal(("none", (string?)null), (instances[0].Via, instances[0].NamespaceIpv4));
+        Assert.Equal(("tunnel", "10.0.0.3:50103"), (instances[1].Via, instances[1].TunnelEndpoint));
+        Assert.Equal(InstanceVia.None, InstanceRouting.Via(table.Services[0].Instances[0], runsHere: false));
+        Assert.Equal(InstanceVia.Local, InstanceRouting.Via(table.Services[0].Instances[0], runsHere: true));
+    }
+
+    [Fact]
     public void Before_any_publish_the_report_says_no_table_and_an_inert_data_plane_counts_nothing()
     {
         var report = NodeTableReport.Of("a", "w1", null, null, new InertDataPlane().ReadCounters());

@@ -6,8 +6,7 @@ namespace Oakestra.Actors.WorkerNode.Actors;
 /// <summary>
 /// The answer to `oak table`: the table the data plane was last given, as a report. Pure, so the mapping is
 /// tested without actors. "Where an Instance IP leads" follows what the forwarding adapter does with the
-/// table: an instance with a local placement (also a draining one) is local; one without an owner or
-/// without a tunnel endpoint is not routed at all.
+/// table (<see cref="InstanceRouting"/>).
 /// </summary>
 public static class NodeTableReport
 {
@@ -35,9 +34,12 @@ public static class NodeTableReport
     {
         // A running placement here wins over a draining one of the same instance.
         var here = locals.Where(l => l.InstanceV4 == i.InstanceV4).OrderBy(l => l.Draining).FirstOrDefault();
-        var (via, endpoint) = here is not null || i.Local ? ("local", (string?)null)
-            : i.Node is not null && i.TunnelEndpoint is not null ? ("tunnel", i.TunnelEndpoint)
-            : ("none", null);
+        var (via, endpoint) = InstanceRouting.Via(i, here is not null) switch
+        {
+            InstanceVia.Local => ("local", (string?)null),
+            InstanceVia.Tunnel => ("tunnel", i.TunnelEndpoint),
+            _ => ("none", null),
+        };
         return new NodeTableInstance(i.InstanceId, i.InstanceV4.ToString(), i.InstanceV6.ToString(), i.Status.ToString(), i.Epoch, i.Node,
             via, here?.NamespaceV4.ToString(), here?.NamespaceV6.ToString(), endpoint);
     }

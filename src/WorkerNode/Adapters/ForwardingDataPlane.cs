@@ -77,9 +77,7 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
         }
 
         foreach (var p in table.Peers) PeerOf(p.TunnelEndpoint);
-        // During a migration the old placement drains here while the routes already name the new owner. The
-        // snapshot cannot hold one Instance IP both local and remote, so until the drain ends the instance
-        // stays local on this node (its open flows keep working; new flows from here reach it here too).
+        // See InstanceRouting for draining placements and routes that name this node before the start completed.
         var localHere = table.LocalInstances.Select(l => l.InstanceV4).ToHashSet();
         var services = new List<SpecService>(table.Services.Count);
         foreach (var s in table.Services)
@@ -95,11 +93,10 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
             var instances = new List<InstanceSpec>();
             foreach (var i in s.Instances)
             {
-                if (i.Node is null && !localHere.Contains(i.InstanceV4)) continue;
-                if (!i.Local && i.TunnelEndpoint is null && !localHere.Contains(i.InstanceV4)) continue;
-                var local = i.Local || localHere.Contains(i.InstanceV4);
+                var via = InstanceRouting.Via(i, localHere.Contains(i.InstanceV4));
+                if (via == InstanceVia.None) continue;
                 instances.Add(new InstanceSpec(i.InstanceV4.ToIPAddress(), i.InstanceV6.ToIPAddress(),
-                    local ? InstanceSpec.Local : PeerOf(i.TunnelEndpoint!)));
+                    via == InstanceVia.Local ? InstanceSpec.Local : PeerOf(i.TunnelEndpoint!)));
             }
             services.Add(new SpecService(s.ServiceId, addresses, instances));
             var key = s.Addresses.Select(a => a.V4 is { } v4 ? new RouteKey(v4, null) : a.V6 is { } v6 ? new RouteKey(null, v6) : null)

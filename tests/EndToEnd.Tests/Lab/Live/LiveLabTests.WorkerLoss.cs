@@ -36,13 +36,7 @@ public sealed partial class LiveLabTests
             Assert.Equal((before.Ipv4, before.Ipv6), (back.Ipv4, back.Ipv6));
             foreach (var family in new[] { 4, 6 })
             {
-                // Ordinary client ports (the kernel's choice), as any user's program would use.
-                CurlRun.Outcome? last = null;
-                var answered = await WaitFor(TimeSpan.FromSeconds(30), async () =>
-                {
-                    last = (await CurlRun.GetAsync(lab, back.Ip(family), 1))[0];
-                    return last.Ok && last.Answer!.Instance == before.Id && last.Answer.Node == back.Node ? last : null;
-                }, $"{before.Id} answering on its IPv{family} Instance IP from {back.Node}", describe: () => $"last attempt: {last}");
+                var answered = await AnswersOnItsInstanceIp(before.Id, back, family);
                 log.WriteLine($"IPv{family} Instance IP answers from {answered.Answer!.Node} {sw.Elapsed.TotalSeconds:F0} s after SIGKILL");
             }
         }
@@ -68,13 +62,27 @@ public sealed partial class LiveLabTests
             (await lab.ServiceAsync()).Instance(PinnedToVictim) is { Status: "Running", Node: { } n } i && n != Victim ? i : null,
             $"{PinnedToVictim} Running on a worker other than {Victim}");
         foreach (var family in new[] { 4, 6 })
+            await AnswersOnItsInstanceIp(PinnedToVictim, back, family);
+    }
+
+    /// <summary>
+    /// Ordinary client ports (the kernel's choice), as any user's program would use. When it never answers, the
+    /// failure carries what the client's node and the instance's node forward by (`oak table`), to say which side is stale.
+    /// </summary>
+    private async Task<CurlRun.Outcome> AnswersOnItsInstanceIp(string id, InstanceView at, int family)
+    {
+        CurlRun.Outcome? last = null;
+        var found = await WaitFor(TimeSpan.FromSeconds(45), async () =>
         {
-            CurlRun.Outcome? last = null;
-            await WaitFor(TimeSpan.FromSeconds(30), async () =>
-            {
-                last = (await CurlRun.GetAsync(lab, back.Ip(family), 1))[0];
-                return last.Ok && last.Answer!.Instance == PinnedToVictim && last.Answer.Node == back.Node ? last : null;
-            }, $"{PinnedToVictim} answering on its IPv{family} Instance IP from {back.Node}", describe: () => $"last attempt: {last}");
-        }
+            last = (await CurlRun.GetAsync(lab, at.Ip(family), 1))[0];
+            return last.Ok && last.Answer!.Instance == id && last.Answer.Node == at.Node ? last : null;
+        }, "", orDefault: true);
+        if (found is not null) return found;
+        var tables = new List<string>();
+        foreach (var node in new[] { lab.ClientNode, at.Node! }.Distinct())
+            tables.Add($"--- oak table {node}:\n{(await lab.Oak(LiveLabFixture.Short, "table", node)).Out}");
+        Assert.Fail($"{id} did not answer on its IPv{family} Instance IP {at.Ip(family)} from {at.Node} within 45 s (last attempt: {last})\n" +
+            string.Join("\n", tables));
+        return null!;
     }
 }
