@@ -48,4 +48,6 @@ public struct ParsedPacket
 
     public const byte TcpFin = 0x01;
     public const byte TcpRst = 0x04;
+    public const byte TcpSyn = 0x02;
+    public const byte TcpAck = 0x10;
 }

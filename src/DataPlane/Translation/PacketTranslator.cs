@@ -130,7 +130,13 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry.CachedSender].Instance(v6), instances[target].Instance(v6));
     }
 
-    /// <summary>Re-validates a flow against a newer snapshot; false (flow removed, drop counted) when its sender is gone.</summary>
+    /// <summary>
+    /// Re-validates a flow against a newer snapshot; false (flow removed, drop counted) when its sender is gone.
+    /// A flow whose instance now lives elsewhere keeps going to the peer it has been using (LearnedPeer): the open
+    /// connection's state is in the placement there, which drains after a migration (make-before-break), so
+    /// following the instance would only earn a reset from the new placement. If the old node no longer has
+    /// it, that node forwards the packet once to the new owner. New connections go to the new owner.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool Recheck(ref FlowEntry entry, int flow, ref ParsedPacket p, RouteSnapshot snapshot)
     {
@@ -143,16 +149,45 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         }
         entry.SenderIp = snapshot.Instances[local].Instance(p.IsV6);
         entry.CachedSender = local;
-        entry.CachedInstance = snapshot.FindInstance(entry.Target);
+        int now = snapshot.FindInstance(entry.Target);
+        int peer = entry.LearnedPeer;
+        if (now < 0)
+        {
+            // A routed flow whose instance is gone is dropped at this packet; a learned one keeps its peer.
+            if (entry.CachedInstance >= 0) entry.LearnedPeer = -1;
+            entry.CachedInstance = -1;
+        }
+        else if (peer >= 0 && peer < snapshot.Peers.Count && PeerOf(in snapshot.Instances[now]) != peer)
+            entry.CachedInstance = -1; // stays with its peer (OutgoingLearned)
+        else
+        {
+            entry.CachedInstance = now;
+            entry.LearnedPeer = PeerOf(in snapshot.Instances[now]);
+        }
         entry.CachedVersion = snapshot.Version;
         return true;
     }
 
-    /// <summary>A learned flow whose sender the routes do not know: reply to the peer it came from.</summary>
+    private static int PeerOf(in InstanceRoute route) => route.IsLocal ? -1 : route.PeerIndex;
+
+    /// <summary>
+    /// A flow bound to a peer rather than to a route: learned from a sender the routes do not know (reply to the
+    /// peer it came from), or an open flow whose instance moved (see <see cref="Recheck"/>). A TCP SYN on it is a
+    /// new connection reusing the ports: that one goes where the routes say now.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Disposition OutgoingLearned(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, int flow, long now)
     {
         ref FlowEntry entry = ref _flows.Entry(flow);
+        if ((p.TcpFlags & (ParsedPacket.TcpSyn | ParsedPacket.TcpAck)) == ParsedPacket.TcpSyn && p.Protocol == TransportProtocol.Tcp
+            && snapshot.FindInstance(entry.Target) is var routed and >= 0)
+        {
+            entry.CachedInstance = routed;
+            entry.LearnedPeer = PeerOf(in snapshot.Instances[routed]);
+            _flows.Touch(flow, p.TcpFlags, now);
+            Counters.Increment(DataPlaneCounter.FlowHit);
+            return Deliver(packet, ref p, ref meta, snapshot, routed, entry.SenderIp, entry.Target);
+        }
         if (entry.LearnedPeer < 0 || entry.LearnedPeer >= snapshot.Peers.Count)
         {
             _flows.Remove(flow);
@@ -202,6 +237,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         entry.SenderIp = senderIp;
         entry.CachedSender = sender;
         entry.CachedInstance = target;
+        entry.LearnedPeer = PeerOf(in snapshot.Instances[target]);
         entry.CachedVersion = snapshot.Version;
         Counters.Increment(DataPlaneCounter.FlowNew);
         return Deliver(packet, ref p, ref meta, snapshot, target, senderIp, targetIp);

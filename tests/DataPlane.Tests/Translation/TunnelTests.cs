@@ -69,21 +69,67 @@ public class TunnelTests
         Assert.Equal(Disposition.Queued, t.FromTun(Wire.Build(Wire.Tcp, ANs4, "10.30.9.9", 8080, 5000), out _));
     }
 
-    [Fact]
-    public void A_flow_follows_its_instance_when_it_migrates()
+    [Theory]
+    [InlineData(Wire.Tcp)]
+    [InlineData(Wire.Udp)]
+    public void An_open_flow_stays_with_the_node_it_started_on_when_its_instance_migrates_and_new_connections_go_to_the_new_node(byte protocol)
     {
+        // Make-before-break: the old placement drains on peer 0 while the routes already name peer 2. The open
+        // connection's state lives in the old placement; the new one would only answer it with a reset.
         var holder = new SnapshotHolder(RouteSnapshot.Compile(Spec(version: 1)));
         var t = new PacketTranslator(holder, SmallOptions());
-        var first = Wire.Build(Wire.Tcp, ANs4, RemoteRr4, 40000, 80);
+        byte syn = 0x02, ack = 0x10, pshAck = 0x18;
+        var first = Wire.Build(protocol, ANs4, RemoteRr4, 40000, 80, tcpFlags: syn);
         Assert.Equal(Disposition.ToTunnel, t.FromTun(first, out var meta)); // first RR turn: R0 on peer 0
         Assert.Equal(0, meta.PeerIndex);
         Assert.Equal(IPAddress.Parse(R0Inst4), Wire.Destination(first));
 
         holder.Publish(RouteSnapshot.Compile(Spec(version: 2, r0Peer: 2), previous: holder.Current));
-        var next = Wire.Build(Wire.Tcp, ANs4, RemoteRr4, 40000, 80);
-        Assert.Equal(Disposition.ToTunnel, t.FromTun(next, out meta));
+        foreach (var flags in new[] { ack, pshAck, ack })
+        {
+            var next = Wire.Build(protocol, ANs4, RemoteRr4, 40000, 80, tcpFlags: flags);
+            Assert.Equal(Disposition.ToTunnel, t.FromTun(next, out meta));
+            Assert.Equal(0, meta.PeerIndex);
+            Assert.Equal(IPAddress.Parse(AInst4), Wire.Source(next));
+            Assert.Equal(IPAddress.Parse(R0Inst4), Wire.Destination(next)); // same instance, same Instance IP
+            Wire.AssertChecksumsValid(next);
+        }
+        Assert.Equal(1, t.Counters[DataPlaneCounter.FlowNew]);
+
+        // A new connection to the same instance goes to its new node.
+        var fresh = Wire.Build(protocol, ANs4, R0Inst4, 40001, 80, tcpFlags: syn);
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(fresh, out meta));
         Assert.Equal(2, meta.PeerIndex);
-        Assert.Equal(IPAddress.Parse(R0Inst4), Wire.Destination(next)); // same instance, same Instance IP
+
+        if (protocol == Wire.Tcp)
+        {
+            // So does a new connection that reuses the first one's ports (its SYN), and the rest of it.
+            foreach (var flags in new[] { syn, ack, pshAck })
+            {
+                var reused = Wire.Build(protocol, ANs4, RemoteRr4, 40000, 80, tcpFlags: flags);
+                Assert.Equal(Disposition.ToTunnel, t.FromTun(reused, out meta));
+                Assert.Equal(2, meta.PeerIndex);
+                Assert.Equal(IPAddress.Parse(R0Inst4), Wire.Destination(reused));
+                Wire.AssertChecksumsValid(reused);
+            }
+        }
+    }
+
+    [Fact]
+    public void An_open_flow_whose_instance_comes_back_to_its_node_is_routed_normally_again()
+    {
+        var holder = new SnapshotHolder(RouteSnapshot.Compile(Spec(version: 1)));
+        var t = new PacketTranslator(holder, SmallOptions());
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(Wire.Build(Wire.Udp, ANs4, R0Inst4, 40000, 53), out var meta));
+        Assert.Equal(0, meta.PeerIndex);
+        holder.Publish(RouteSnapshot.Compile(Spec(version: 2, r0Peer: 2), previous: holder.Current));
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(Wire.Build(Wire.Udp, ANs4, R0Inst4, 40000, 53), out meta));
+        Assert.Equal(0, meta.PeerIndex);
+        holder.Publish(RouteSnapshot.Compile(Spec(version: 3, r0Peer: 0), previous: holder.Current));
+        var hitsBefore = t.Counters[DataPlaneCounter.FlowHit];
+        Assert.Equal(Disposition.ToTunnel, t.FromTun(Wire.Build(Wire.Udp, ANs4, R0Inst4, 40000, 53), out meta));
+        Assert.Equal(0, meta.PeerIndex);
+        Assert.Equal(hitsBefore + 1, t.Counters[DataPlaneCounter.FlowHit]);
         Assert.Equal(1, t.Counters[DataPlaneCounter.FlowNew]);
     }
 

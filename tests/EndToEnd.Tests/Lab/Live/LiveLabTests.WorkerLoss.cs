@@ -16,7 +16,7 @@ public sealed partial class LiveLabTests
         // instance there (step 6 migrated one; migrate one now if an earlier step failed before doing so).
         if (!svc.Instances.Any(i => i.Node == Victim && i.Id != PinnedToVictim))
         {
-            var mover = svc.Instances.First(i => i.Id != PinnedToVictim && i.Status == "Running" && i.Node != lab.ClientNode);
+            var mover = svc.Instances.OrderBy(i => i.Node == lab.ClientNode).First(i => i.Id != PinnedToVictim && i.Status == "Running");
             await lab.OakOk("migrate", mover.Id, "--to", Victim);
             await WaitFor(TimeSpan.FromSeconds(90), async () => (await lab.ServiceAsync()).Instance(mover.Id) is { Status: "Running" } i && i.Node == Victim ? i : null,
                 $"{mover.Id} Running on {Victim}");

@@ -207,17 +207,22 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
         var home = moving.Node!;
         var loop = CurlRun.GetAsync(lab, moving.Ipv4, 600, "20/s");
         await Task.Delay(TimeSpan.FromSeconds(4));
-        await lab.OakOk("migrate", moving.Id, "--to", lab.ClientNode);
-        var outcomes = await loop;
-        var failed = outcomes.Where(o => !o.Ok).ToList();
-        log.WriteLine($"migration onto {lab.ClientNode}: {outcomes.Count} requests to {moving.Ipv4}, {failed.Count} failed");
-        Assert.True(failed.Count == 0, $"{failed.Count} of {outcomes.Count} requests failed: " +
-            string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
-
-        // Put it back where the next step expects it.
-        await lab.OakOk("migrate", moving.Id, "--to", home);
-        await WaitFor(TimeSpan.FromSeconds(90), async () => (await lab.ServiceAsync()).Instance(moving.Id) is { Status: "Running" } i && i.Node == home ? i : null,
-            $"{moving.Id} Running on {home} again");
+        try
+        {
+            await lab.OakOk("migrate", moving.Id, "--to", lab.ClientNode);
+            var outcomes = await loop;
+            var failed = outcomes.Where(o => !o.Ok).ToList();
+            log.WriteLine($"migration onto {lab.ClientNode}: {outcomes.Count} requests to {moving.Ipv4}, {failed.Count} failed");
+            Assert.True(failed.Count == 0, $"{failed.Count} of {outcomes.Count} requests failed: " +
+                string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
+        }
+        finally
+        {
+            // Put it back where the next step expects it, also when this step failed.
+            await lab.OakOk("migrate", moving.Id, "--to", home);
+            await WaitFor(TimeSpan.FromSeconds(90), async () => (await lab.ServiceAsync()).Instance(moving.Id) is { Status: "Running" } i && i.Node == home ? i : null,
+                $"{moving.Id} Running on {home} again");
+        }
     }
 
     // Instance 2 of the demo is pinned to w3 by its SLA (see LiveLabTests.WorkerLoss.cs).
