@@ -195,8 +195,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     {
         var vnet = _tun!.VnetHeaderLength;
         var sqe = ring.GetSqe();
-        ring.PrepareReadWrite(sqe, _fixedBuffers ? IoUring.OpReadFixed : IoUring.OpRead, _fixedFile ? 0 : _tun.Fd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
-        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile; // buf_index 0 (zeroed) when fixed
+        ring.PrepareReadWrite(sqe, _fixedBuffers ? IoUring.OpReadFixed : IoUring.OpRead, TunRingFd, TunSlot(slot) - vnet, PacketSlots.PacketCapacity + vnet, (ulong)slot);
+        sqe->Flags |= FixedFileFlag; // buf_index 0 (zeroed) when fixed
         _readsPending++;
         // RWF_NOWAIT: an empty TUN completes the read -EAGAIN at once (the slot then idles behind the one readiness
         // poll) instead of arming a poll per read, which would wake every armed slot for each packet.
@@ -210,8 +210,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         if (_fixedBuffers) IoUring.PrepareWriteFixed(sqe, buffer, length, userData);
         else
         {
-            ring.PrepareReadWrite(sqe, IoUring.OpWrite, _fixedFile ? 0 : _tunOut!.Fd, buffer, length, userData);
-            if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+            ring.PrepareReadWrite(sqe, IoUring.OpWrite, TunRingFd, buffer, length, userData);
+            sqe->Flags |= FixedFileFlag;
         }
         if (link != 0)
         {
@@ -222,12 +222,16 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         else _ringOutstanding++;
     }
 
+    /// <summary>The TUN as this ring names it: fixed file 0 once registered (no fget/fput per request), else its fd.</summary>
+    private int TunRingFd => _fixedFile ? 0 : _tunOut!.Fd;
+    private byte FixedFileFlag => _fixedFile ? IoUring.SqeFixedFile : (byte)0;
+
     /// <summary>One-shot readiness poll on the TUN while some slot is idle: one waiter, not one armed read per slot.</summary>
     private void ArmTunPoll(IoUring ring)
     {
         var sqe = ring.GetSqe();
-        ring.PreparePoll(sqe, _fixedFile ? 0 : _tun!.Fd, Libc.POLLIN, TagTunPoll);
-        if (_fixedFile) sqe->Flags = IoUring.SqeFixedFile;
+        ring.PreparePoll(sqe, TunRingFd, Libc.POLLIN, TagTunPoll);
+        sqe->Flags |= FixedFileFlag;
         _tunPollArmed = true;
         _ringOutstanding++;
     }
@@ -240,7 +244,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
     private void ArmMultishot(IoUring ring)
     {
-        ring.PrepareReadMultishot(ring.GetSqe(), _fixedFile ? 0 : _tun!.Fd, 0, TagMultishot, _fixedFile);
+        ring.PrepareReadMultishot(ring.GetSqe(), TunRingFd, 0, TagMultishot, _fixedFile);
         _ringOutstanding++;
     }
 

@@ -47,6 +47,8 @@ internal sealed unsafe partial class IoUring : IDisposable
     private uint _localTail;
     private uint _submittedTail;
     private bool _disposed;
+    private bool _filesRegistered;
+    private bool _buffersRegistered;
 
     [StructLayout(LayoutKind.Sequential, Size = 64)]
     public struct Sqe
@@ -79,23 +81,23 @@ internal sealed unsafe partial class IoUring : IDisposable
     private const long SysIoUringRegister = 427;
     private const uint RegisterPbufRing = 22;
 
-    public const uint SetupSubmitAll = 1 << 7;
+    // Setup flags.
     public const uint SetupCoopTaskrun = 1 << 8;
     public const uint SetupSingleIssuer = 1 << 12;
     public const uint SetupDeferTaskrun = 1 << 13;
+    // Opcodes, SQE flags and per-request flags.
     public const byte OpReadFixed = 4;
     public const byte OpWriteFixed = 5;
     public const byte SqeFixedFile = 1;
     public const byte SqeIoLink = 1 << 2;
-    public const uint RwfNoWait = 8;
     public const byte SqeCqeSkipSuccess = 1 << 6;
+    public const uint RwfNoWait = 8;
     public const int ECANCELED = 125;
+    // io_uring_register opcodes and the enter flag for a registered ring fd.
     private const uint RegisterBuffers = 0;
     private const uint UnregisterBuffers = 1;
     private const uint RegisterFiles = 2;
     private const uint UnregisterFiles = 3;
-    private bool _filesRegistered;
-    private bool _buffersRegistered;
     private const uint RegisterRingFds = 20;
     private const uint EnterRegisteredRing = 1 << 4;
 

@@ -149,23 +149,26 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         }
         entry.SenderIp = snapshot.Instances[local].Instance(p.IsV6);
         entry.CachedSender = local;
-        int now = snapshot.FindInstance(entry.Target);
+        int current = snapshot.FindInstance(entry.Target);
         int peer = entry.LearnedPeer;
-        if (now < 0)
+        if (current < 0)
         {
             // A routed flow whose instance is gone is dropped at this packet; a learned one keeps its peer.
             if (entry.CachedInstance >= 0) entry.LearnedPeer = -1;
             entry.CachedInstance = -1;
         }
-        else if (peer >= 0 && peer < snapshot.Peers.Count && PeerOf(in snapshot.Instances[now]) != peer)
+        else if (peer >= 0 && peer < snapshot.Peers.Count && PeerOf(in snapshot.Instances[current]) != peer)
             entry.CachedInstance = -1; // stays with its peer (OutgoingLearned)
-        else
-        {
-            entry.CachedInstance = now;
-            entry.LearnedPeer = PeerOf(in snapshot.Instances[now]);
-        }
+        else Follow(ref entry, current, snapshot);
         entry.CachedVersion = snapshot.Version;
         return true;
+    }
+
+    /// <summary>Binds the flow to <paramref name="instance"/> and remembers the peer its packets now go to (-1: this node).</summary>
+    private static void Follow(ref FlowEntry entry, int instance, RouteSnapshot snapshot)
+    {
+        entry.CachedInstance = instance;
+        entry.LearnedPeer = PeerOf(in snapshot.Instances[instance]);
     }
 
     private static int PeerOf(in InstanceRoute route) => route.IsLocal ? -1 : route.PeerIndex;
@@ -182,8 +185,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         if ((p.TcpFlags & (ParsedPacket.TcpSyn | ParsedPacket.TcpAck)) == ParsedPacket.TcpSyn && p.Protocol == TransportProtocol.Tcp
             && snapshot.FindInstance(entry.Target) is var routed and >= 0)
         {
-            entry.CachedInstance = routed;
-            entry.LearnedPeer = PeerOf(in snapshot.Instances[routed]);
+            Follow(ref entry, routed, snapshot);
             _flows.Touch(flow, p.TcpFlags, now);
             Counters.Increment(DataPlaneCounter.FlowHit);
             return Deliver(packet, ref p, ref meta, snapshot, routed, entry.SenderIp, entry.Target);
@@ -236,8 +238,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         entry.Target = targetIp;
         entry.SenderIp = senderIp;
         entry.CachedSender = sender;
-        entry.CachedInstance = target;
-        entry.LearnedPeer = PeerOf(in snapshot.Instances[target]);
+        Follow(ref entry, target, snapshot);
         entry.CachedVersion = snapshot.Version;
         Counters.Increment(DataPlaneCounter.FlowNew);
         return Deliver(packet, ref p, ref meta, snapshot, target, senderIp, targetIp);
