@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Oakestra.Actors.DataPlane.Addressing;
 
 namespace Oakestra.Actors.DataPlane.Packets;
 
@@ -21,7 +22,7 @@ internal static class Checksum
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Delta128(UInt128 oldValue, UInt128 newValue)
-        => Halves(~(ulong)(oldValue >> 64)) + Halves(~(ulong)oldValue) + Halves((ulong)(newValue >> 64)) + Halves((ulong)newValue);
+        => Halves(~IpKey.High(oldValue)) + Halves(~IpKey.Low(oldValue)) + Halves(IpKey.High(newValue)) + Halves(IpKey.Low(newValue));
 
     /// <summary>
     /// The one's-complement sum as 16 bits (0 only for a zero sum). Each halving adds a word to itself

@@ -59,8 +59,7 @@ public static unsafe class PacketParser
         ushort fragment = Read16(packet + 6);
         if ((fragment & 0x3FFF) != 0) return ParseResult.Fragment; // MF flag or a non-zero offset
         p.Version = 4;
-        p.Source = IpKey.FromV4(Read32(packet + 12));
-        p.Destination = IpKey.FromV4(Read32(packet + 16));
+        p.Key.SetV4(Read32(packet + 12), Read32(packet + 16));
         return ParseTransport(packet, ihl, total, packet[9], ref p);
     }
 
@@ -71,8 +70,7 @@ public static unsafe class PacketParser
         int total = 40 + Read16(packet + 4);
         if (total > length) return ParseResult.Truncated; // jumbograms (payload length 0) end here too: never seen on a TUN
         p.Version = 6;
-        p.Source = new UInt128(Read64(packet + 8), Read64(packet + 16));
-        p.Destination = new UInt128(Read64(packet + 24), Read64(packet + 32));
+        p.Key.SetV6(Read64(packet + 8), Read64(packet + 16), Read64(packet + 24), Read64(packet + 32));
         byte next = packet[6];
         // TCP or UDP right after the fixed header (almost every packet) skips the extension-header walk.
         if (next is 6 or 17) return ParseTransport(packet, 40, total, next, ref p);
@@ -117,33 +115,27 @@ public static unsafe class PacketParser
             case 6:
                 if (available < 20) return ParseResult.Truncated;
                 if ((l4[12] >> 4) < 5) return ParseResult.Malformed;
-                p.Protocol = TransportProtocol.Tcp;
-                p.SourcePort = Read16(l4);
-                p.DestinationPort = Read16(l4 + 2);
+                p.Key.SetTransport(Read16(l4), Read16(l4 + 2), TransportProtocol.Tcp);
                 p.TcpFlags = l4[13];
                 p.ChecksumOffset = offset + 16;
                 return ParseResult.Ok;
             case 17:
                 if (available < 8) return ParseResult.Truncated;
-                p.Protocol = TransportProtocol.Udp;
-                p.SourcePort = Read16(l4);
-                p.DestinationPort = Read16(l4 + 2);
+                p.Key.SetTransport(Read16(l4), Read16(l4 + 2), TransportProtocol.Udp);
                 p.ChecksumOffset = offset + 6;
                 return ParseResult.Ok;
             case 1:
                 if (p.Version != 4) return ParseResult.UnsupportedProtocol;
                 if (available < 8) return ParseResult.Truncated;
                 if (l4[0] != 8 && l4[0] != 0) return ParseResult.IcmpNotEcho;
-                p.Protocol = TransportProtocol.Icmp;
-                p.SourcePort = p.DestinationPort = Read16(l4 + 4);
+                p.Key.SetTransport(Read16(l4 + 4), Read16(l4 + 4), TransportProtocol.Icmp);
                 p.ChecksumOffset = -1; // ICMPv4 has no pseudo-header: an address change leaves it valid
                 return ParseResult.Ok;
             case 58:
                 if (p.Version != 6) return ParseResult.UnsupportedProtocol;
                 if (available < 8) return ParseResult.Truncated;
                 if (l4[0] != 128 && l4[0] != 129) return ParseResult.IcmpNotEcho;
-                p.Protocol = TransportProtocol.IcmpV6;
-                p.SourcePort = p.DestinationPort = Read16(l4 + 4);
+                p.Key.SetTransport(Read16(l4 + 4), Read16(l4 + 4), TransportProtocol.IcmpV6);
                 p.ChecksumOffset = offset + 2;
                 return ParseResult.Ok;
             default:

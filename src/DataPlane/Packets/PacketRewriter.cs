@@ -42,10 +42,10 @@ public static unsafe class PacketRewriter
         else
         {
             folded = Checksum.Fold(Checksum.Delta128(p.Source, newSource) + Checksum.Delta128(p.Destination, newDestination));
-            Write64(packet + 8, (ulong)(newSource >> 64));
-            Write64(packet + 16, (ulong)newSource);
-            Write64(packet + 24, (ulong)(newDestination >> 64));
-            Write64(packet + 32, (ulong)newDestination);
+            Write64(packet + 8, IpKey.High(newSource));
+            Write64(packet + 16, IpKey.Low(newSource));
+            Write64(packet + 24, IpKey.High(newDestination));
+            Write64(packet + 32, IpKey.Low(newDestination));
         }
         p.Source = newSource;
         p.Destination = newDestination;

@@ -1,3 +1,5 @@
+using Oakestra.Actors.DataPlane.Flows;
+
 namespace Oakestra.Actors.DataPlane.Packets;
 
 /// <summary>Transport protocols the translator understands (IANA protocol numbers).</summary>
@@ -33,18 +35,20 @@ public enum ParseResult : byte
 /// </summary>
 public struct ParsedPacket
 {
+    /// <summary>The packet's 5-tuple, filled in place by the parser: the key both directions look the packet up by.</summary>
+    internal FlowKey Key;
     public byte Version;
-    public TransportProtocol Protocol;
     public byte TcpFlags;
     public bool IsV6 => Version == 6;
     /// <summary>Offset of the transport header (after IPv4 options / IPv6 extension headers).</summary>
     public int TransportOffset;
     /// <summary>Offset of the transport checksum field, or -1 when the transport has none we maintain (ICMPv4 keeps its own).</summary>
     public int ChecksumOffset;
-    public UInt128 Source;
-    public UInt128 Destination;
-    public ushort SourcePort;
-    public ushort DestinationPort;
+    public UInt128 Source { readonly get => Key.Source; set => Key.Source = value; }
+    public UInt128 Destination { readonly get => Key.Destination; set => Key.Destination = value; }
+    public readonly ushort SourcePort => Key.SourcePort;
+    public readonly ushort DestinationPort => Key.DestinationPort;
+    public readonly TransportProtocol Protocol => Key.Protocol;
 
     public const byte TcpFin = 0x01;
     public const byte TcpRst = 0x04;

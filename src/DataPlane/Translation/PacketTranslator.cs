@@ -111,7 +111,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     private Disposition Outgoing(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
     {
         long now = _now;
-        var forward = new FlowKey(p.Source, p.Destination, p.SourcePort, p.DestinationPort, p.Protocol);
+        ref readonly FlowKey forward = ref p.Key; // the packet's own 5-tuple (read before any rewrite)
         ulong forwardHash = forward.Hash();
         int flow = _flows.Find(forward, forwardHash, now);
         if (flow < 0) return OutgoingNewFlow(packet, length, ref p, ref meta, snapshot, mayQueue, in forward, forwardHash, now);
@@ -261,7 +261,8 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         UInt128 senderIp, UInt128 targetIp)
     {
         UInt128 targetNamespace = snapshot.Instances[target].Namespace(p.IsV6);
-        UInt128 source = ReplySource(senderIp, p.SourcePort, targetIp, p.DestinationPort, p.Protocol, p.TcpFlags, target, targetNamespace, learnedPeer: -1, snapshot);
+        var reverse = new FlowKey(senderIp, targetIp, p.SourcePort, p.DestinationPort, p.Protocol); // as it would arrive from the tunnel
+        UInt128 source = ReplySource(in reverse, p.TcpFlags, target, targetNamespace, learnedPeer: -1, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
@@ -276,7 +277,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         if (!route.IsLocal) return ForwardToMoved(ref meta, in route);
         UInt128 targetNamespace = route.Namespace(p.IsV6);
         int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.Peers.Count ? meta.PeerIndex : -1;
-        UInt128 source = ReplySource(p.Source, p.SourcePort, p.Destination, p.DestinationPort, p.Protocol, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
+        UInt128 source = ReplySource(in p.Key, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
@@ -293,29 +294,28 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     }
 
     /// <summary>
-    /// The source a packet from <paramref name="remote"/> to the local instance <paramref name="local"/> must
-    /// carry: the dialled Service IP when it answers a flow the local instance opened, else the remote
-    /// Instance IP, in which case the flow is learned so the local instance's replies find their way back.
-    /// <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
+    /// The source a packet <paramref name="reverse"/> (remote Instance IP and port → local Instance IP and port)
+    /// must carry on its way into the local instance: the dialled Service IP when it answers a flow the local
+    /// instance opened, else the remote Instance IP, in which case the flow is learned so the local instance's
+    /// replies find their way back. <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private UInt128 ReplySource(UInt128 remote, ushort remotePort, UInt128 local, ushort localPort, TransportProtocol protocol,
-        byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
+    private UInt128 ReplySource(in FlowKey reverse, byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
     {
-        var reverse = new FlowKey(remote, local, remotePort, localPort, protocol);
         ulong reverseHash = reverse.Hash();
         long now = _now;
         int flow = _flows.Find(reverse, reverseHash, now);
-        if (flow < 0) return Learn(in reverse, reverseHash, remote, local, localPort, remotePort, protocol, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
+        if (flow < 0) return Learn(in reverse, reverseHash, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
         _flows.TouchReverse(flow, tcpFlags, now);
         return _flows.Entry(flow).Dialled;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private UInt128 Learn(in FlowKey reverse, ulong reverseHash, UInt128 remote, UInt128 local, ushort localPort, ushort remotePort,
-        TransportProtocol protocol, byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot, long now)
+    private UInt128 Learn(in FlowKey reverse, ulong reverseHash, byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer,
+        RouteSnapshot snapshot, long now)
     {
-        var forward = new FlowKey(localNamespace, remote, localPort, remotePort, protocol);
+        UInt128 remote = reverse.Source, local = reverse.Destination;
+        var forward = new FlowKey(localNamespace, remote, reverse.DestinationPort, reverse.SourcePort, reverse.Protocol);
         int flow = _flows.Insert(forward, forward.Hash(), reverse, reverseHash, tcpFlags, now);
         ref FlowEntry entry = ref _flows.Entry(flow);
         entry.Dialled = remote;
