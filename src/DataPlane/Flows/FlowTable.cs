@@ -27,7 +27,7 @@ internal sealed unsafe class FlowTable
     private readonly byte[] _storage; // pinned: keeps _entries alive and in place
     private readonly FlowEntry* _entries;
     private readonly int _capacity;
-    private readonly int[] _index; // 0 = empty, else (entry << 1 | keyKind) + 1; keyKind 0 = Forward, 1 = Reverse
+    private readonly int[] _index; // 0 = empty, else SlotValue(entry, keyKind); keyKind 0 = Forward, 1 = Reverse
     private readonly int _mask;
     private readonly long[] _timeout = new long[ClassCount];
     private readonly int[] _head = new int[ClassCount];
@@ -35,12 +35,16 @@ internal sealed unsafe class FlowTable
     private readonly DataPlaneCounters _counters;
     private int _free;
 
+    /// <summary>Index slots hold byte offsets into the entry array as int.</summary>
+    public const int MaxCapacity = int.MaxValue / FlowEntry.Size - 1;
+
     public int Count { get; private set; }
     public int Capacity => _capacity;
 
     public FlowTable(FlowTableOptions options, DataPlaneCounters counters)
     {
         if (options.Capacity < 1) throw new ArgumentOutOfRangeException(nameof(options), "capacity must be positive");
+        if (options.Capacity > MaxCapacity) throw new ArgumentOutOfRangeException(nameof(options), $"capacity must be at most {MaxCapacity} flows");
         _counters = counters;
         _capacity = options.Capacity;
         _storage = GC.AllocateArray<byte>(checked(_capacity * FlowEntry.Size + 64), pinned: true);
@@ -66,31 +70,55 @@ internal sealed unsafe class FlowTable
     public ref FlowEntry Entry(int index) => ref _entries[index];
 
     /// <summary>The live entry with this key (as forward or reverse key), or -1. An expired entry is removed on the way.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(in FlowKey key, ulong hash, long now)
+    {
+        FlowEntry* entry = Lookup(key, hash, now);
+        return entry == null ? -1 : IndexOf(entry);
+    }
+
+    /// <summary>
+    /// <see cref="Find"/> for the packet path: the entry itself (null when none), so a hit never turns an index
+    /// back into an address. An index slot holds the byte offset of the key's line in the entry array, so the
+    /// probe goes from slot to key in one addition (see <see cref="SlotValue"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public FlowEntry* Lookup(in FlowKey key, ulong hash, long now)
     {
         ref int index = ref MemoryMarshal.GetArrayDataReference(_index);
         int mask = _mask;
+        byte* entries = (byte*)_entries;
         int i = (int)hash & mask;
         while (true)
         {
             int slot = Unsafe.Add(ref index, i);
-            if (slot == 0) return -1;
-            int e = (slot - 1) >> 1;
+            if (slot == 0) return null;
             // The forward key starts the entry's first line, the reverse key its third: both lines have the
             // same shape (key with the timeout class in its spare byte, then that key's last use).
-            ref FlowEntry entry = ref _entries[e];
-            ref byte line = ref Unsafe.Add(ref Unsafe.As<FlowEntry, byte>(ref entry), ((slot - 1) & 1) * FlowEntry.ReverseLine);
-            if (Unsafe.As<byte, FlowKey>(ref line).Equals(key))
+            byte* line = entries + (slot & LineMask);
+            if (((FlowKey*)line)->Equals(key))
             {
-                long timeout = TimeoutOf(Unsafe.Add(ref line, FlowKey.SpareByte));
+                var entry = (FlowEntry*)(line - (slot & ReverseBit) * (FlowEntry.ReverseLine / ReverseBit));
+                long timeout = TimeoutOf(line[FlowKey.SpareByte]);
                 // This key's last use is recent enough, or else the flow's (the other key's may be later).
-                if (now - Unsafe.As<byte, long>(ref Unsafe.Add(ref line, SeenOffset)) > timeout && now - entry.Seen > timeout) return Expired(e);
-                return e;
+                if (now - *(long*)(line + SeenOffset) > timeout && now - entry->Seen > timeout) return Expired(entry);
+                return entry;
             }
             i = (i + 1) & mask;
         }
     }
+
+    // Index slot values: the key line's byte offset in the entry array (a multiple of 64) | ReverseBit for a
+    // reverse key | 1 (so no slot value is 0, the empty mark).
+    private const int ReverseBit = 2, LineMask = ~63;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotValue(int e, int keyKind) => (e * FlowEntry.Size + keyKind * FlowEntry.ReverseLine) | keyKind * ReverseBit | 1;
+
+    private static int EntryOfSlot(int slot) => (slot & LineMask) / FlowEntry.Size;
+
+    /// <summary>Index of an entry <see cref="Lookup"/> returned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IndexOf(FlowEntry* entry) => (int)(((byte*)entry - (byte*)_entries) / FlowEntry.Size);
 
     private const int SeenOffset = 40; // FlowEntry: LastSeen - Forward == ReverseLastSeen - Reverse
 
@@ -98,34 +126,36 @@ internal sealed unsafe class FlowTable
     private long TimeoutOf(byte cls) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_timeout), cls & (ClassCount - 1));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int Expired(int e)
+    private FlowEntry* Expired(FlowEntry* entry)
     {
-        Remove(e);
+        Remove(IndexOf(entry));
         _counters.Increment(DataPlaneCounter.FlowExpired);
-        return -1;
+        return null;
     }
 
     /// <summary>Marks the entry used now (through its forward key); a TCP FIN or RST moves it to the short closing timeout for good.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Touch(int e, byte tcpFlags, long now)
+    public void Touch(int e, byte tcpFlags, long now) => Touch(_entries + e, tcpFlags, now);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Touch(FlowEntry* entry, byte tcpFlags, long now)
     {
-        ref FlowEntry entry = ref _entries[e];
-        entry.LastSeen = now;
-        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry.TimeoutClass == ClassTcpEstablished) Closing(e, now);
+        entry->LastSeen = now;
+        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry->TimeoutClass == ClassTcpEstablished) Closing(entry, now);
     }
 
     /// <summary><see cref="Touch"/> for a packet that matched the reverse key: writes only the reverse key's line.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void TouchReverse(int e, byte tcpFlags, long now)
+    public void TouchReverse(FlowEntry* entry, byte tcpFlags, long now)
     {
-        ref FlowEntry entry = ref _entries[e];
-        entry.ReverseLastSeen = now;
-        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry.ReverseTimeoutClass == ClassTcpEstablished) Closing(e, now);
+        entry->ReverseLastSeen = now;
+        if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry->ReverseTimeoutClass == ClassTcpEstablished) Closing(entry, now);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Closing(int e, long now)
+    private void Closing(FlowEntry* entry, long now)
     {
+        int e = IndexOf(entry);
         Unlink(e);
         Append(e, ClassTcpClosing, now);
     }
@@ -166,8 +196,8 @@ internal sealed unsafe class FlowTable
             _ => ClassIcmp,
         };
         Append(e, cls, now);
-        AddSlot(forwardHash, (e << 1) + 1);
-        AddSlot(reverseHash, (e << 1 | 1) + 1);
+        AddSlot(forwardHash, SlotValue(e, 0));
+        AddSlot(reverseHash, SlotValue(e, 1));
         Count++;
         return e;
     }
@@ -176,8 +206,8 @@ internal sealed unsafe class FlowTable
     {
         ref FlowEntry entry = ref _entries[e];
         if (!entry.InUse) return;
-        RemoveSlot(entry.Forward.Hash(), (e << 1) + 1);
-        RemoveSlot(entry.Reverse.Hash(), (e << 1 | 1) + 1);
+        RemoveSlot(entry.Forward.Hash(), SlotValue(e, 0));
+        RemoveSlot(entry.Reverse.Hash(), SlotValue(e, 1));
         Unlink(e);
         entry.InUse = false;
         entry.Next = _free;
@@ -269,8 +299,8 @@ internal sealed unsafe class FlowTable
 
     private ulong HashOfSlot(int value)
     {
-        ref FlowEntry entry = ref _entries[(value - 1) >> 1];
-        return ((value - 1) & 1) == 0 ? entry.Forward.Hash() : entry.Reverse.Hash();
+        ref FlowEntry entry = ref _entries[EntryOfSlot(value)];
+        return (value & ReverseBit) == 0 ? entry.Forward.Hash() : entry.Reverse.Hash();
     }
 
     private void RemoveSlot(ulong hash, int value)

@@ -113,21 +113,20 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         long now = _now;
         ref readonly FlowKey forward = ref p.Key; // the packet's own 5-tuple (read before any rewrite)
         ulong forwardHash = forward.Hash();
-        int flow = _flows.Find(forward, forwardHash, now);
-        if (flow < 0) return OutgoingNewFlow(packet, length, ref p, ref meta, snapshot, mayQueue, in forward, forwardHash, now);
+        FlowEntry* entry = _flows.Lookup(forward, forwardHash, now);
+        if (entry == null) return OutgoingNewFlow(packet, length, ref p, ref meta, snapshot, mayQueue, in forward, forwardHash, now);
 
         // A flow exists only for a valid local sender and a service-range destination; both are
         // re-checked once per snapshot version instead of once per packet.
-        ref FlowEntry entry = ref _flows.Entry(flow);
-        if (entry.CachedVersion != snapshot.Version && !Recheck(ref entry, flow, ref p, snapshot)) return Disposition.Drop;
-        int target = entry.CachedInstance;
-        if (target < 0) return OutgoingLearned(packet, ref p, ref meta, snapshot, flow, now);
-        _flows.Touch(flow, p.TcpFlags, now);
+        if (entry->CachedVersion != snapshot.Version && !Recheck(ref *entry, _flows.IndexOf(entry), ref p, snapshot)) return Disposition.Drop;
+        int target = entry->CachedInstance;
+        if (target < 0) return OutgoingLearned(packet, ref p, ref meta, snapshot, _flows.IndexOf(entry), now);
+        _flows.Touch(entry, p.TcpFlags, now);
         Counters.Increment(DataPlaneCounter.FlowHit);
         // The entry's SenderIp and Target, read from the (cache-hot) snapshot instead of the entry's cold line.
         bool v6 = p.IsV6;
         var instances = snapshot.Instances;
-        return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry.CachedSender].Instance(v6), instances[target].Instance(v6));
+        return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry->CachedSender].Instance(v6), instances[target].Instance(v6));
     }
 
     /// <summary>
@@ -304,10 +303,10 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     {
         ulong reverseHash = reverse.Hash();
         long now = _now;
-        int flow = _flows.Find(reverse, reverseHash, now);
-        if (flow < 0) return Learn(in reverse, reverseHash, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
-        _flows.TouchReverse(flow, tcpFlags, now);
-        return _flows.Entry(flow).Dialled;
+        FlowEntry* entry = _flows.Lookup(reverse, reverseHash, now);
+        if (entry == null) return Learn(in reverse, reverseHash, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
+        _flows.TouchReverse(entry, tcpFlags, now);
+        return entry->Dialled;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
