@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using Oakestra.Actors.DataPlane.Addressing;
 
 namespace Oakestra.Actors.DataPlane.Packets;
 
@@ -21,8 +20,7 @@ internal static class Checksum
     public static ulong Delta32(uint oldValue, uint newValue) => (ulong)~oldValue + newValue;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Delta128(UInt128 oldValue, UInt128 newValue)
-        => Halves(~IpKey.High(oldValue)) + Halves(~IpKey.Low(oldValue)) + Halves(IpKey.High(newValue)) + Halves(IpKey.Low(newValue));
+    public static ulong Delta64(ulong oldValue, ulong newValue) => Halves(~oldValue) + Halves(newValue);
 
     /// <summary>
     /// The one's-complement sum as 16 bits (0 only for a zero sum). Each halving adds a word to itself

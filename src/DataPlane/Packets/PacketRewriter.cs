@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Oakestra.Actors.DataPlane.Addressing;
+using Oakestra.Actors.DataPlane.Flows;
 
 namespace Oakestra.Actors.DataPlane.Packets;
 
@@ -29,26 +30,32 @@ public static unsafe class PacketRewriter
     /// <summary>Sets the addresses (keys of the packet's own family) and fixes the checksums.</summary>
     public static void Rewrite(byte* packet, ref ParsedPacket p, UInt128 newSource, UInt128 newDestination, bool partial)
     {
-        if (newSource == p.Source && newDestination == p.Destination) return;
+        // Compared, summed and stored as the key's words: the packet's key keeps describing the packet.
+        ref FlowKey key = ref p.Key;
+        ulong sh = IpKey.High(newSource), sl = IpKey.Low(newSource), dh = IpKey.High(newDestination), dl = IpKey.Low(newDestination);
+        if (((sh ^ key.SourceHigh) | (sl ^ key.SourceLow) | (dh ^ key.DestinationHigh) | (dl ^ key.DestinationLow)) == 0) return;
         ushort folded; // one folded delta serves every checksum the change touches
         if (p.Version == 4)
         {
-            uint ns = IpKey.ToV4(newSource), nd = IpKey.ToV4(newDestination);
-            folded = Checksum.Fold(Checksum.Delta32(IpKey.ToV4(p.Source), ns) + Checksum.Delta32(IpKey.ToV4(p.Destination), nd));
+            uint ns = (uint)sl, nd = (uint)dl;
+            folded = Checksum.Fold(Checksum.Delta32((uint)key.SourceLow, ns) + Checksum.Delta32((uint)key.DestinationLow, nd));
             Write32(packet + 12, ns);
             Write32(packet + 16, nd);
             Write16(packet + 10, Checksum.Adjust(Read16(packet + 10), folded));
         }
         else
         {
-            folded = Checksum.Fold(Checksum.Delta128(p.Source, newSource) + Checksum.Delta128(p.Destination, newDestination));
-            Write64(packet + 8, IpKey.High(newSource));
-            Write64(packet + 16, IpKey.Low(newSource));
-            Write64(packet + 24, IpKey.High(newDestination));
-            Write64(packet + 32, IpKey.Low(newDestination));
+            folded = Checksum.Fold(Checksum.Delta64(key.SourceHigh, sh) + Checksum.Delta64(key.SourceLow, sl)
+                                   + Checksum.Delta64(key.DestinationHigh, dh) + Checksum.Delta64(key.DestinationLow, dl));
+            Write64(packet + 8, sh);
+            Write64(packet + 16, sl);
+            Write64(packet + 24, dh);
+            Write64(packet + 32, dl);
         }
-        p.Source = newSource;
-        p.Destination = newDestination;
+        key.SourceHigh = sh;
+        key.SourceLow = sl;
+        key.DestinationHigh = dh;
+        key.DestinationLow = dl;
 
         if (p.ChecksumOffset < 0) return;
         byte* field = packet + p.ChecksumOffset;

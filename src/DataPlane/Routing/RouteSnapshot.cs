@@ -30,6 +30,9 @@ public sealed class RouteSnapshot
     /// <summary>Tunnel endpoints of the other workers; the index is the peer index used in <c>PacketMeta.PeerIndex</c>.</summary>
     public IReadOnlyList<IPEndPoint> Peers { get; }
 
+    /// <summary><c>Peers.Count</c> as a field: the packet path checks peer indices without an interface call.</summary>
+    internal readonly int PeerCount;
+
     /// <summary>Service ids by service index (the index of <see cref="ReadUsage"/>).</summary>
     public IReadOnlyList<string> ServiceIds { get; }
 
@@ -41,6 +44,7 @@ public sealed class RouteSnapshot
     {
         Version = version;
         Peers = peers;
+        PeerCount = peers.Length;
         ServiceIds = serviceIds;
         Instances = instances;
         Addresses = addresses;

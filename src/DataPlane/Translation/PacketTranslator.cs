@@ -156,7 +156,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
             if (entry.CachedInstance >= 0) entry.LearnedPeer = -1;
             entry.CachedInstance = -1;
         }
-        else if (peer >= 0 && peer < snapshot.Peers.Count && PeerOf(in snapshot.Instances[current]) != peer)
+        else if (peer >= 0 && peer < snapshot.PeerCount && PeerOf(in snapshot.Instances[current]) != peer)
             entry.CachedInstance = -1; // stays with its peer (OutgoingLearned)
         else Follow(ref entry, current, snapshot);
         entry.CachedVersion = snapshot.Version;
@@ -189,7 +189,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
             Counters.Increment(DataPlaneCounter.FlowHit);
             return Deliver(packet, ref p, ref meta, snapshot, routed, entry.SenderIp, entry.Target);
         }
-        if (entry.LearnedPeer < 0 || entry.LearnedPeer >= snapshot.Peers.Count)
+        if (entry.LearnedPeer < 0 || entry.LearnedPeer >= snapshot.PeerCount)
         {
             _flows.Remove(flow);
             return Drop(DataPlaneCounter.DropFlowTargetGone);
@@ -275,7 +275,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         ref readonly InstanceRoute route = ref snapshot.Instances[target];
         if (!route.IsLocal) return ForwardToMoved(ref meta, in route);
         UInt128 targetNamespace = route.Namespace(p.IsV6);
-        int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.Peers.Count ? meta.PeerIndex : -1;
+        int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.PeerCount ? meta.PeerIndex : -1;
         UInt128 source = ReplySource(in p.Key, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
