@@ -72,18 +72,22 @@ internal sealed unsafe class FlowTable
     /// <summary>The live entry with this key (as forward or reverse key), or -1. An expired entry is removed on the way.</summary>
     public int Find(in FlowKey key, ulong hash, long now)
     {
-        FlowEntry* entry = Lookup(key, hash, now);
+        FlowEntry* entry = Lookup(key, hash, now, FlowKeyKind.Any);
         return entry == null ? -1 : IndexOf(entry);
     }
 
     /// <summary>
     /// <see cref="Find"/> for the packet path: the entry itself (null when none), so a hit never turns an index
     /// back into an address. An index slot holds the byte offset of the key's line in the entry array, so the
-    /// probe goes from slot to key in one addition (see <see cref="SlotValue"/>).
+    /// probe goes from slot to key in one addition (see <see cref="SlotValue"/>). <paramref name="kind"/> says
+    /// which of an entry's keys may match: a packet from a local instance is only ever a flow's forward
+    /// packet, one from the tunnel only its reverse packet (a local instance sending a reply's 5-tuple is
+    /// spoofing, and must not skip the sender check by hitting the reverse key).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public FlowEntry* Lookup(in FlowKey key, ulong hash, long now)
+    public FlowEntry* Lookup(in FlowKey key, ulong hash, long now, FlowKeyKind kind)
     {
+        int kindMask = kind == FlowKeyKind.Any ? 0 : ReverseBit, kindValue = kind == FlowKeyKind.Reverse ? ReverseBit : 0;
         ref int index = ref MemoryMarshal.GetArrayDataReference(_index);
         int mask = _mask;
         byte* entries = (byte*)_entries;
@@ -95,7 +99,7 @@ internal sealed unsafe class FlowTable
             // The forward key starts the entry's first line, the reverse key its third: both lines have the
             // same shape (key with the timeout class in its spare byte, then that key's last use).
             byte* line = entries + (slot & LineMask);
-            if (((FlowKey*)line)->Equals(key))
+            if (((FlowKey*)line)->Equals(key) && (slot & kindMask) == kindValue)
             {
                 var entry = (FlowEntry*)(line - (slot & ReverseBit) * (FlowEntry.ReverseLine / ReverseBit));
                 long timeout = TimeoutOf(line[FlowKey.SpareByte]);
@@ -326,4 +330,12 @@ internal sealed unsafe class FlowTable
         }
         _index[i] = 0;
     }
+}
+
+/// <summary>Which key of a flow a lookup may match (see <see cref="FlowTable.Lookup"/>).</summary>
+internal enum FlowKeyKind : byte
+{
+    Any,
+    Forward,
+    Reverse,
 }

@@ -113,12 +113,11 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         long now = _now;
         ref readonly FlowKey forward = ref p.Key; // the packet's own 5-tuple (read before any rewrite)
         ulong forwardHash = forward.Hash();
-        FlowEntry* entry = _flows.Lookup(forward, forwardHash, now);
-        if (entry == null) return OutgoingNewFlow(packet, length, ref p, ref meta, snapshot, mayQueue, in forward, forwardHash, now);
-
+        FlowEntry* entry = _flows.Lookup(forward, forwardHash, now, FlowKeyKind.Forward);
         // A flow exists only for a valid local sender and a service-range destination; both are
         // re-checked once per snapshot version instead of once per packet.
-        if (entry->CachedVersion != snapshot.Version && !Recheck(ref *entry, _flows.IndexOf(entry), ref p, snapshot)) return Disposition.Drop;
+        if (entry == null || entry->CachedVersion != snapshot.Version)
+            return OutgoingUnchecked(packet, length, ref p, ref meta, snapshot, mayQueue, entry, forwardHash, now);
         int target = entry->CachedInstance;
         if (target < 0) return OutgoingLearned(packet, ref p, ref meta, snapshot, _flows.IndexOf(entry), now);
         _flows.Touch(entry, p.TcpFlags, now);
@@ -129,24 +128,47 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry->CachedSender].Instance(v6), instances[target].Instance(v6));
     }
 
+    /// <summary>No flow yet, or one not checked against this snapshot: a new flow, or the re-check and then the hit path.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Disposition OutgoingUnchecked(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue,
+        FlowEntry* entry, ulong forwardHash, long now)
+    {
+        if (entry != null)
+        {
+            switch (Recheck(ref *entry, _flows.IndexOf(entry), ref p, snapshot))
+            {
+                case Rechecked.Current: return Outgoing(packet, length, ref p, ref meta, snapshot, mayQueue);
+                case Rechecked.SenderGone: return Disposition.Drop;
+            }
+        }
+        return OutgoingNewFlow(packet, length, ref p, ref meta, snapshot, mayQueue, in p.Key, forwardHash, now);
+    }
+
+    private enum Rechecked : byte { Current, SenderGone, Removed }
+
     /// <summary>
-    /// Re-validates a flow against a newer snapshot; false (flow removed, drop counted) when its sender is gone.
+    /// Re-validates a flow against a newer snapshot. SenderGone (flow removed, drop counted) when no local
+    /// instance has the sending Namespace IP any more; Removed when another instance has it now (a new
+    /// instance inherits none of the old one's flows: their replies are addressed to the old Instance IP).
     /// A flow whose instance now lives elsewhere keeps going to the peer it has been using (LearnedPeer): the open
     /// connection's state is in the placement there, which drains after a migration (make-before-break), so
     /// following the instance would only earn a reset from the new placement. If the old node no longer has
     /// it, that node forwards the packet once to the new owner. New connections go to the new owner.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool Recheck(ref FlowEntry entry, int flow, ref ParsedPacket p, RouteSnapshot snapshot)
+    private Rechecked Recheck(ref FlowEntry entry, int flow, ref ParsedPacket p, RouteSnapshot snapshot)
     {
         int local = snapshot.FindLocalByNamespace(p.Source);
         if (local < 0)
         {
             _flows.Remove(flow);
             Drop(DataPlaneCounter.DropSpoofed);
-            return false;
+            return Rechecked.SenderGone;
         }
-        entry.SenderIp = snapshot.Instances[local].Instance(p.IsV6);
+        if (snapshot.Instances[local].Instance(p.IsV6) != entry.SenderIp)
+        {
+            _flows.Remove(flow);
+            return Rechecked.Removed;
+        }
         entry.CachedSender = local;
         int current = snapshot.FindInstance(entry.Target);
         int peer = entry.LearnedPeer;
@@ -160,7 +182,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
             entry.CachedInstance = -1; // stays with its peer (OutgoingLearned)
         else Follow(ref entry, current, snapshot);
         entry.CachedVersion = snapshot.Version;
-        return true;
+        return Rechecked.Current;
     }
 
     /// <summary>Binds the flow to <paramref name="instance"/> and remembers the peer its packets now go to (-1: this node).</summary>
@@ -267,7 +289,25 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         return Disposition.ToTun;
     }
 
+    /// <summary>
+    /// From the tunnel. The reply of a flow checked against this snapshot skips the route lookups: its source
+    /// is the flow's target (an Instance IP of this snapshot, or a learned sender that passed the range check),
+    /// its destination the flow's sender, whose local instance the check found (a sender that changed
+    /// identity loses its flows there). Everything else takes <see cref="IncomingRouted"/>.
+    /// </summary>
     private Disposition Incoming(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot)
+    {
+        long now = _now;
+        FlowEntry* entry = _flows.Lookup(p.Key, p.Key.Hash(), now, FlowKeyKind.Reverse);
+        if (entry == null || entry->CachedVersion != snapshot.Version) return IncomingRouted(packet, ref p, ref meta, snapshot);
+        _flows.TouchReverse(entry, p.TcpFlags, now);
+        PacketRewriter.Rewrite(packet, ref p, entry->Dialled, snapshot.Instances[entry->CachedSender].Namespace(p.IsV6), meta.NeedsChecksum);
+        Counters.Increment(DataPlaneCounter.InToTun);
+        return Disposition.ToTun;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Disposition IncomingRouted(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot)
     {
         if (!snapshot.InServiceRange(p.Source)) return Drop(DataPlaneCounter.DropTunnelSourceNotService);
         int target = snapshot.FindInstance(p.Destination);
@@ -303,7 +343,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     {
         ulong reverseHash = reverse.Hash();
         long now = _now;
-        FlowEntry* entry = _flows.Lookup(reverse, reverseHash, now);
+        FlowEntry* entry = _flows.Lookup(reverse, reverseHash, now, FlowKeyKind.Reverse);
         if (entry == null) return Learn(in reverse, reverseHash, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
         _flows.TouchReverse(entry, tcpFlags, now);
         return entry->Dialled;
