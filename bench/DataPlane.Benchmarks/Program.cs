@@ -1,8 +1,11 @@
 using BenchmarkDotNet.Running;
+using Oakestra.Actors.DataPlane.Benchmarks.Translation;
 using Oakestra.Actors.DataPlane.Benchmarks.TunLoop;
 
-// `tun-loop [options]`: the closed-loop TUN packet-rate harness (needs root). Anything else goes to BenchmarkDotNet.
+// `tun-loop [options]`: the closed-loop TUN packet-rate harness (needs root). `translation-rounds`: the
+// translation cases side by side in interleaved rounds (see TranslationRounds). Anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "tun-loop") return TunLoopHarness.Run(args[1..]);
+if (args.Length > 0 && args[0] == "translation-rounds") return TranslationRounds.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
 

@@ -15,10 +15,13 @@ namespace Oakestra.Actors.DataPlane.Benchmarks.Translation;
 /// Cost of one whole <see cref="PacketTranslator.Process"/> call on a warm flow table of realistic size:
 /// 4096 established flows (8 local senders × 512 source ports, spread by Round Robin over 4 services ×
 /// 8 remote instances on 4 peers) in a table of the default capacity (32768). Every packet has a realistic
-/// length (1400 bytes, the instances' MTU 1450 minus slack) in its own 2 KiB buffer, and the flows are
-/// visited in a shuffled order, so each lookup lands on another part of the table (no single hot entry).
-/// Translation rewrites in place, so before each call the packet's first 64 bytes (all headers) are restored
-/// from its template; <see cref="RestoreOnly"/> measures that restore alone (subtract it).
+/// length (1400 bytes, the instances' MTU 1450 minus slack) and sits in one of 64 rotating 2 KiB buffers, as
+/// a TUN read lands in one of the forwarding loop's reused slots; the flows are visited in a shuffled order,
+/// so each lookup lands on another part of the table (no single hot entry). Before each call the packet's
+/// first 64 bytes (all headers) are written from its flow's template, as the read would have written them;
+/// <see cref="RestoreOnly"/> measures that copy alone (subtract it).
+/// (Until 2026-11-26 every flow had its own buffer: 8 MiB of 4 KiB pages, whose TLB misses made some runs
+/// bimodal, 45 or 85 ns for the same case, a cost the loop with its few slots never pays.)
 /// OutgoingFlowHit: a local instance sends on its flow to a Service IP (→ tunnel).
 /// IncomingReplyFlowHit: the remote instance's reply arrives from the tunnel (→ TUN, source = Service IP).
 /// OutgoingNewFlow: every packet opens a new flow in a full table, so each also evicts the longest-idle one.
@@ -27,7 +30,7 @@ namespace Oakestra.Actors.DataPlane.Benchmarks.Translation;
 public unsafe class TranslationAtScaleBenchmarks
 {
     private const int Flows = 4096, Senders = 8, Services = 4, InstancesPerService = 8, Peers = 4;
-    private const int PacketLength = 1400, Slot = 2048, HeaderBytes = 64;
+    private const int PacketLength = 1400, Slot = 2048, HeaderBytes = 64, LoopSlots = 64;
     private PacketTranslator _translator = null!;
     private byte* _arena, _requests, _replies;
     private int[] _order = null!, _replyPeer = null!;
@@ -53,7 +56,7 @@ public unsafe class TranslationAtScaleBenchmarks
 
         bool v6 = Kind is PacketKind.V6Tcp or PacketKind.V6Udp;
         byte protocol = Kind is PacketKind.V4Tcp or PacketKind.V6Tcp ? (byte)6 : (byte)17;
-        _arena = (byte*)NativeMemory.AlignedAlloc((nuint)Flows * Slot, 64);
+        _arena = (byte*)NativeMemory.AlignedAlloc((nuint)LoopSlots * Slot, 64);
         _requests = (byte*)NativeMemory.AlignedAlloc((nuint)Flows * HeaderBytes, 64);
         _replies = (byte*)NativeMemory.AlignedAlloc((nuint)Flows * HeaderBytes, 64);
         _replyPeer = new int[Flows];
@@ -66,7 +69,7 @@ public unsafe class TranslationAtScaleBenchmarks
                 v6 ? $"fdff:2000::{100 + service:x}" : $"10.30.0.{100 + service}", port, 80, PacketLength);
             new ReadOnlySpan<byte>(request, 0, HeaderBytes).CopyTo(new Span<byte>(_requests + f * HeaderBytes, HeaderBytes));
             // Open the flow, then answer from the instance it went to: the rewritten packet's addresses swapped.
-            byte* packet = _arena + (long)f * Slot;
+            byte* packet = _arena;
             request.CopyTo(new Span<byte>(packet, PacketLength));
             var meta = new PacketMeta { PeerIndex = -1 };
             if (_translator.Process(PacketSource.Tun, packet, PacketLength, ref meta) != Disposition.ToTunnel)
@@ -96,9 +99,10 @@ public unsafe class TranslationAtScaleBenchmarks
     public int RestoreOnly()
     {
         int sum = 0;
-        foreach (int f in _order)
+        for (int i = 0; i < Flows; i++)
         {
-            byte* packet = _arena + (long)f * Slot;
+            int f = _order[i];
+            byte* packet = _arena + (long)(i & (LoopSlots - 1)) * Slot;
             Buffer.MemoryCopy(_requests + f * HeaderBytes, packet, HeaderBytes, HeaderBytes);
             sum += packet[0];
         }
@@ -110,9 +114,10 @@ public unsafe class TranslationAtScaleBenchmarks
     {
         int sum = 0;
         var translator = _translator;
-        foreach (int f in _order)
+        for (int i = 0; i < Flows; i++)
         {
-            byte* packet = _arena + (long)f * Slot;
+            int f = _order[i];
+            byte* packet = _arena + (long)(i & (LoopSlots - 1)) * Slot;
             Buffer.MemoryCopy(_requests + f * HeaderBytes, packet, HeaderBytes, HeaderBytes);
             var meta = new PacketMeta { PeerIndex = -1 };
             sum += (int)translator.Process(PacketSource.Tun, packet, PacketLength, ref meta);
@@ -125,9 +130,10 @@ public unsafe class TranslationAtScaleBenchmarks
     {
         int sum = 0;
         var translator = _translator;
-        foreach (int f in _order)
+        for (int i = 0; i < Flows; i++)
         {
-            byte* packet = _arena + (long)f * Slot;
+            int f = _order[i];
+            byte* packet = _arena + (long)(i & (LoopSlots - 1)) * Slot;
             Buffer.MemoryCopy(_replies + f * HeaderBytes, packet, HeaderBytes, HeaderBytes);
             var meta = new PacketMeta { PeerIndex = _replyPeer[f] };
             sum += (int)translator.Process(PacketSource.Tunnel, packet, PacketLength, ref meta);
@@ -143,9 +149,10 @@ public unsafe class TranslationAtScaleBenchmarks
         int sum = 0;
         var translator = _translator;
         int transport = Kind is PacketKind.V6Tcp or PacketKind.V6Udp ? 40 : 20;
-        foreach (int f in _order)
+        for (int i = 0; i < Flows; i++)
         {
-            byte* packet = _arena + (long)f * Slot;
+            int f = _order[i];
+            byte* packet = _arena + (long)(i & (LoopSlots - 1)) * Slot;
             Buffer.MemoryCopy(_requests + f * HeaderBytes, packet, HeaderBytes, HeaderBytes);
             // A source port never used by this flow's sender before (cycles after 65536 × 4096 packets):
             // every packet is a new flow; once the table is full each one evicts the longest-idle flow.

@@ -6,18 +6,19 @@ namespace Oakestra.Actors.DataPlane.Flows;
 /// One recorded flow, reachable by two keys: <see cref="Forward"/> (the packet the local instance sends:
 /// its Namespace IP → what it dialled) and <see cref="Reverse"/> (the packet coming back on the wire:
 /// target Instance IP → the sender's Instance IP).
-/// <para>Three 64-byte lines, and the table keeps entries 64-byte aligned, so a hit reads one line of the
-/// entry: an outgoing hit line 0 (forward key, idle state, the cached instance indices: the addresses
-/// come from the snapshot, which is small and cache-hot), a reply hit line 2 (reverse key, idle state,
-/// Dialled). Each line keeps its own last-use time and a copy of the timeout class; the flow's last use
-/// is the later of the two. The class bytes live in the keys' unused tail bytes (see <see cref="FlowKey"/>).</para>
+/// <para>Three 64-byte lines, and the table keeps entries 64-byte aligned: an outgoing hit reads line 0
+/// (forward key, idle state, the cached instance indices: the addresses come from the snapshot, which is
+/// small and cache-hot), a reply hit line 2 (reverse key, idle state, Dialled) and, to skip the route
+/// lookups, line 0's checked version and sender. Each key's line keeps its own last-use time and a copy of
+/// the timeout class; the flow's last use is the later of the two. The class bytes live in the keys' unused
+/// tail bytes (see <see cref="FlowKey"/>).</para>
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 internal struct FlowEntry
 {
     public const int Size = 192, ReverseLine = 128;
 
-    // Line 0: what an outgoing hit reads.
+    // Line 0: what an outgoing hit reads (and a reply hit's CachedVersion and CachedSender).
     [FieldOffset(0)] public FlowKey Forward;
     [FieldOffset(FlowKey.SpareByte)] public byte TimeoutClass;
     [FieldOffset(FlowKey.SpareByte + 1)] public bool InUse;
