@@ -21,7 +21,11 @@ internal struct FlowEntry
     // Line 0: what an outgoing hit reads (and a reply hit's CachedVersion and CachedSender).
     [FieldOffset(0)] public FlowKey Forward;
     [FieldOffset(FlowKey.SpareByte)] public byte TimeoutClass;
-    [FieldOffset(FlowKey.SpareByte + 1)] public bool InUse;
+    /// <summary>
+    /// Folded checksum delta of the forward rewrite (key's addresses → SenderIp, Target), the same for every
+    /// packet of the flow: set when the flow is recorded (both never change; a sender that changes identity loses its flows).
+    /// </summary>
+    [FieldOffset(FlowKey.SpareByte + 1)] public ushort ForwardDelta;
     /// <summary>Last use through the forward key (or insertion).</summary>
     [FieldOffset(40)] public long LastSeen;
     /// <summary>Snapshot version in which <see cref="CachedInstance"/> and <see cref="CachedSender"/> were checked.</summary>
@@ -42,10 +46,13 @@ internal struct FlowEntry
     [FieldOffset(108)] public int Next;
     /// <summary>Peer an incoming (learned) flow arrived from: where replies go while the routes do not know the target.</summary>
     [FieldOffset(112)] public int LearnedPeer;
+    [FieldOffset(116)] public bool InUse;
 
     // Line 2: what a reply hit reads.
     [FieldOffset(ReverseLine)] public FlowKey Reverse;
     [FieldOffset(ReverseLine + FlowKey.SpareByte)] public byte ReverseTimeoutClass;
+    /// <summary>Folded checksum delta of the reply rewrite (reverse key's addresses → Dialled, the sender's Namespace IP); see <see cref="ForwardDelta"/>.</summary>
+    [FieldOffset(ReverseLine + FlowKey.SpareByte + 1)] public ushort ReverseDelta;
     /// <summary>Last use through the reverse key (or insertion).</summary>
     [FieldOffset(ReverseLine + 40)] public long ReverseLastSeen;
     /// <summary>The address the local instance dialled: the source its replies must carry.</summary>

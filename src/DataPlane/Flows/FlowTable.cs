@@ -185,7 +185,7 @@ internal sealed unsafe class FlowTable
         _free = entry.Next;
         entry = default;
         entry.Forward = forward;
-        entry.Reverse = reverse; // the keys first: their spare bytes hold InUse and the class copies
+        entry.Reverse = reverse; // the keys first: their spare bytes hold the class copies and ForwardDelta
         entry.InUse = true;
         entry.LastSeen = now;
         entry.ReverseLastSeen = now;

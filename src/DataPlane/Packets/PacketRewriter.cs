@@ -30,23 +30,45 @@ public static unsafe class PacketRewriter
     /// <summary>Sets the addresses (keys of the packet's own family) and fixes the checksums.</summary>
     public static void Rewrite(byte* packet, ref ParsedPacket p, UInt128 newSource, UInt128 newDestination, bool partial)
     {
-        // Compared, summed and stored as the key's words: the packet's key keeps describing the packet.
         ref FlowKey key = ref p.Key;
         ulong sh = IpKey.High(newSource), sl = IpKey.Low(newSource), dh = IpKey.High(newDestination), dl = IpKey.Low(newDestination);
         if (((sh ^ key.SourceHigh) | (sl ^ key.SourceLow) | (dh ^ key.DestinationHigh) | (dl ^ key.DestinationLow)) == 0) return;
-        ushort folded; // one folded delta serves every checksum the change touches
+        Apply(packet, ref p, newSource, newDestination, FoldedDelta(in key, newSource, newDestination, p.IsV6), partial);
+    }
+
+    /// <summary>
+    /// The folded checksum delta of replacing the addresses of <paramref name="key"/> by these (never 0 when
+    /// any address changes: the sum holds ~old + new for every word). A flow's outgoing rewrite is the same
+    /// for each of its packets, so the flow table keeps it (<c>FlowEntry.ForwardDelta</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ushort FoldedDelta(in FlowKey key, UInt128 newSource, UInt128 newDestination, bool v6)
+    {
+        ulong sh = IpKey.High(newSource), sl = IpKey.Low(newSource), dh = IpKey.High(newDestination), dl = IpKey.Low(newDestination);
+        return v6
+            ? Checksum.Fold(Checksum.Delta64(key.SourceHigh, sh) + Checksum.Delta64(key.SourceLow, sl)
+                            + Checksum.Delta64(key.DestinationHigh, dh) + Checksum.Delta64(key.DestinationLow, dl))
+            : Checksum.Fold(Checksum.Delta32((uint)key.SourceLow, (uint)sl) + Checksum.Delta32((uint)key.DestinationLow, (uint)dl));
+    }
+
+    /// <summary>
+    /// <see cref="Rewrite"/> with the delta already known (<see cref="FoldedDelta"/> of this packet's key and
+    /// these addresses, which must differ from the packet's).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Apply(byte* packet, ref ParsedPacket p, UInt128 newSource, UInt128 newDestination, ushort folded, bool partial)
+    {
+        // Stored as the key's words too: the packet's key keeps describing the packet.
+        ref FlowKey key = ref p.Key;
+        ulong sh = IpKey.High(newSource), sl = IpKey.Low(newSource), dh = IpKey.High(newDestination), dl = IpKey.Low(newDestination);
         if (p.Version == 4)
         {
-            uint ns = (uint)sl, nd = (uint)dl;
-            folded = Checksum.Fold(Checksum.Delta32((uint)key.SourceLow, ns) + Checksum.Delta32((uint)key.DestinationLow, nd));
-            Write32(packet + 12, ns);
-            Write32(packet + 16, nd);
+            Write32(packet + 12, (uint)sl);
+            Write32(packet + 16, (uint)dl);
             Write16(packet + 10, Checksum.Adjust(Read16(packet + 10), folded));
         }
         else
         {
-            folded = Checksum.Fold(Checksum.Delta64(key.SourceHigh, sh) + Checksum.Delta64(key.SourceLow, sl)
-                                   + Checksum.Delta64(key.DestinationHigh, dh) + Checksum.Delta64(key.DestinationLow, dl));
             Write64(packet + 8, sh);
             Write64(packet + 16, sl);
             Write64(packet + 24, dh);

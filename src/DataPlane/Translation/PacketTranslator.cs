@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Oakestra.Actors.DataPlane.Addressing;
 using Oakestra.Actors.DataPlane.Flows;
 using Oakestra.Actors.DataPlane.Forwarding;
 using Oakestra.Actors.DataPlane.Misses;
@@ -125,7 +126,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         // The entry's SenderIp and Target, read from the (cache-hot) snapshot instead of the entry's cold line.
         bool v6 = p.IsV6;
         var instances = snapshot.Instances;
-        return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry->CachedSender].Instance(v6), instances[target].Instance(v6));
+        return Deliver(packet, ref p, ref meta, snapshot, target, instances[entry->CachedSender].Instance(v6), instances[target].Instance(v6), entry->ForwardDelta);
     }
 
     /// <summary>No flow yet, or one not checked against this snapshot: a new flow, or the re-check and then the hit path.</summary>
@@ -209,7 +210,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
             Follow(ref entry, routed, snapshot);
             _flows.Touch(flow, p.TcpFlags, now);
             Counters.Increment(DataPlaneCounter.FlowHit);
-            return Deliver(packet, ref p, ref meta, snapshot, routed, entry.SenderIp, entry.Target);
+            return Deliver(packet, ref p, ref meta, snapshot, routed, entry.SenderIp, entry.Target, entry.ForwardDelta);
         }
         if (entry.LearnedPeer < 0 || entry.LearnedPeer >= snapshot.PeerCount)
         {
@@ -258,21 +259,27 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         entry.Dialled = p.Destination;
         entry.Target = targetIp;
         entry.SenderIp = senderIp;
+        entry.ForwardDelta = PacketRewriter.FoldedDelta(in forward, senderIp, targetIp, v6);
+        entry.ReverseDelta = PacketRewriter.FoldedDelta(in reverse, p.Destination, p.Source, v6);
         entry.CachedSender = sender;
         Follow(ref entry, target, snapshot);
         entry.CachedVersion = snapshot.Version;
         Counters.Increment(DataPlaneCounter.FlowNew);
-        return Deliver(packet, ref p, ref meta, snapshot, target, senderIp, targetIp);
+        return Deliver(packet, ref p, ref meta, snapshot, target, senderIp, targetIp, entry.ForwardDelta);
     }
 
-    /// <summary>Sends an outgoing packet to its target instance: through the tunnel, or (same node) back into the TUN.</summary>
+    /// <summary>
+    /// Sends an outgoing packet to its target instance: through the tunnel, or (same node) back into the TUN.
+    /// <paramref name="forwardDelta"/> is the flow's <see cref="FlowEntry.ForwardDelta"/> (this packet's addresses → sender and target Instance IPs).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Disposition Deliver(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, int target, UInt128 senderIp, UInt128 targetIp)
+    private Disposition Deliver(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, int target, UInt128 senderIp, UInt128 targetIp,
+        ushort forwardDelta)
     {
         ref readonly InstanceRoute route = ref snapshot.Instances[target];
         snapshot.Usage[route.ServiceIndex]++;
         if (route.IsLocal) return DeliverLocal(packet, ref p, ref meta, snapshot, target, senderIp, targetIp);
-        PacketRewriter.Rewrite(packet, ref p, senderIp, targetIp, meta.NeedsChecksum);
+        PacketRewriter.Apply(packet, ref p, senderIp, targetIp, forwardDelta, meta.NeedsChecksum);
         return ToTunnel(ref meta, route.PeerIndex);
     }
 
@@ -301,7 +308,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         FlowEntry* entry = _flows.Lookup(p.Key, p.Key.Hash(), now, FlowKeyKind.Reverse);
         if (entry == null || entry->CachedVersion != snapshot.Version) return IncomingRouted(packet, ref p, ref meta, snapshot);
         _flows.TouchReverse(entry, p.TcpFlags, now);
-        PacketRewriter.Rewrite(packet, ref p, entry->Dialled, snapshot.Instances[entry->CachedSender].Namespace(p.IsV6), meta.NeedsChecksum);
+        PacketRewriter.Apply(packet, ref p, entry->Dialled, snapshot.Instances[entry->CachedSender].Namespace(p.IsV6), entry->ReverseDelta, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
     }
@@ -360,6 +367,9 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         entry.Dialled = remote;
         entry.Target = remote;
         entry.SenderIp = local;
+        bool v6 = !IpKey.IsV4(remote);
+        entry.ForwardDelta = PacketRewriter.FoldedDelta(in forward, local, remote, v6);
+        entry.ReverseDelta = PacketRewriter.FoldedDelta(in reverse, remote, localNamespace, v6);
         entry.CachedSender = localIndex;
         entry.LearnedPeer = learnedPeer;
         entry.CachedInstance = snapshot.FindInstance(remote);

@@ -93,6 +93,25 @@ public class RoundTripProperties
         Assert.Equal(IPAddress.Parse(dialled), Wire.Source(reply)); // connect()ed sockets accept it
         Assert.Equal(IPAddress.Parse(senderNs), Wire.Destination(reply));
         AssertChecksums(reply, c.Partial);
+
+        // Later packets of the flow take the flow-hit paths (cached rewrite deltas): the same addresses, valid sums.
+        var again = Wire.Build(c.Protocol, senderNs, dialled, c.SourcePort, c.DestinationPort, c.Payload, ttl: c.Ttl, icmpType: Echo(c, false));
+        if (c.Partial) Wire.MakePartial(again);
+        var m2 = new PacketMeta { PeerIndex = -1, NeedsChecksum = c.Partial };
+        Assert.Equal(where, t.Run(PacketSource.Tun, again, ref m2));
+        Assert.Equal(IPAddress.Parse(senderInst), Wire.Source(again));
+        Assert.Equal(IPAddress.Parse(replyFrom), Wire.Destination(again));
+        AssertChecksums(again, c.Partial);
+        if (where == Disposition.ToTunnel)
+        {
+            var reply2 = Wire.Build(c.Protocol, replyFrom, senderInst, dport, c.SourcePort, c.Payload, icmpType: Echo(c, true));
+            if (c.Partial) Wire.MakePartial(reply2);
+            var m3 = new PacketMeta { PeerIndex = meta.PeerIndex, NeedsChecksum = c.Partial };
+            Assert.Equal(Disposition.ToTun, t.Run(PacketSource.Tunnel, reply2, ref m3));
+            Assert.Equal(IPAddress.Parse(dialled), Wire.Source(reply2));
+            Assert.Equal(IPAddress.Parse(senderNs), Wire.Destination(reply2));
+            AssertChecksums(reply2, c.Partial);
+        }
         return true;
     });
 

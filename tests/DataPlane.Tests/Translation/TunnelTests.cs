@@ -60,6 +60,14 @@ public class TunnelTests
         Assert.Equal(IPAddress.Parse(v6 ? AInst6 : AInst4), Wire.Source(reply));
         Assert.Equal(IPAddress.Parse(stranger), Wire.Destination(reply));
         Wire.AssertChecksumsValid(reply);
+
+        // The stranger's next packet answers the learned flow (the reply hit path).
+        var next = Wire.Build(Wire.Tcp, stranger, v6 ? AInst6 : AInst4, 5000, 8080);
+        Assert.Equal(Disposition.ToTun, t.FromTunnel(next, peer: 2, out _));
+        Assert.Equal(IPAddress.Parse(stranger), Wire.Source(next));
+        Assert.Equal(IPAddress.Parse(v6 ? ANs6 : ANs4), Wire.Destination(next));
+        Wire.AssertChecksumsValid(next);
+        Assert.Equal(1, t.Counters[DataPlaneCounter.FlowLearned]);
     }
 
     [Fact]
