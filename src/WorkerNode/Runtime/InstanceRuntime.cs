@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Oakestra.Actors.WorkerNode.NodeNetwork;
@@ -246,6 +247,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             }
             else
             {
+                await WaitInNamespaceAsync(entry, process, exited).ConfigureAwait(false);
                 Report(entry, InstanceStatus.Running, null, null, []);
             }
             await exited.ConfigureAwait(false);
@@ -258,6 +260,33 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             lock (entry.Gate)
                 if (!entry.Terminal) { entry.Terminal = true; Emit(entry, InstanceStatus.Failed, $"cleanup after failure failed: {e.Message}", null, []); }
         }
+    }
+
+    /// <summary>
+    /// Waits (up to 5 s) until the process is inside its network namespace: the launch script enters it
+    /// with <c>ip netns exec</c> after the start, and Running reported before that let a reader of the
+    /// process's namespace (<c>ip netns identify</c>, seen in CI) find the worker's own. A process that exits
+    /// first is left to the exit watcher.
+    /// </summary>
+    private async Task WaitInNamespaceAsync(InstanceEntry entry, Process process, Task exited)
+    {
+        string? own = NetNamespaceOf("self");
+        if (own is null) return;
+        var clock = Stopwatch.StartNew();
+        while (!exited.IsCompleted && !entry.Watch.IsCancellationRequested && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            if (NetNamespaceOf(process.Id.ToString(CultureInfo.InvariantCulture)) is { } current && current != own) return;
+            try { await Task.Delay(5, entry.Watch.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>The net namespace link of a process (<c>net:[inode]</c>), or null when it cannot be read (gone, no /proc).</summary>
+    private static string? NetNamespaceOf(string process)
+    {
+        try { return new FileInfo($"/proc/{process}/ns/net").LinkTarget; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     private async Task<bool> WaitReadyAsync(InstanceEntry entry, int port, Task exited)
