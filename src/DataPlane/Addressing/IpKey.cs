@@ -35,9 +35,6 @@ public static class IpKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Low(UInt128 key) => (ulong)key;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint ToV4(UInt128 key) => (uint)key;
-
     public static UInt128 From(IPAddress address)
     {
         Span<byte> b = stackalloc byte[16];

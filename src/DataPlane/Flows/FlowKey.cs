@@ -32,17 +32,8 @@ internal struct FlowKey
         Rest = (ulong)sourcePort << 24 | (ulong)destinationPort << 8 | (byte)protocol;
     }
 
-    public UInt128 Source
-    {
-        readonly get => new(SourceHigh, SourceLow);
-        set { SourceHigh = IpKey.High(value); SourceLow = IpKey.Low(value); }
-    }
-
-    public UInt128 Destination
-    {
-        readonly get => new(DestinationHigh, DestinationLow);
-        set { DestinationHigh = IpKey.High(value); DestinationLow = IpKey.Low(value); }
-    }
+    public readonly UInt128 Source => new(SourceHigh, SourceLow);
+    public readonly UInt128 Destination => new(DestinationHigh, DestinationLow);
 
     public readonly ushort SourcePort => (ushort)(Rest >> 24);
     public readonly ushort DestinationPort => (ushort)(Rest >> 8);

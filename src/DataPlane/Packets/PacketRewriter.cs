@@ -30,10 +30,8 @@ public static unsafe class PacketRewriter
     /// <summary>Sets the addresses (keys of the packet's own family) and fixes the checksums.</summary>
     public static void Rewrite(byte* packet, ref ParsedPacket p, UInt128 newSource, UInt128 newDestination, bool partial)
     {
-        ref FlowKey key = ref p.Key;
-        ulong sh = IpKey.High(newSource), sl = IpKey.Low(newSource), dh = IpKey.High(newDestination), dl = IpKey.Low(newDestination);
-        if (((sh ^ key.SourceHigh) | (sl ^ key.SourceLow) | (dh ^ key.DestinationHigh) | (dl ^ key.DestinationLow)) == 0) return;
-        Apply(packet, ref p, newSource, newDestination, FoldedDelta(in key, newSource, newDestination, p.IsV6), partial);
+        if (newSource == p.Source && newDestination == p.Destination) return;
+        Apply(packet, ref p, newSource, newDestination, FoldedDelta(in p.Key, newSource, newDestination, p.IsV6), partial);
     }
 
     /// <summary>

@@ -44,8 +44,8 @@ public struct ParsedPacket
     public int TransportOffset;
     /// <summary>Offset of the transport checksum field, or -1 when the transport has none we maintain (ICMPv4 keeps its own).</summary>
     public int ChecksumOffset;
-    public UInt128 Source { readonly get => Key.Source; set => Key.Source = value; }
-    public UInt128 Destination { readonly get => Key.Destination; set => Key.Destination = value; }
+    public readonly UInt128 Source => Key.Source;
+    public readonly UInt128 Destination => Key.Destination;
     public readonly ushort SourcePort => Key.SourcePort;
     public readonly ushort DestinationPort => Key.DestinationPort;
     public readonly TransportProtocol Protocol => Key.Protocol;

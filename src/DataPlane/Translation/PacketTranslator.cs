@@ -290,7 +290,9 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     {
         UInt128 targetNamespace = snapshot.Instances[target].Namespace(p.IsV6);
         var reverse = new FlowKey(senderIp, targetIp, p.SourcePort, p.DestinationPort, p.Protocol); // as it would arrive from the tunnel
-        UInt128 source = ReplySource(in reverse, p.TcpFlags, target, targetNamespace, learnedPeer: -1, snapshot);
+        ulong reverseHash = reverse.Hash();
+        FlowEntry* flow = _flows.Lookup(reverse, reverseHash, _now, FlowKeyKind.Reverse);
+        UInt128 source = ReplySource(in reverse, reverseHash, flow, p.TcpFlags, target, targetNamespace, learnedPeer: -1, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
@@ -305,16 +307,18 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     private Disposition Incoming(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot)
     {
         long now = _now;
-        FlowEntry* entry = _flows.Lookup(p.Key, p.Key.Hash(), now, FlowKeyKind.Reverse);
-        if (entry == null || entry->CachedVersion != snapshot.Version) return IncomingRouted(packet, ref p, ref meta, snapshot);
+        ulong hash = p.Key.Hash();
+        FlowEntry* entry = _flows.Lookup(p.Key, hash, now, FlowKeyKind.Reverse);
+        if (entry == null || entry->CachedVersion != snapshot.Version) return IncomingRouted(packet, ref p, ref meta, snapshot, entry, hash);
         _flows.TouchReverse(entry, p.TcpFlags, now);
         PacketRewriter.Apply(packet, ref p, entry->Dialled, snapshot.Instances[entry->CachedSender].Namespace(p.IsV6), entry->ReverseDelta, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
     }
 
+    /// <summary>The routed path from the tunnel; <paramref name="flow"/> is what the lookup of the packet's key (<paramref name="hash"/>) found.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Disposition IncomingRouted(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot)
+    private Disposition IncomingRouted(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, FlowEntry* flow, ulong hash)
     {
         if (!snapshot.InServiceRange(p.Source)) return Drop(DataPlaneCounter.DropTunnelSourceNotService);
         int target = snapshot.FindInstance(p.Destination);
@@ -323,7 +327,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         if (!route.IsLocal) return ForwardToMoved(ref meta, in route);
         UInt128 targetNamespace = route.Namespace(p.IsV6);
         int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.PeerCount ? meta.PeerIndex : -1;
-        UInt128 source = ReplySource(in p.Key, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
+        UInt128 source = ReplySource(in p.Key, hash, flow, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
@@ -343,17 +347,17 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     /// The source a packet <paramref name="reverse"/> (remote Instance IP and port → local Instance IP and port)
     /// must carry on its way into the local instance: the dialled Service IP when it answers a flow the local
     /// instance opened, else the remote Instance IP, in which case the flow is learned so the local instance's
-    /// replies find their way back. <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
+    /// replies find their way back. <paramref name="flow"/> is what the lookup of <paramref name="reverse"/> as a reverse key
+    /// (<paramref name="reverseHash"/>) found; <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private UInt128 ReplySource(in FlowKey reverse, byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer, RouteSnapshot snapshot)
+    private UInt128 ReplySource(in FlowKey reverse, ulong reverseHash, FlowEntry* flow, byte tcpFlags, int localIndex, UInt128 localNamespace,
+        int learnedPeer, RouteSnapshot snapshot)
     {
-        ulong reverseHash = reverse.Hash();
         long now = _now;
-        FlowEntry* entry = _flows.Lookup(reverse, reverseHash, now, FlowKeyKind.Reverse);
-        if (entry == null) return Learn(in reverse, reverseHash, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
-        _flows.TouchReverse(entry, tcpFlags, now);
-        return entry->Dialled;
+        if (flow == null) return Learn(in reverse, reverseHash, tcpFlags, localIndex, localNamespace, learnedPeer, snapshot, now);
+        _flows.TouchReverse(flow, tcpFlags, now);
+        return flow->Dialled;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
