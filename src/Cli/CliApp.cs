@@ -30,12 +30,15 @@ public static class CliApp
                 "undeploy" => ServiceCommands.UndeployAsync,
                 "migrate" => ServiceCommands.MigrateAsync,
                 "nodes" => NodeCommands.ListAsync,
+                "sites" => NodeCommands.SitesAsync,
+                "drain" => NodeCommands.DrainAsync,
                 "table" => NodeCommands.TableAsync,
                 "exec" => ExecCommand.RunAsync,
                 _ => throw new UsageException($"unknown command '{a.Command}' (oak --help lists them)"),
             };
-            using var root = new RootClient(RootAddress.Resolve(a, ctx));
-            return await handler(a, ctx, root, ct);
+            using var root = RootAddress.Client(a, ctx);
+            try { return await handler(a, ctx, root, ct); }
+            finally { RootAddress.Remember(root, ctx); }
         }
         catch (UsageException e)
         {

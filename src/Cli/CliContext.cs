@@ -2,10 +2,13 @@ namespace Oakestra.Actors.Cli;
 
 /// <summary>
 /// What a command may touch of the outside world: its two output streams, the environment and the
-/// repository it belongs to. Tests pass their own, so no command reads Console or the real env directly.
+/// repository it belongs to, and the clock ("3s ago"). Tests pass their own, so no command reads Console,
+/// the real env or the wall clock directly.
 /// </summary>
-public sealed record CliContext(TextWriter Out, TextWriter Err, Func<string, string?> Env, string? RepoRoot)
+public sealed record CliContext(TextWriter Out, TextWriter Err, Func<string, string?> Env, string? RepoRoot, TimeProvider? Clock = null)
 {
+    public DateTimeOffset Now => (Clock ?? TimeProvider.System).GetUtcNow();
+
     public static CliContext FromProcess() =>
         new(Console.Out, Console.Error, Environment.GetEnvironmentVariable, RepoLocator.Find(Environment.GetEnvironmentVariable));
 

@@ -53,7 +53,22 @@ public sealed record Node(
     [property: JsonPropertyName("instances")] int Instances,
     [property: JsonPropertyName("latitude")] double Latitude,
     [property: JsonPropertyName("longitude")] double Longitude,
-    [property: JsonPropertyName("tunnel_endpoint")] string? TunnelEndpoint);
+    [property: JsonPropertyName("tunnel_endpoint")] string? TunnelEndpoint,
+    // ISO-8601 UTC or null; kept as text so that a root that sends something else shows "-" instead of failing.
+    [property: JsonPropertyName("last_heard")] string? LastHeard = null);
+
+/// <summary>A site's link to the root tier (GET /api/v1/sites). <c>nodes</c> is shown as sent: a count or names.</summary>
+public sealed record Site(
+    [property: JsonPropertyName("site")] string? Name,
+    [property: JsonPropertyName("link")] string? Link,
+    [property: JsonPropertyName("last_heard")] string? LastHeard,
+    [property: JsonPropertyName("queued_reports")] long? QueuedReports,
+    [property: JsonPropertyName("nodes")] System.Text.Json.Nodes.JsonNode? Nodes);
+
+/// <summary>POST /api/v1/nodes/{node}/drain: the instances being moved off the node.</summary>
+public sealed record Drain(
+    [property: JsonPropertyName("node")] string? Node,
+    [property: JsonPropertyName("instances")] IReadOnlyList<string>? Instances);
 
 public sealed record CreatedServices([property: JsonPropertyName("services")] IReadOnlyList<Service> Services);
 

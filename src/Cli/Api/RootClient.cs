@@ -8,34 +8,56 @@ using System.Text.Json.Nodes;
 namespace Oakestra.Actors.Cli.Api;
 
 /// <summary>
-/// The root's HTTP API (docs/API.md) as the CLI uses it. Every failure becomes a <see cref="CliFailure"/>
-/// with one line a user can act on: unreachable root, or the status and the root's own error text.
+/// The root's HTTP API (docs/API.md) as the CLI uses it, over one or several roots. A request goes to the root
+/// that answered last; when it cannot connect there it goes to the next root, and so does a read (GET, PUT)
+/// that got no answer. A POST or DELETE that was sent and got no answer is not sent again elsewhere: the first
+/// root may have applied it. Every failure becomes a <see cref="CliFailure"/> with one line a user can act on:
+/// unreachable roots, or the status and the root's own error text.
 /// </summary>
 public sealed class RootClient : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>A root that does not take the connection within this long is skipped (a cut link drops the SYN).</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     private readonly HttpClient _http;
+    private readonly IReadOnlyList<Uri> _roots;
+    private int _current;
 
-    public RootClient(Uri baseAddress, TimeSpan? timeout = null)
+    public RootClient(Uri baseAddress, TimeSpan? timeout = null) : this([baseAddress], timeout) { }
+
+    public RootClient(IReadOnlyList<Uri> roots, TimeSpan? timeout = null)
     {
-        BaseAddress = baseAddress;
-        _http = new HttpClient { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        if (roots.Count == 0) throw new ArgumentException("no root address", nameof(roots));
+        _roots = roots;
+        var requestTimeout = timeout ?? DefaultTimeout;
+        // Shorter than the request's own deadline, or a root that never takes the connection would look like one that took the request.
+        var connectTimeout = requestTimeout / 2 < ConnectTimeout ? requestTimeout / 2 : ConnectTimeout;
+        var handler = new SocketsHttpHandler { ConnectCallback = (c, ct) => ConnectAsync(c, connectTimeout, ct) };
+        _http = new HttpClient(handler) { Timeout = requestTimeout };
     }
 
-    public Uri BaseAddress { get; }
+    /// <summary>The root the next request goes to first: the one that answered last.</summary>
+    public Uri BaseAddress => _roots[_current];
 
-    public Task<JsonNode> GetAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Get, path, null, ct);
+    public IReadOnlyList<Uri> Roots => _roots;
 
-    public Task<JsonNode> PostAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Post, path, body, ct);
+    /// <summary>The root that answered a request of this client, or null when none did.</summary>
+    public Uri? Answered { get; private set; }
 
-    public Task<JsonNode> PutAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Put, path, body, ct);
+    public Task<JsonNode> GetAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Get, path, () => null, ct);
 
-    public Task<JsonNode> DeleteAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Delete, path, null, ct);
+    public Task<JsonNode> PostAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Post, path, () => Content(body), ct);
+
+    public Task<JsonNode> PutAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Put, path, () => Content(body), ct);
+
+    public Task<JsonNode> DeleteAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Delete, path, () => null, ct);
 
     /// <summary>Posts a body that is already JSON text (an SLA file), unchanged.</summary>
     public Task<JsonNode> PostRawAsync(string path, string json, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, path, new StringContent(json, Encoding.UTF8, "application/json"), ct);
+        SendAsync(HttpMethod.Post, path, () => new StringContent(json, Encoding.UTF8, "application/json"), ct);
 
     public async Task<T> GetAsync<T>(string path, CancellationToken ct = default) => Read<T>(await GetAsync(path, ct), path);
 
@@ -53,65 +75,111 @@ public sealed class RootClient : IDisposable
 
     public static string Escape(string id) => Uri.EscapeDataString(id);
 
-    private async Task<JsonNode> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    private static HttpContent? Content(object? body) => body is null ? null : JsonContent.Create(body, options: Json);
+
+    private static bool Resendable(HttpMethod m) => m == HttpMethod.Get || m == HttpMethod.Head || m == HttpMethod.Put;
+
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, Func<HttpContent?> body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        request.Content = body switch
+        var failures = new List<string>();
+        for (var attempt = 0; attempt < _roots.Count; attempt++)
         {
-            null => null,
-            HttpContent c => c,
-            _ => JsonContent.Create(body, options: Json),
-        };
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new CliFailure($"root not reachable at {Display}: {Reason(e)}");
-        }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new CliFailure($"root not reachable at {Display}: no answer within {_http.Timeout.TotalSeconds:0}s");
-        }
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode) throw new CliFailure(ErrorLine(response.StatusCode, text));
-            if (string.IsNullOrWhiteSpace(text)) return new JsonObject();
+            var index = (_current + attempt) % _roots.Count;
+            var root = _roots[index];
+            using var request = new HttpRequestMessage(method, new Uri(root, path.TrimStart('/'))) { Content = body() };
+            HttpResponseMessage response;
             try
             {
-                return JsonNode.Parse(text) ?? new JsonObject();
+                response = await _http.SendAsync(request, ct);
             }
-            catch (JsonException)
+            catch (HttpRequestException e) when (Inner<RootConnectFailure>(e) is { } refused)
             {
-                throw new CliFailure($"the root answered {method} {path} with something that is not JSON");
+                failures.Add($"{Display(root)}: {refused.Message}");
+                continue; // nothing was sent: any request may go to the next root
             }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+            {
+                var reason = e is TaskCanceledException ? $"no answer within {_http.Timeout.TotalSeconds:0.#}s" : Reason((HttpRequestException)e);
+                failures.Add($"{Display(root)}: {reason}");
+                if (Resendable(method)) continue;
+                if (_roots.Count == 1) break;
+                throw new CliFailure($"root at {Display(root)} took {method} /{path.TrimStart('/')} but gave no answer ({reason}); not sent to another root, since it may have been applied");
+            }
+            _current = index;
+            Answered = root;
+            using (response)
+                return await ReadAsync(response, method, path, ct);
+        }
+        throw new CliFailure(_roots.Count == 1
+            ? $"root not reachable at {failures[0]}"
+            : $"no root answered: {string.Join("; ", failures)}");
+    }
+
+    private static async Task<JsonNode> ReadAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new CliFailure(ErrorLine(response.StatusCode, text));
+        if (string.IsNullOrWhiteSpace(text)) return new JsonObject();
+        try
+        {
+            return JsonNode.Parse(text) ?? new JsonObject();
+        }
+        catch (JsonException)
+        {
+            throw new CliFailure($"the root answered {method} {path} with something that is not JSON");
         }
     }
 
-    private string Display => BaseAddress.ToString().TrimEnd('/');
+    /// <summary>Connects with a deadline of its own, so that "not connected" (safe to send elsewhere) is told apart from "sent, no answer".</summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan timeout, CancellationToken ct)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, deadline.Token);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new RootConnectFailure(Reason(e));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new RootConnectFailure($"no connection within {timeout.TotalSeconds:0.#}s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
-    private static string Reason(HttpRequestException e)
+    private sealed class RootConnectFailure(string reason) : Exception(reason);
+
+    private static T? Inner<T>(Exception e) where T : Exception
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
-        {
-            if (x is SocketException s)
-            {
-                return s.SocketErrorCode switch
-                {
-                    SocketError.ConnectionRefused => "connection refused",
-                    SocketError.HostUnreachable => "host unreachable",
-                    SocketError.NetworkUnreachable => "network unreachable",
-                    SocketError.TimedOut => "connection timed out",
-                    SocketError.HostNotFound => "host not found",
-                    _ => s.Message.ToLowerInvariant(),
-                };
-            }
-        }
-        return e.Message;
+            if (x is T t) return t;
+        return null;
     }
+
+    private static string Display(Uri root) => root.ToString().TrimEnd('/');
+
+    private static string Reason(HttpRequestException e) => Inner<SocketException>(e) is { } s ? Reason(s) : e.Message;
+
+    private static string Reason(SocketException s) => s.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.HostUnreachable => "host unreachable",
+        SocketError.NetworkUnreachable => "network unreachable",
+        SocketError.TimedOut => "connection timed out",
+        SocketError.HostNotFound => "host not found",
+        _ => s.Message.ToLowerInvariant(),
+    };
 
     /// <summary>"404 Not Found: unknown service x (field: id)" — status first, then what the root said.</summary>
     public static string ErrorLine(HttpStatusCode status, string body)

@@ -13,21 +13,23 @@ public static class LabCommands
         {
             case "up":
             {
-                Usage.Positionals(a, 2, 0, "lab up [--workers N] [--sites M] [--demo] [--timeout S] [--no-build]");
+                Usage.Positionals(a, 2, 0, "lab up [--workers N] [--sites M] [--roots R] [--demo] [--timeout S] [--no-build]");
                 var workers = a.IntOption("workers", 3);
                 var sites = a.IntOption("sites", 1);
+                var roots = a.IntOption("roots", 1);
                 var timeout = TimeSpan.FromSeconds(a.IntOption("timeout", 120));
                 a.RejectUnknownOptions();
                 if (a.Has("demo") && workers < 3) throw new UsageException("--demo places the demo service on w1, w2 and w3: it needs --workers 3 or more");
+                var topology = LabCommandLines.ParseTopology(ctx.Env(LabCommandLines.TopologyVariable));
                 LabLayout layout;
-                try { layout = LabLayout.Create(workers, sites, Naming(ctx).Prefix, Naming(ctx).Bridge, Naming(ctx).Subnet); }
+                try { layout = LabLayout.Create(workers, sites, Naming(ctx).Prefix, Naming(ctx).Bridge, Naming(ctx).Subnet, roots); }
                 catch (ArgumentException e) { throw new UsageException(e.Message.Split(" (Parameter", 2)[0]); }
                 var paths = Paths(ctx);
-                var runner = new LabRunner(ctx, paths);
+                var runner = new LabRunner(ctx, paths, topology: topology);
                 var state = await runner.UpAsync(layout, build: !a.Has("no-build"), timeout, ct);
                 if (a.Has("demo"))
                 {
-                    using var root = new RootClient(new Uri(state.RootUrl + "/"));
+                    using var root = new RootClient(state.AllRootUrls.Select(u => new Uri(u + "/")).ToList());
                     await new DemoRun(ctx, paths, layout).RunAsync(root, timeout, ct);
                 }
                 return 0;
@@ -35,17 +37,70 @@ public static class LabCommands
             case "down":
                 Usage.Positionals(a, 2, 0, "lab down");
                 a.RejectUnknownOptions();
-                if (!Shell.IsRoot) throw new CliFailure("the lab needs root (it removes network namespaces); run as root");
+                RequireRoot("removes network namespaces");
                 if (!new LabRunner(ctx, Paths(ctx)).Down(Naming(ctx).Prefix, Naming(ctx).Bridge)) ctx.Out.WriteLine("no lab running: nothing to do");
                 return 0;
             case "place":
             {
-                using var root = new RootClient(RootAddress.Resolve(a, ctx));
+                using var root = RootAddress.Client(a, ctx);
                 return await NodeCommands.PlaceAsync(a, ctx, root, ct);
             }
+            case "status":
+            {
+                Usage.Positionals(a, 2, 0, "lab status [--json]");
+                a.RejectUnknownOptions();
+                var status = LabStatus.Read(Paths(ctx));
+                if (a.Json) Printer.Json(ctx, status);
+                else ctx.Out.Write(status.Render(ctx.Now));
+                return 0;
+            }
+            case "kill":
+            {
+                var name = Usage.Positionals(a, 2, 1, "lab kill <process> [--signal KILL|TERM]")[0];
+                var signal = LabChaos.ParseSignal(a.Option("signal"));
+                a.RejectUnknownOptions();
+                RequireRoot("signals the lab's processes");
+                var p = LabChaos.Kill(Paths(ctx), name, signal);
+                ctx.Out.WriteLine($"killed {p.Name} (pid {p.Pid}) with {signal.Name}; `oak lab start {p.Name}` starts it again");
+                return 0;
+            }
+            case "start":
+            {
+                var name = Usage.Positionals(a, 2, 1, "lab start <process>")[0];
+                a.RejectUnknownOptions();
+                RequireRoot("starts processes in the lab's namespaces");
+                var p = LabChaos.Start(Paths(ctx), name);
+                ctx.Out.WriteLine($"started {p.Name} (pid {p.Pid}) in {p.Namespace} with its command line from lab up; log {Path.GetRelativePath(Paths(ctx).RepoRoot, p.Log)}");
+                return 0;
+            }
+            case "cut":
+            {
+                var sides = Usage.Positionals(a, 2, 2, "lab cut <a> <b>   (a process, a site, or root: every root)");
+                a.RejectUnknownOptions();
+                RequireRoot("changes nftables in the lab's namespaces");
+                var (_, cut, isNew) = LabCuts.Cut(Paths(ctx), sides[0], sides[1]);
+                ctx.Out.WriteLine(isNew
+                    ? $"cut {cut.A} ({string.Join(", ", cut.ANodes)}) from {cut.B} ({string.Join(", ", cut.BNodes)}): every packet between them is dropped, both ways; `oak lab heal` restores"
+                    : $"{cut.A} and {cut.B} are already cut");
+                return 0;
+            }
+            case "heal":
+            {
+                Usage.Positionals(a, 2, 0, "lab heal");
+                a.RejectUnknownOptions();
+                RequireRoot("changes nftables in the lab's namespaces");
+                var healed = LabCuts.Heal(Paths(ctx));
+                ctx.Out.WriteLine(healed.Count == 0 ? "no cuts: nothing to heal" : $"healed {string.Join(", ", healed.Select(c => $"{c.A} / {c.B}"))}");
+                return 0;
+            }
             default:
-                throw new UsageException("usage: oak lab up|down|place …");
+                throw new UsageException("usage: oak lab up|down|status|kill|start|cut|heal|place …");
         }
+    }
+
+    private static void RequireRoot(string why)
+    {
+        if (!Shell.IsRoot) throw new CliFailure($"the lab needs root (it {why}); run as root");
     }
 
     /// <summary>

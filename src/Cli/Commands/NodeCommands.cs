@@ -7,14 +7,26 @@ namespace Oakestra.Actors.Cli.Commands;
 
 public static class NodeCommands
 {
-    public static async Task<int> ListAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
+    public static Task<int> ListAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct) =>
+        Listing.ShowAsync<Node>(a, ctx, root, "nodes", nodes => Views.Nodes(nodes, ctx.Now), ct);
+
+    /// <summary>`oak sites`: each site's link to the root tier (GET /api/v1/sites).</summary>
+    public static Task<int> SitesAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct) =>
+        Listing.ShowAsync<Site>(a, ctx, root, "sites", sites => Views.Sites(sites, ctx.Now), ct);
+
+    /// <summary>`oak drain &lt;node&gt;`: the root moves every instance off the node (make-before-break); prints what moves.</summary>
+    public static async Task<int> DrainAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
     {
-        Usage.Positionals(a, 1, 0, "nodes");
+        var node = Usage.Positionals(a, 1, 1, "drain <node>")[0];
         a.RejectUnknownOptions();
-        var raw = await root.GetAsync("api/v1/nodes", ct);
+        var raw = await root.PostAsync($"api/v1/nodes/{RootClient.Escape(node)}/drain", null, ct);
         if (a.Json) { Printer.Json(ctx, raw); return 0; }
-        var nodes = RootClient.Read<List<Node>>(raw, "GET /api/v1/nodes");
-        ctx.Out.Write(nodes.Count == 0 ? "(no nodes)\n" : Views.Nodes(nodes));
+        var drain = RootClient.Read<Drain>(raw, "drain");
+        var moving = drain.Instances ?? [];
+        ctx.Out.WriteLine(moving.Count == 0
+            ? $"draining {drain.Node ?? node}: no instances to move"
+            : $"draining {drain.Node ?? node}: moving {moving.Count} instance{(moving.Count == 1 ? "" : "s")} to other nodes (make-before-break)");
+        foreach (var id in moving) ctx.Out.WriteLine($"  {id}");
         return 0;
     }
 

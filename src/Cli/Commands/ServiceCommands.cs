@@ -25,16 +25,8 @@ public static class ServiceCommands
         return 0;
     }
 
-    public static async Task<int> ListAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
-    {
-        Usage.Positionals(a, 1, 0, "services");
-        a.RejectUnknownOptions();
-        var raw = await root.GetAsync("api/v1/services", ct);
-        if (a.Json) { Printer.Json(ctx, raw); return 0; }
-        var services = RootClient.Read<List<Service>>(raw, "GET /api/v1/services");
-        ctx.Out.Write(services.Count == 0 ? "(no services)\n" : Views.Services(services));
-        return 0;
-    }
+    public static Task<int> ListAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct) =>
+        Listing.ShowAsync<Service>(a, ctx, root, "services", Views.Services, ct);
 
     public static async Task<int> ShowAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
     {

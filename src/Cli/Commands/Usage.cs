@@ -7,7 +7,7 @@ public static class Usage
     public const string Text = """
         oak — the Oakestra.Actors command line
 
-        usage: oak [--root URL] [--json] <command> [args]
+        usage: oak [--root URL[,URL…]] [--json] <command> [args]
 
           deploy <sla.json>                    create the SLA's services and one instance each (one per direct constraint)
           services                             list services with their Service IPs
@@ -15,14 +15,22 @@ public static class Usage
           scale <service> <count> [--node X]   add or remove instances to reach <count>
           undeploy <service|instance>          remove a service (and its instances) or one instance
           migrate <instance> --to <node>       move an instance (make-before-break)
-          nodes                                list worker nodes
+          drain <node>                         move every instance off a node (make-before-break)
+          nodes                                list worker nodes (status, last heard)
+          sites                                each site's link to the root tier
           table <node>                         a worker's route table and counters
           exec <instance> -- <cmd...>          run a command inside the instance's network namespace
-          lab up [--workers N] [--sites M] [--demo] [--timeout S] [--no-build]
-          lab down                             stop the lab and remove its namespaces, bridge and runtime files
+          lab up [--workers N] [--sites M] [--roots R] [--demo] [--timeout S] [--no-build]
+          lab down                             stop the lab and remove its namespaces, bridge, database and runtime files
+          lab status                           every lab process (pid, namespace, alive or how it ended) and the cuts
+          lab kill <process> [--signal KILL|TERM]   signal one lab process (root, root2, o1, w1, …)
+          lab start <process>                  start it again with its command line from lab up
+          lab cut <a> <b>                      drop all traffic between two processes, or a site and root (every root)
+          lab heal                             remove every cut
           lab place <node> <lat> <lon>         move a worker on the map (for Closest)
 
-        The root is --root, else $OAK_ROOT, else .lab/env (written by `oak lab up`), else http://127.0.0.1:10000.
+        The roots are --root, else $OAK_ROOT, else .lab/env (written by `oak lab up`), else http://127.0.0.1:10000;
+        a comma-separated list is tried in turn when a root does not answer. $OAK_TIMEOUT: seconds per request (30).
         Exit codes: 0 ok, 1 failure (one line on stderr), 2 wrong usage.
         """;
 

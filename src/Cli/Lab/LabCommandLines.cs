@@ -1,4 +1,13 @@
+using System.Globalization;
+
 namespace Oakestra.Actors.Cli.Lab;
+
+/// <summary>
+/// How the lab's processes find each other. <see cref="OneCluster"/>: every process in one Akka cluster seeded
+/// by the roots (what the processes do before DESIGN §3). <see cref="FailureDomains"/>: a root tier cluster,
+/// one cluster per site seeded by its own members, and each orchestrator told every root as a contact.
+/// </summary>
+public enum LabTopology { OneCluster, FailureDomains }
 
 /// <summary>
 /// The exact command lines the lab runs (inside each node's namespace), with the keys of docs/CONFIG.md.
@@ -6,40 +15,74 @@ namespace Oakestra.Actors.Cli.Lab;
 /// </summary>
 public static class LabCommandLines
 {
-    public static IReadOnlyList<string> Root(LabLayout layout, string dll, LabPaths paths) =>
-    [
-        "dotnet", dll,
-        $"--urls={layout.RootUrl}",
-        $"--Oak:Akka:Hostname={layout.Root.Ipv4}",
-        $"--Oak:Akka:Port={LabLayout.AkkaPort}",
-        $"--Oak:Akka:Seeds={layout.Seeds}",
-        "--Oak:Store:Provider=sqlite",
-        $"--Oak:Store:DataDir={paths.Data}",
-    ];
+    /// <summary>
+    /// What `oak lab up` produces unless OAK_LAB_TOPOLOGY says otherwise. Flipped to
+    /// <see cref="LabTopology.FailureDomains"/> together with the processes that understand those lines:
+    /// today's processes ignore the new keys but would not find each other through site seeds.
+    /// </summary>
+    public const LabTopology DefaultTopology = LabTopology.FailureDomains;
 
-    public static IReadOnlyList<string> Orchestrator(LabLayout layout, LabNode node, string dll) =>
+    public const string TopologyVariable = "OAK_LAB_TOPOLOGY";
+
+    /// <summary><c>one-cluster</c> or <c>failure-domains</c>; empty = <see cref="DefaultTopology"/>.</summary>
+    public static LabTopology ParseTopology(string? raw) => raw switch
+    {
+        null or "" => DefaultTopology,
+        "one-cluster" => LabTopology.OneCluster,
+        "failure-domains" => LabTopology.FailureDomains,
+        _ => throw new Parsing.UsageException($"{TopologyVariable} must be one-cluster or failure-domains, got '{raw}'"),
+    };
+
+    public static string Name(LabTopology t) => t == LabTopology.OneCluster ? "one-cluster" : "failure-domains";
+
+    public static IReadOnlyList<string> Root(LabLayout layout, LabNode root, string dll, LabPaths paths, LabTopology topology = DefaultTopology)
+    {
+        var line = new List<string>
+        {
+            "dotnet", dll,
+            $"--Oak:Akka:Hostname={root.Ipv4}",
+            $"--Oak:Akka:Port={LabLayout.AkkaPort}",
+            $"--Oak:Akka:Seeds={(topology == LabTopology.OneCluster ? layout.OneClusterSeeds : layout.RootSeeds)}",
+            $"--urls={LabLayout.Url(root)}",
+        };
+        if (layout.Database is { } db)
+            line.AddRange(["--Oak:Store:Provider=postgres", $"--Oak:Store:ConnectionString={db.ConnectionString}"]);
+        else
+            line.AddRange(["--Oak:Store:Provider=sqlite", $"--Oak:Store:DataDir={paths.Data}"]);
+        return line;
+    }
+
+    public static IReadOnlyList<string> Orchestrator(LabLayout layout, LabNode node, string dll, LabTopology topology = DefaultTopology)
+    {
+        var line = new List<string>
+        {
+            "dotnet", dll,
+            $"--Oak:Akka:Hostname={node.Ipv4}",
+            $"--Oak:Akka:Port={LabLayout.AkkaPort}",
+            $"--Oak:Site:Name={node.Site}",
+            $"--Oak:Akka:Seeds={Seeds(layout, node, topology)}",
+        };
+        if (topology == LabTopology.FailureDomains) line.Add($"--Oak:Root:Contacts={layout.RootContacts}");
+        return line;
+    }
+
+    public static IReadOnlyList<string> Worker(LabLayout layout, LabNode node, string dll, LabPaths paths, LabTopology topology = DefaultTopology) =>
     [
         "dotnet", dll,
         $"--Oak:Akka:Hostname={node.Ipv4}",
         $"--Oak:Akka:Port={LabLayout.AkkaPort}",
-        $"--Oak:Akka:Seeds={layout.Seeds}",
-        $"--Oak:Site:Name={node.Site}",
-    ];
-
-    public static IReadOnlyList<string> Worker(LabLayout layout, LabNode node, string dll, LabPaths paths) =>
-    [
-        "dotnet", dll,
-        $"--Oak:Akka:Hostname={node.Ipv4}",
-        $"--Oak:Akka:Port={LabLayout.AkkaPort}",
-        $"--Oak:Akka:Seeds={layout.Seeds}",
+        $"--Oak:Akka:Seeds={Seeds(layout, node, topology)}",
         $"--Oak:Site:Name={node.Site}",
         $"--Oak:Node:Name={node.Name}",
         $"--Oak:Node:TunnelEndpoint={node.Ipv4}:{LabLayout.TunnelPort}",
-        $"--Oak:Node:Latitude={node.Latitude.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-        $"--Oak:Node:Longitude={node.Longitude.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        $"--Oak:Node:Latitude={node.Latitude.ToString(CultureInfo.InvariantCulture)}",
+        $"--Oak:Node:Longitude={node.Longitude.ToString(CultureInfo.InvariantCulture)}",
         $"--Oak:Node:StateDir={Path.Combine(paths.Nodes, node.Name)}",
         // Instance namespaces become {prefix}{node}-i{host} (see Instances/InstanceNamespace.cs), so
         // `oak lab down` finds and removes them by the lab prefix.
         $"--Oak:Node:NamespacePrefix={layout.Prefix}",
     ];
+
+    private static string Seeds(LabLayout layout, LabNode siteMember, LabTopology topology) =>
+        topology == LabTopology.OneCluster ? layout.OneClusterSeeds : layout.SiteSeeds(siteMember.Site);
 }

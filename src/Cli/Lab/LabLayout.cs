@@ -8,10 +8,17 @@ public sealed record LabNode(string Name, LabRole Role, string Ipv4, string Site
     public string Namespace(string prefix) => prefix + Name;
 }
 
+/// <summary>The PostgreSQL database several roots share: a cluster the lab runs on the bridge's host address.</summary>
+public sealed record LabDatabase(string Host, int Port, string User, string Password, string Name)
+{
+    public string ConnectionString => $"Host={Host};Port={Port};Username={User};Password={Password};Database={Name}";
+}
+
 /// <summary>
 /// Which nodes a lab has and their addresses: root = .1, orchestrators o1..oM = .2.., workers w1..wN
-/// after them; worker k belongs to site ((k-1) mod M)+1; workers sit in cities a few hundred km apart so
-/// Closest has something to choose.
+/// after them; root k ≥ 2 (<c>root2</c>…) at .(200+k), a range of their own so that adding roots moves no
+/// other node; worker k belongs to site ((k-1) mod M)+1; workers sit in cities a few hundred km apart so
+/// Closest has something to choose. Also what the members of each tier must be told to find each other.
 /// </summary>
 public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IReadOnlyList<LabNode> Nodes)
 {
@@ -22,6 +29,15 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
     public const int AkkaPort = 4053;
     public const int ApiPort = 10000;
     public const int TunnelPort = 50103;
+    public const int MaxRoots = 9;
+    public const int ExtraRootsBase = 200;
+    /// <summary>Not 5432: the machine's own cluster may listen there (on another address, but a user's psql habit would not tell them apart).</summary>
+    public const int PostgresPort = 15432;
+
+    /// <summary>The ActorSystem names of DESIGN §3: one cluster for the root tier, one per edge site; and the single cluster of before.</summary>
+    public const string RootSystem = "oakestra-root";
+    public const string OneClusterSystem = "oakestra";
+    public static string SiteSystem(string site) => $"oakestra-site-{site}";
 
     // Southern Germany and its neighbours: 150–600 km apart.
     private static readonly (string City, double Lat, double Lon)[] Cities =
@@ -33,21 +49,52 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
     ];
 
     public string HostAddress => $"{Subnet}.{HostOctet}";
-    public LabNode Root => Nodes.Single(n => n.Role == LabRole.Root);
+    /// <summary>The first root: the one the lab starts first and the one a single-root lab has.</summary>
+    public LabNode Root => Roots.First();
+    public IEnumerable<LabNode> Roots => Nodes.Where(n => n.Role == LabRole.Root);
     public IEnumerable<LabNode> Orchestrators => Nodes.Where(n => n.Role == LabRole.Orchestrator);
     public IEnumerable<LabNode> Workers => Nodes.Where(n => n.Role == LabRole.Worker);
-    public string RootUrl => $"http://{Root.Ipv4}:{ApiPort}";
-    public string Seeds => $"akka.tcp://oakestra@{Root.Ipv4}:{AkkaPort}";
+    public LabNode Node(string name) => Nodes.Single(n => n.Name == name);
 
-    public static LabLayout Create(int workers, int sites, string prefix = LabPrefix, string bridge = LabBridge, string subnet = LabSubnet)
+    public string RootUrl => Url(Root);
+    public IReadOnlyList<string> RootUrls => Roots.Select(Url).ToList();
+    public static string Url(LabNode root) => $"http://{root.Ipv4}:{ApiPort}";
+
+    /// <summary>Several roots share one PostgreSQL journal; a single root keeps its SQLite file (null here).</summary>
+    public LabDatabase? Database => Roots.Count() > 1 ? new LabDatabase(HostAddress, PostgresPort, "oak", "oak", "oakestra") : null;
+
+    /// <summary>One Akka cluster for every process (before DESIGN §3): every root is a seed of everyone.</summary>
+    public string OneClusterSeeds => Addresses(OneClusterSystem, Roots);
+
+    /// <summary>The root tier's seeds, every root in the same order on every root.</summary>
+    public string RootSeeds => Addresses(RootSystem, Roots);
+
+    /// <summary>Where an orchestrator's link to the root tier may knock: every root.</summary>
+    public string RootContacts => Addresses(RootSystem, Roots);
+
+    /// <summary>A site's members: its orchestrator, then its workers in order.</summary>
+    public IEnumerable<LabNode> SiteMembers(string site) =>
+        Orchestrators.Where(o => o.Site == site).Concat(Workers.Where(w => w.Site == site));
+
+    /// <summary>A site's seeds: the orchestrator first, then every worker, so a restarted member finds its running site.</summary>
+    public string SiteSeeds(string site) => Addresses(SiteSystem(site), SiteMembers(site));
+
+    public IEnumerable<string> Sites => Orchestrators.Select(o => o.Site);
+
+    private static string Addresses(string system, IEnumerable<LabNode> nodes) =>
+        string.Join(",", nodes.Select(n => $"akka.tcp://{system}@{n.Ipv4}:{AkkaPort}"));
+
+    public static LabLayout Create(int workers, int sites, string prefix = LabPrefix, string bridge = LabBridge, string subnet = LabSubnet, int roots = 1)
     {
+        if (roots < 1 || roots > MaxRoots) throw new ArgumentOutOfRangeException(nameof(roots), $"a lab has 1 to {MaxRoots} roots");
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), "a lab needs at least one worker");
         if (sites < 1) throw new ArgumentOutOfRangeException(nameof(sites), "a lab needs at least one site");
         if (sites > workers) throw new ArgumentOutOfRangeException(nameof(sites), "every site needs at least one worker");
-        if (1 + sites + workers >= HostOctet) throw new ArgumentOutOfRangeException(nameof(workers), $"at most {HostOctet - 2} nodes fit in {subnet}.0/24");
+        if (1 + sites + workers > ExtraRootsBase) throw new ArgumentOutOfRangeException(nameof(workers), $"at most {ExtraRootsBase - 2} orchestrators and workers fit below {subnet}.{ExtraRootsBase + 1} (the roots' range)");
         var nodes = new List<LabNode>();
         var octet = 1;
         nodes.Add(new LabNode("root", LabRole.Root, $"{subnet}.{octet++}", "", 0, 0));
+        for (var r = 2; r <= roots; r++) nodes.Add(new LabNode($"root{r}", LabRole.Root, $"{subnet}.{ExtraRootsBase + r}", "", 0, 0));
         for (var s = 1; s <= sites; s++) nodes.Add(new LabNode($"o{s}", LabRole.Orchestrator, $"{subnet}.{octet++}", Site(s), 0, 0));
         for (var w = 1; w <= workers; w++)
         {

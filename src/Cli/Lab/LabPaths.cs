@@ -7,9 +7,14 @@ public sealed record LabPaths(string RepoRoot)
     /// <summary>KEY=VALUE lines (OAK_ROOT, OAK_NETNS_PREFIX) that the CLI reads when no --root / OAK_ROOT is given.</summary>
     public string EnvFile => Path.Combine(Dir, "env");
     public string StateFile => Path.Combine(Dir, "state.json");
+    public string StateLock => Path.Combine(Dir, "state.lock");
     public string Logs => Path.Combine(Dir, "logs");
     public string Data => Path.Combine(Dir, "data");
     public string Nodes => Path.Combine(Dir, "nodes");
+    /// <summary>The PostgreSQL cluster of a lab with several roots (owned by the postgres user).</summary>
+    public string Postgres => Path.Combine(Dir, "pg");
+    /// <summary>The root that answered the CLI last, tried first next time (one URL).</summary>
+    public string AnsweringRoot => Path.Combine(Dir, "answering-root");
     public string Log(string process) => Path.Combine(Logs, process + ".log");
 
     public Dictionary<string, string> ReadEnv()

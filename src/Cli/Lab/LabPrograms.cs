@@ -5,16 +5,16 @@ namespace Oakestra.Actors.Cli.Lab;
 /// tests swap in stand-ins to exercise starting, waiting and stopping without the real processes.
 /// </summary>
 public sealed record LabPrograms(
-    Func<LabLayout, IReadOnlyList<string>> Root,
+    Func<LabLayout, LabNode, IReadOnlyList<string>> Root,
     Func<LabLayout, LabNode, IReadOnlyList<string>> Orchestrator,
     Func<LabLayout, LabNode, IReadOnlyList<string>> Worker,
     Action<TextWriter>? Build = null,
     Action? Check = null)
 {
-    public static LabPrograms Dotnet(LabPaths paths) => new(
-        l => LabCommandLines.Root(l, LabBuild.Dll(paths.RepoRoot, "Root"), paths),
-        (l, o) => LabCommandLines.Orchestrator(l, o, LabBuild.Dll(paths.RepoRoot, "ClusterOrchestrator")),
-        (l, w) => LabCommandLines.Worker(l, w, LabBuild.Dll(paths.RepoRoot, "WorkerNode"), paths),
+    public static LabPrograms Dotnet(LabPaths paths, LabTopology topology = LabCommandLines.DefaultTopology) => new(
+        (l, r) => LabCommandLines.Root(l, r, LabBuild.Dll(paths.RepoRoot, "Root"), paths, topology),
+        (l, o) => LabCommandLines.Orchestrator(l, o, LabBuild.Dll(paths.RepoRoot, "ClusterOrchestrator"), topology),
+        (l, w) => LabCommandLines.Worker(l, w, LabBuild.Dll(paths.RepoRoot, "WorkerNode"), paths, topology),
         log => LabBuild.Ensure(paths.RepoRoot, log),
         () =>
         {

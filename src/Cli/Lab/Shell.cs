@@ -11,7 +11,10 @@ public static class Shell
         public bool Ok => ExitCode == 0;
     }
 
-    public static Result Run(string file, params string[] args)
+    public static Result Run(string file, params string[] args) => Run(file, args, input: null);
+
+    /// <summary>Like <see cref="Run(string, string[])"/>, with <paramref name="input"/> written to the program's stdin.</summary>
+    public static Result Run(string file, IReadOnlyList<string> args, string? input)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -26,6 +29,7 @@ public static class Shell
         }
         using (p)
         {
+            if (input is not null) p.StandardInput.Write(input);
             p.StandardInput.Close();
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();

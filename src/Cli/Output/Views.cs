@@ -51,12 +51,38 @@ public static class Views
         return table.Count == 0 ? "(no instances)\n" : table.ToString();
     }
 
-    public static string Nodes(IEnumerable<Node> nodes)
+    /// <summary>
+    /// The workers as the root reports them (status Unreachable included). LAST HEARD appears once the root
+    /// reports it for some node: a root that predates it gets the table it always had.
+    /// </summary>
+    public static string Nodes(IEnumerable<Node> nodes, DateTimeOffset now)
     {
-        var table = new Table("cluster", "node", "status", "subnet v4", "subnet v6", "instances", "latitude", "longitude", "tunnel");
-        foreach (var n in nodes) table.Add(n.Cluster, n.Name, n.Status, n.SubnetV4, n.SubnetV6, n.Instances, n.Latitude, n.Longitude, n.TunnelEndpoint);
+        var list = nodes.ToList();
+        string[] columns = ["cluster", "node", "status", "subnet v4", "subnet v6", "instances", "latitude", "longitude", "tunnel"];
+        var heard = list.Any(n => n.LastHeard is not null);
+        var table = new Table(heard ? [.. columns, "last heard"] : columns);
+        foreach (var n in list)
+        {
+            object?[] cells = [n.Cluster, n.Name, n.Status, n.SubnetV4, n.SubnetV6, n.Instances, n.Latitude, n.Longitude, n.TunnelEndpoint];
+            table.Add(heard ? [.. cells, Ago.Render(n.LastHeard, now)] : cells);
+        }
         return table.ToString();
     }
+
+    public static string Sites(IEnumerable<Site> sites, DateTimeOffset now)
+    {
+        var table = new Table("site", "link", "last heard", "queued", "nodes");
+        foreach (var s in sites) table.Add(s.Name, s.Link, Ago.Render(s.LastHeard, now), s.QueuedReports, SiteNodes(s.Nodes));
+        return table.ToString();
+    }
+
+    /// <summary>A count as it is; a list as its names (objects by their "node").</summary>
+    private static string? SiteNodes(System.Text.Json.Nodes.JsonNode? nodes) => nodes switch
+    {
+        null => null,
+        System.Text.Json.Nodes.JsonArray a => string.Join(",", a.Select(n => n is System.Text.Json.Nodes.JsonObject o ? o["node"]?.ToString() : n?.ToString())),
+        _ => nodes.ToString(),
+    };
 
     private static string InstanceCount(Service s)
     {

@@ -1,0 +1,20 @@
+using Oakestra.Actors.Cli.Api;
+using Oakestra.Actors.Cli.Parsing;
+
+namespace Oakestra.Actors.Cli.Commands;
+
+/// <summary>A command that lists what one GET returns: the root's document with --json, else a table or "(no …)".</summary>
+public static class Listing
+{
+    public static async Task<int> ShowAsync<T>(ParsedArgs a, CliContext ctx, RootClient root, string what, Func<List<T>, string> table, CancellationToken ct)
+    {
+        Usage.Positionals(a, 1, 0, what);
+        a.RejectUnknownOptions();
+        var path = $"api/v1/{what}";
+        var raw = await root.GetAsync(path, ct);
+        if (a.Json) { Printer.Json(ctx, raw); return 0; }
+        var items = RootClient.Read<List<T>>(raw, $"GET /{path}");
+        ctx.Out.Write(items.Count == 0 ? $"(no {what})\n" : table(items));
+        return 0;
+    }
+}
