@@ -26,14 +26,17 @@ public static class RootHost
         builder.Services.AddSingleton(sp => new RootRefs(sp.GetRequiredService<AddressPools>(), sp.GetRequiredService<RootSettings>()));
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
         builder.Services.AddSingleton(sp => new SlaParser(SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>())));
-        builder.Services.AddOakestraCluster(config, OakestraRoles.Root, (b, sp) =>
+        builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>
         {
             b.WithOakestraPersistence(config)
                 .WithAddressPools(sp)
                 .WithActors((system, registry, _) =>
                 {
                     var refs = sp.GetRequiredService<RootRefs>();
-                    registry.Register<RootGateway>(RootEntities.Start(system, refs));
+                    var gateway = RootEntities.Start(system, refs);
+                    // The sites' ClusterClients reach it through every root's receptionist (they belong to other clusters).
+                    Akka.Cluster.Tools.Client.ClusterClientReceptionist.Get(system).RegisterService(gateway);
+                    registry.Register<RootGateway>(gateway);
                 });
             akka?.Invoke(b);
         });
@@ -44,14 +47,22 @@ public static class RootHost
         return app;
     }
 
-    /// <summary>Oak:Root:* (MigrationDrainSeconds, AskTimeoutSeconds, SnapshotEvery).</summary>
+    /// <summary>Oak:Root:* (MigrationDrainSeconds, AskTimeoutSeconds, SnapshotEvery, SiteSilenceSeconds, SiteGraceSeconds).</summary>
     public static RootSettings RootSettingsFrom(IConfiguration configuration)
     {
         var s = configuration.GetSection("Oak:Root");
         var d = RootSettings.Default;
+        TimeSpan? Seconds(string key) =>
+            double.TryParse(s[key], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0
+                ? TimeSpan.FromSeconds(v) : null;
         return new RootSettings(
-            double.TryParse(s["MigrationDrainSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var drain) ? TimeSpan.FromSeconds(drain) : d.MigrationDrain,
-            double.TryParse(s["AskTimeoutSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var ask) ? TimeSpan.FromSeconds(ask) : d.AskTimeout,
-            int.TryParse(s["SnapshotEvery"], out var n) && n > 0 ? n : d.SnapshotEvery);
+            Seconds("MigrationDrainSeconds") ?? d.MigrationDrain,
+            Seconds("AskTimeoutSeconds") ?? d.AskTimeout,
+            int.TryParse(s["SnapshotEvery"], out var n) && n > 0 ? n : d.SnapshotEvery)
+        {
+            SiteSilence = Seconds("SiteSilenceSeconds") ?? d.SiteSilence,
+            SiteGrace = Seconds("SiteGraceSeconds") ?? d.SiteGrace,
+            DigestSettle = Seconds("DigestSettleSeconds") ?? d.DigestSettle,
+        };
     }
 }

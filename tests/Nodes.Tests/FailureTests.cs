@@ -45,6 +45,36 @@ public class FailureTests(ITestOutputHelper output) : NodesTestKit(output)
     }
 
     [Fact]
+    public void A_worker_back_within_the_grace_adopts_its_placements_nothing_is_placed_again_and_its_table_goes_on()
+    {
+        using var lab = new Lab(Sys) { WorkerGrace = TimeSpan.FromSeconds(20) };
+        var orchestrator = lab.StartOrchestrator("a");
+        var system = lab.NewSystem("worker-incarnation-1");
+        var worker = lab.StartWorker("a", "w1", orchestrator, system);
+        lab.StartWorker("a", "w2", orchestrator);
+        Eventually(() => Assert.Equal(2, lab.Store.Read(s => s.Subnets.Count)));
+        lab.Root.Tell(new DefineService(Svc.Routes(1, 1)));
+        lab.Root.Tell(new DeployInstance(Svc.Launch(1, 0), "a", "w1"));
+        Eventually(() => Assert.Equal(("w1", 1L), OwnerOf(lab, 1)));
+        var published = worker.DataPlane.PublishCount;
+
+        // The worker's ActorSystem ends (downed, quarantined…); its process, instances and data plane do not.
+        Shutdown(system, verifySystemShutdown: true);
+        Thread.Sleep(1500);
+        var back = lab.StartWorker("a", "w1", orchestrator, lab.NewSystem("worker-incarnation-2"), restartOf: worker);
+
+        Eventually(() => Assert.True(worker.Host.Restores >= 2));
+        Eventually(() => Assert.True(back.DataPlane.PublishCount > published));
+        Thread.Sleep(3000); // past any digest the orchestrator compares
+        Assert.Equal(("w1", 1L), OwnerOf(lab, 1));
+        Assert.Single(worker.Host.Started); // adopted, never started again
+        Assert.Empty(worker.Host.Stopped);
+        Assert.DoesNotContain(lab.Store.ReceivedOf<InstanceStatusReport>(), r => r.Status == InstanceStatus.Failed);
+        // The new incarnation's first table already holds the running placement (no gap in forwarding).
+        Assert.Contains(back.DataPlane.Last!.LocalInstances, l => l.InstanceId == Svc.InstanceId(1, 0));
+    }
+
+    [Fact]
     public void Placement_is_refused_for_an_unknown_node_and_goes_to_the_least_loaded_worker_otherwise()
     {
         using var lab = new Lab(Sys);
@@ -55,7 +85,9 @@ public class FailureTests(ITestOutputHelper output) : NodesTestKit(output)
         Thread.Sleep(200); // both WorkerSubnetsAssigned reach the orchestrator
 
         orchestrator.Tell(new PlaceInstance(Svc.Launch(1, 0), "nope"), TestActor);
-        var refused = ExpectMsg<PlacementRefused>();
+        // The refusal goes up the site's link to the root tier (the Instance entity asking may live on any root).
+        PlacementRefused refused = null!;
+        Eventually(() => refused = Assert.Single(lab.Store.ReceivedOf<PlacementRefused>()));
         Assert.Equal((Svc.InstanceId(1, 0), 1L), (refused.InstanceId, refused.Epoch));
         Assert.Contains("nope", refused.Reason);
 

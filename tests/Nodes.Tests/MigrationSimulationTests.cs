@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Oakestra.Actors.ClusterOrchestrator.Link;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.Nodes.Tests.Fakes;
@@ -14,7 +15,7 @@ public class MigrationSimulationTests(ITestOutputHelper output) : NodesTestKit(o
     [Fact]
     public void Fifty_workers_follow_repeated_migrations_of_200_services_under_continuous_queries_and_end_with_the_roots_routes()
     {
-        using var lab = new Lab(Sys, workerSystems: 4);
+        using var lab = Lab.Tiered(); // root tier and two site clusters, ClusterClient links over remoting
         var orchestrators = new Dictionary<string, IActorRef> { ["a"] = lab.StartOrchestrator("a"), ["b"] = lab.StartOrchestrator("b") };
         var workers = Enumerable.Range(0, WorkerCount).Select(i =>
         {
@@ -22,6 +23,8 @@ public class MigrationSimulationTests(ITestOutputHelper output) : NodesTestKit(o
             return lab.StartWorker(site, $"w{i:00}", orchestrators[site], expiry: TimeSpan.FromSeconds(2));
         }).ToArray();
         Eventually(() => Assert.Equal(WorkerCount, lab.Store.Read(s => s.Subnets.Count)), TimeSpan.FromSeconds(20));
+        foreach (var o in orchestrators.Values)
+            Eventually(() => Assert.True(o.Ask<RootLinkStatus>(GetRootLinkStatus.Instance, TimeSpan.FromSeconds(5)).Result.Connected), TimeSpan.FromSeconds(20));
 
         var random = new Random(4711);
         var epochs = new long[ServiceCount, InstancesPerService];
@@ -84,6 +87,7 @@ public class MigrationSimulationTests(ITestOutputHelper output) : NodesTestKit(o
             }
         }, TimeSpan.FromSeconds(20));
 
+        _log.WriteLine("root received: " + string.Join(", ", lab.Store.Received.GroupBy(m => m.GetType().Name).Select(g => $"{g.Key} {g.Count()}")));
         var entries = workers.Sum(w => w.DataPlane.Last!.Services.Count);
         _log.WriteLine($"{migrations} migrations, {queries} queries, {entries} service entries held at the end, " +
                          $"{workers.Sum(w => w.DataPlane.PublishCount)} tables published, " +

@@ -16,6 +16,9 @@ public class PacketPathTests(ITestOutputHelper output) : NodesTestKit(output)
         var packetPath = ChildActorOf(PacketPathActor.Props(settings, dataPlane)); // parent = TestActor
         var routes = Svc.Routes(1, 1, Svc.Instance(1, 0, new Placement("a", "w2", null, null, "10.0.0.2:50103", 1)));
         packetPath.Tell(new RoutesChanged(ImmutableDictionary<string, ServiceRoutes>.Empty.Add(routes.ServiceId, routes)));
+        Thread.Sleep(200);
+        Assert.Equal(0, dataPlane.PublishCount); // nothing before the agent has said what runs here
+        packetPath.Tell(new LocalInstancesChanged([]));
         Eventually(() => Assert.Null(Assert.Single(dataPlane.Service(Svc.Id(1))!.Instances).Rtt));
 
         dataPlane.Miss(Svc.RoundRobinV4(7));

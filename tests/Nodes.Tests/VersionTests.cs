@@ -5,7 +5,7 @@ using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.Nodes.Tests.Fakes;
 using Oakestra.Actors.WorkerNode.Actors;
 using Xunit.Abstractions;
-using OrchestratorLink = Oakestra.Actors.Contracts.Discovery.UpstreamLink;
+using Oakestra.Actors.ClusterOrchestrator.Link;
 
 namespace Oakestra.Actors.Nodes.Tests;
 
@@ -21,7 +21,7 @@ public class VersionTests(ITestOutputHelper output) : NodesTestKit(output)
     {
         var orchestrator = CreateTestProbe();
         var packetPath = CreateTestProbe();
-        var table = Sys.ActorOf(RouteTableActor.Props(new WorkerSettings("a", "w1", "w1.lab:50103"), orchestrator.Ref, packetPath.Ref));
+        var table = Sys.ActorOf(RouteTableActor.Props(new WorkerSettings("a", "w1", "w1.lab:50103"), orchestrator.Ref, packetPath.Ref, Oakestra.Actors.WorkerNode.Memory.NodeMemory.InProcess()));
         packetPath.ExpectMsg<RoutesChanged>(m => m.Services.IsEmpty);
 
         table.Tell(new TableMisses([Svc.RoundRobinV4(1)]));
@@ -54,7 +54,8 @@ public class VersionTests(ITestOutputHelper output) : NodesTestKit(output)
         var root = CreateTestProbe();
         root.IgnoreMessages(m => m is RegisterSite);
         var worker = CreateTestProbe();
-        var orchestrator = Sys.ActorOf(OrchestratorActor.Props(new OrchestratorSettings("a"), OrchestratorLink.Fixed(root.Ref)));
+        var orchestrator = Sys.ActorOf(OrchestratorActor.Props(new OrchestratorSettings("a"),
+            RootLink.Props("a", new RootTransport.Fixed(Sys.ActorOf(AckingRoot.Props(root.Ref))), Lab.FastLink)));
 
         orchestrator.Tell(new SubscribeService(Svc.Id(1), "w1", worker.Ref));
         Assert.Equal(new SubscribeService(Svc.Id(1), "a", orchestrator), root.ExpectMsg<SubscribeService>());

@@ -1,8 +1,23 @@
 namespace Oakestra.Actors.ClusterOrchestrator.Actors;
 
-/// <summary>One orchestrator per edge site.</summary>
+/// <summary>One orchestrator per edge site (Oak:Site:* in docs/CONFIG.md).</summary>
 public sealed record OrchestratorSettings(string Site)
 {
     /// <summary>How often unanswered requests to the root (registration, subnets, resolves) are sent again.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A worker gone from the site's cluster keeps its placements this long: a restarted worker process (or
+    /// ActorSystem) comes back and adopts them. Past the grace they are reported lost and the root places them
+    /// again elsewhere.
+    /// </summary>
+    public TimeSpan WorkerGrace { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the site's digest goes to the root tier (anti-entropy).</summary>
+    public TimeSpan DigestInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Test switch: drop every n-th message of <see cref="DropMessages"/> that arrives (0 = never).</summary>
+    public int DropOneIn { get; init; }
+
+    public IReadOnlySet<string> DropMessages { get; init; } = MessageDropper.DefaultTypes;
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Oakestra.Actors.Contracts.Addressing;
 using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Contracts.Routing;
 
 namespace Oakestra.Actors.ClusterOrchestrator.Actors;
 
@@ -11,7 +12,25 @@ public sealed record SiteWorker(
 {
     /// <summary>Placeable: registered, subnets assigned, member up.</summary>
     public bool Placeable => State == WorkerState.Up && SubnetV4 is not null;
+
+    /// <summary>When the worker left the site's cluster (its placements wait a grace for it to come back).</summary>
+    public DateTime? LostAtUtc { get; init; }
 }
+
+/// <summary>
+/// One placement (instance, epoch) in the site: where it was sent, what its worker last said of it.
+/// <see cref="Launch"/> is kept while the placement lives so a lost StartInstance can be sent again.
+/// </summary>
+public sealed record SitePlacement(
+    string InstanceId, long Epoch, string Node, InstanceLaunch? Launch, InstanceStatus Status, Placement? Placement,
+    bool Draining, bool Stopping, DateTime SentAtUtc)
+{
+    /// <summary>The stop sent to its worker (kept to send it again should the worker not act on it).</summary>
+    public StopInstance? Stop { get; init; }
+}
+
+/// <summary>What a worker's digest calls for: placements to start again, stops to send again.</summary>
+public sealed record DigestRepairs(IReadOnlyList<SitePlacement> Restart, IReadOnlyList<StopInstance> Restop);
 
 /// <summary>
 /// The site's workers and which placement (instance, epoch) runs where. Pure bookkeeping; the actor
@@ -20,9 +39,11 @@ public sealed record SiteWorker(
 public sealed class SiteWorkers
 {
     private readonly Dictionary<string, SiteWorker> _byNode = new();
-    private readonly Dictionary<(string Instance, long Epoch), string> _placements = new();
+    private readonly Dictionary<(string Instance, long Epoch), SitePlacement> _placements = new();
 
     public IEnumerable<SiteWorker> All => _byNode.Values;
+
+    public IEnumerable<SitePlacement> Placements => _placements.Values;
 
     public SiteWorker? Get(string node) => _byNode.GetValueOrDefault(node);
 
@@ -30,16 +51,17 @@ public sealed class SiteWorkers
 
     public void Put(SiteWorker worker) => _byNode[worker.Node] = worker;
 
-    public void Track(string instanceId, long epoch, string node) => _placements[(instanceId, epoch)] = node;
+    public SitePlacement? Placement(string instanceId, long epoch) => _placements.GetValueOrDefault((instanceId, epoch));
+
+    public void Put(SitePlacement placement) => _placements[(placement.InstanceId, placement.Epoch)] = placement;
 
     public void Untrack(string instanceId, long epoch) => _placements.Remove((instanceId, epoch));
 
-    public string? NodeOf(string instanceId, long epoch) => _placements.GetValueOrDefault((instanceId, epoch));
+    public string? NodeOf(string instanceId, long epoch) => _placements.GetValueOrDefault((instanceId, epoch))?.Node;
 
-    public IReadOnlyList<(string Instance, long Epoch)> PlacementsOn(string node) =>
-        _placements.Where(p => p.Value == node).Select(p => p.Key).ToArray();
+    public IReadOnlyList<SitePlacement> PlacementsOn(string node) => _placements.Values.Where(p => p.Node == node).ToArray();
 
-    public int Load(string node) => _placements.Count(p => p.Value == node);
+    public int Load(string node) => _placements.Values.Count(p => p.Node == node && !p.Stopping);
 
     /// <summary>The named node when it can take the instance; otherwise the least-loaded placeable worker (ties by name).</summary>
     public (SiteWorker? Worker, string? Refusal) Choose(string? node)
@@ -53,5 +75,41 @@ public sealed class SiteWorkers
         var best = _byNode.Values.Where(w => w.Placeable)
             .OrderBy(w => Load(w.Node)).ThenBy(w => w.Node, StringComparer.Ordinal).FirstOrDefault();
         return best is null ? (null, "no worker of this site is up") : (best, null);
+    }
+
+    /// <summary>
+    /// A worker's digest against what the site believes runs there: placements the worker runs are taken as they
+    /// are (also ones the site never sent: a restarted orchestrator adopts them, the root decides); placements
+    /// sent to it at least <paramref name="settle"/> ago that it does not run must be started again (a lost
+    /// StartInstance, or an instance that ended while nobody watched), unless they are being stopped, in which
+    /// case they are done; a stop sent at least <paramref name="settle"/> ago that the worker neither carried out
+    /// nor drains for is sent again.
+    /// </summary>
+    public DigestRepairs Reconcile(WorkerDigest digest, DateTime nowUtc, TimeSpan settle)
+    {
+        var reported = digest.Placements.ToDictionary(p => (p.InstanceId, p.Epoch));
+        var restop = new List<StopInstance>();
+        foreach (var p in digest.Placements)
+        {
+            var known = Placement(p.InstanceId, p.Epoch);
+            Put(known is null
+                ? new SitePlacement(p.InstanceId, p.Epoch, digest.Node, null, p.Status, p.Placement, p.Draining, false, nowUtc)
+                : known with { Node = digest.Node, Status = p.Status, Placement = p.Placement ?? known.Placement, Draining = p.Draining });
+            if (known is { Stopping: true, Stop: { } stop } && !p.Draining && nowUtc - known.SentAtUtc >= settle)
+            {
+                restop.Add(stop);
+                Put(Placement(p.InstanceId, p.Epoch)! with { SentAtUtc = nowUtc });
+            }
+        }
+        var restart = new List<SitePlacement>();
+        foreach (var p in PlacementsOn(digest.Node))
+        {
+            if (reported.ContainsKey((p.InstanceId, p.Epoch)) || nowUtc - p.SentAtUtc < settle) continue;
+            if (p.Stopping || p.Launch is null) { Untrack(p.InstanceId, p.Epoch); continue; }
+            var again = p with { Status = InstanceStatus.Starting, SentAtUtc = nowUtc };
+            Put(again);
+            restart.Add(again);
+        }
+        return new DigestRepairs(restart, restop);
     }
 }

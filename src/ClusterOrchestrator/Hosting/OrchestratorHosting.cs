@@ -1,7 +1,9 @@
+using System.Globalization;
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Oakestra.Actors.ClusterOrchestrator.Actors;
+using Oakestra.Actors.ClusterOrchestrator.Link;
 using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.Contracts.Hosting;
 
@@ -9,24 +11,52 @@ namespace Oakestra.Actors.ClusterOrchestrator.Hosting;
 
 public static class OrchestratorHosting
 {
+    /// <summary>Oak:Site:* and Oak:Root:Contacts (docs/CONFIG.md), defaults applied.</summary>
+    public static OrchestratorSettings SettingsFrom(IConfiguration configuration)
+    {
+        var site = configuration["Oak:Site:Name"] is { Length: > 0 } s ? s : "site1";
+        var d = new OrchestratorSettings(site);
+        return d with
+        {
+            WorkerGrace = Seconds(configuration["Oak:Site:WorkerGraceSeconds"]) ?? d.WorkerGrace,
+            DigestInterval = Seconds(configuration["Oak:Site:DigestSeconds"]) ?? d.DigestInterval,
+            DropOneIn = int.TryParse(configuration["Oak:Test:DropOneIn"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0,
+            DropMessages = configuration["Oak:Test:DropMessages"] is { Length: > 0 } types
+                ? types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
+                : MessageDropper.DefaultTypes,
+        };
+    }
+
+    /// <summary>The receptionists of every root: <c>Oak:Root:Contacts</c> as Akka addresses or host:port.</summary>
+    public static IReadOnlyList<string> RootReceptionists(IConfiguration configuration) =>
+        AkkaAddresses.Parse(configuration["Oak:Root:Contacts"] is { Length: > 0 } c ? c : $"127.0.0.1:{OakClusterSettings.DefaultRootPort}",
+                OakClusterSettings.RootSystemName)
+            .Select(a => $"{a}/system/receptionist")
+            .ToArray();
+
     /// <summary>
-    /// The orchestrator process: cluster member with roles <c>orchestrator</c> and <c>site-&lt;Oak:Site:Name&gt;</c>,
-    /// actor at /user/orchestrator, finding the root at /user/root-gateway on members with role <c>root</c>.
+    /// The orchestrator process: a member of its site's cluster (roles <c>orchestrator</c> and <c>site-&lt;name&gt;</c>),
+    /// actor at /user/orchestrator, linked to the root tier by a ClusterClient naming every root. Its ActorSystem
+    /// runs as incarnations: downed by its site's cluster, it starts a new one and rejoins.
     /// </summary>
     public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration)
     {
-        var site = configuration["Oak:Site:Name"] is { Length: > 0 } s ? s : "site1";
-        var settings = new OrchestratorSettings(site);
+        var settings = SettingsFrom(configuration);
+        var transport = new RootTransport.ViaClusterClient(RootReceptionists(configuration));
         services.AddSingleton(settings);
-        return services.AddOakestraCluster(configuration, OakestraRoles.Orchestrator, (akka, _) =>
-        {
-            // The shared setup gives one role; workers find their orchestrator by the site role as well.
-            akka.AddHocon(NodeRoles.RolesHocon(OakestraRoles.Orchestrator, NodeRoles.SiteRole(site)), HoconAddMode.Prepend);
-            akka.WithActors((system, registry) =>
+        return services.AddActorSystemIncarnations((incarnation, _) =>
+            incarnation.AddOakestraCluster(configuration, OakestraRoles.Orchestrator, settings.Site, (akka, _) =>
             {
-                var rootLink = UpstreamLink.ViaCluster(new ClusterUpstream([NodeRoles.Root], NodeRoles.RootGatewayPath));
-                registry.Register<OrchestratorActor>(system.ActorOf(OrchestratorActor.Props(settings, rootLink), OrchestratorActor.Name));
-            });
-        });
+                // The shared setup gives one role; workers find their orchestrator by the site role as well.
+                akka.AddHocon(NodeRoles.RolesHocon(OakestraRoles.Orchestrator, NodeRoles.SiteRole(settings.Site)), HoconAddMode.Prepend);
+                akka.WithActors((system, registry) =>
+                {
+                    var link = RootLink.Props(settings.Site, transport);
+                    registry.Register<OrchestratorActor>(system.ActorOf(OrchestratorActor.Props(settings, link), OrchestratorActor.Name));
+                });
+            }));
     }
+
+    private static TimeSpan? Seconds(string? text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : null;
 }

@@ -19,11 +19,19 @@ public static class NodeRoles
     public static string RolesHocon(params string[] roles) =>
         $"akka.cluster.roles = [{string.Join(", ", roles.Select(r => $"\"{r}\""))}]";
 
-    /// <summary>Hyperion for the protocol, for tests that build ActorSystems from HOCON (processes use the shared hosting setup).</summary>
+    /// <summary>
+    /// Hyperion for the protocol with the settings of <c>OakestraSerialization.HyperionSettings</c>, for tests that build
+    /// ActorSystems from HOCON (processes use the shared hosting setup).
+    /// </summary>
     public const string SerializationHocon = """
         akka.actor.serializers.hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
         akka.actor.serialization-bindings {
           "Oakestra.Actors.Contracts.Messaging.IClusterMessage, Oakestra.Actors.Contracts" = hyperion
+        }
+        akka.actor.serialization-settings.hyperion {
+          preserve-object-references = true
+          version-tolerance = true
+          disallow-unsafe-type = false
         }
         """;
 }

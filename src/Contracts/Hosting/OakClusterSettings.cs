@@ -1,23 +1,67 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
 namespace Oakestra.Actors.Contracts.Hosting;
 
-/// <summary>The Oak:Akka:* keys of docs/CONFIG.md, with their documented defaults applied.</summary>
-public sealed record OakClusterSettings(string SystemName, string Hostname, int Port, IReadOnlyList<string> Seeds, string Role)
-{
-    public const string DefaultSystemName = "oakestra";
-    public const int DefaultRootPort = 4053;
+/// <summary>
+/// Which Akka.NET cluster a process belongs to: the root tier (every root) or one edge site (its
+/// orchestrator and its workers). The tiers are separate failure domains with separate system names, so a
+/// member can never join the wrong one by a misconfigured seed (docs/NODES.md).
+/// </summary>
+public enum ClusterTier { Root, Site }
 
-    public static OakClusterSettings FromConfiguration(IConfiguration configuration, string role)
+/// <summary>The Oak:Akka:* keys of docs/CONFIG.md, with their documented defaults applied.</summary>
+public sealed record OakClusterSettings(
+    ClusterTier Tier, string SystemName, string Hostname, int Port, IReadOnlyList<string> Seeds, string Role)
+{
+    public const string RootSystemName = "oakestra-root";
+    public const int DefaultRootPort = 4053;
+    public const int DefaultOrchestratorPort = 4054;
+    public const int DefaultWorkerPort = 4055;
+
+    /// <summary>How long a member stays unreachable before its tier's split brain resolver downs it.</summary>
+    public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The system name of an edge site's cluster (its orchestrator and workers).</summary>
+    public static string SiteSystemName(string site) => $"oakestra-site-{site}";
+
+    /// <summary>
+    /// <paramref name="site"/> is required for the orchestrator and worker roles: their cluster is their site's.
+    /// Seeds may be given as Akka addresses or as host:port (the tier's system name is added).
+    /// </summary>
+    public static OakClusterSettings FromConfiguration(IConfiguration configuration, string role, string? site = null)
     {
         var section = configuration.GetSection("Oak:Akka");
-        var systemName = NonEmpty(section["SystemName"]) ?? DefaultSystemName;
+        var tier = role == OakestraRoles.Root ? ClusterTier.Root : ClusterTier.Site;
+        if (tier == ClusterTier.Site && string.IsNullOrWhiteSpace(site))
+            throw new ArgumentException($"a member with role {role} belongs to a site: name it", nameof(site));
+        var systemName = NonEmpty(section["SystemName"]) ?? (tier == ClusterTier.Root ? RootSystemName : SiteSystemName(site!));
         var hostname = NonEmpty(section["Hostname"]) ?? "127.0.0.1";
-        var port = int.TryParse(section["Port"], out var p) ? p : role == OakestraRoles.Root ? DefaultRootPort : 0;
-        var seeds = (NonEmpty(section["Seeds"]) ?? $"akka.tcp://{systemName}@127.0.0.1:{DefaultRootPort}")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new OakClusterSettings(systemName, hostname, port, seeds, role);
+        var port = int.TryParse(section["Port"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : DefaultPort(role);
+        // Alone, a root seeds its own tier and an orchestrator its own site; a worker looks for its orchestrator.
+        var defaultSeed = role == OakestraRoles.Worker ? $"127.0.0.1:{DefaultOrchestratorPort}" : $"{hostname}:{port}";
+        var seeds = AkkaAddresses.Parse(NonEmpty(section["Seeds"]) ?? defaultSeed, systemName);
+        var settings = new OakClusterSettings(tier, systemName, hostname, port, seeds, role);
+        return double.TryParse(section["DownAfterSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var down) && down > 0
+            ? settings with { DownAfter = TimeSpan.FromSeconds(down) }
+            : settings;
     }
 
+    public static int DefaultPort(string role) => role switch
+    {
+        OakestraRoles.Root => DefaultRootPort,
+        OakestraRoles.Orchestrator => DefaultOrchestratorPort,
+        _ => DefaultWorkerPort,
+    };
+
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
+
+/// <summary>Akka addresses from configuration: full <c>akka.tcp://system@host:port</c> or <c>host:port</c>.</summary>
+public static class AkkaAddresses
+{
+    public static IReadOnlyList<string> Parse(string list, string systemName) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.Contains("://", StringComparison.Ordinal) ? s.TrimEnd('/') : $"akka.tcp://{systemName}@{s}")
+            .ToArray();
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
@@ -9,8 +10,9 @@ using Oakestra.Actors.Contracts.Serialization;
 namespace Oakestra.Actors.Contracts.Hosting;
 
 /// <summary>
-/// The one Akka setup every process uses: remoting, cluster membership with static seeds and one role,
-/// split brain resolver, sharding defaults, our serializers and logging through Microsoft.Extensions.Logging.
+/// The one Akka setup every process uses: remoting, cluster membership of its tier with static seeds,
+/// the tier's split brain resolver, sharding defaults, our serializers and logging through
+/// Microsoft.Extensions.Logging.
 /// </summary>
 public static class OakestraClusterHosting
 {
@@ -23,9 +25,10 @@ public static class OakestraClusterHosting
         this IServiceCollection services,
         IConfiguration configuration,
         string role,
+        string? site = null,
         Action<AkkaConfigurationBuilder, IServiceProvider>? more = null)
     {
-        var settings = OakClusterSettings.FromConfiguration(configuration, role);
+        var settings = OakClusterSettings.FromConfiguration(configuration, role, site);
         services.AddSingleton(settings);
         return services.AddAkka(settings.SystemName, (builder, sp) =>
         {
@@ -48,12 +51,33 @@ public static class OakestraClusterHosting
             {
                 Roles = [settings.Role],
                 SeedNodes = settings.Seeds.ToArray(),
-                // The roots hold the journal-backed single writers: the side with most roots survives.
-                SplitBrainResolver = new KeepMajorityOption { Role = OakestraRoles.Root },
+                SplitBrainResolver = SplitBrainResolverOf(settings.Tier),
             })
+            .AddHocon(TierHocon(settings), HoconAddMode.Prepend)
             .AddHocon(ShardingDefaults, HoconAddMode.Prepend)
             .WithOakestraSerializers();
     }
+
+    /// <summary>
+    /// Inside one tier only, never across tiers. Root tier: the side with most roots keeps the journal-backed
+    /// single writers. Site: the side with most members (orchestrator and workers count alike) stays; on an
+    /// even split the side holding the lowest address stays, and the other side's members start a new
+    /// ActorSystem and rejoin when the split heals — their instances and forwarding never stop (docs/NODES.md).
+    /// </summary>
+    private static SplitBrainResolverOption SplitBrainResolverOf(ClusterTier tier) =>
+        tier == ClusterTier.Root ? new KeepMajorityOption { Role = OakestraRoles.Root } : new KeepMajorityOption();
+
+    private static string TierHocon(OakClusterSettings settings) => $$"""
+        akka.cluster.split-brain-resolver.stable-after = {{settings.DownAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture)}}s
+        # A member removed from its cluster ends its ActorSystem; our hosts start a new one (ActorSystemIncarnations).
+        akka.cluster.run-coordinated-shutdown-when-down = on
+        akka.coordinated-shutdown.exit-clr = off
+        # The link between tiers (ClusterClient): its envelopes carry our messages in their own serializer's
+        # format, never the default object serializer; no buffering: the site's root link queues what matters.
+        akka.cluster.client.use-legacy-serialization = off
+        akka.cluster.client.buffer-size = 0
+        akka.cluster.client.receptionist.role = "{{OakestraRoles.Root}}"
+        """;
 
     // Regions created through OakestraSharding.Options get the same values; these cover any other
     // region (e.g. a proxy started by hand) so no member ever falls back to persistence mode.

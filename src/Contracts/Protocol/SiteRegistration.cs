@@ -14,9 +14,14 @@ public sealed record RegisterSite(string Site, IActorRef Orchestrator) : ICluste
 /// <summary>Root → orchestrator.</summary>
 public sealed record SiteRegistered(string Site) : IClusterMessage;
 
-/// <summary>Worker → its orchestrator. Idempotent; repeated after either side restarts.</summary>
+/// <summary>
+/// Worker → its orchestrator. Idempotent; repeated after either side restarts. <see cref="SubnetV4"/>/<see cref="SubnetV6"/>:
+/// the subnets the worker already runs on (a restarted worker or ActorSystem), so that an orchestrator can accept it
+/// while the root tier is out of reach; the root's answer for the (site, node) is the same subnets.
+/// </summary>
 public sealed record RegisterWorker(
-    string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude, IActorRef Worker) : IClusterMessage;
+    string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude, IActorRef Worker,
+    Ipv4Prefix? SubnetV4 = null, Ipv6Prefix? SubnetV6 = null) : IClusterMessage;
 
 /// <summary>Orchestrator → root: subnets for a worker (the same ones again for a known worker).</summary>
 public sealed record AssignWorkerSubnets(

@@ -190,7 +190,21 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
         try
         {
             var list = (NodeList)await Ask(refs.Sites, new ListNodes(), ct);
-            return list.Nodes.Select(n => n.ToView(list.InstancesPerNode.GetValueOrDefault(n.Key))).ToArray();
+            return list.Nodes.Select(n => n.ToView(list.InstancesPerNode.GetValueOrDefault(n.Key),
+                list.LastHeardUtc.TryGetValue(n.Site, out var heard) ? heard : null)).ToArray();
+        }
+        catch (AskTimeoutException e)
+        {
+            throw new ControlPlaneUnavailableException(e.Message);
+        }
+    }
+
+    public async Task<IReadOnlyList<SiteView>> ListSitesAsync(CancellationToken ct)
+    {
+        try
+        {
+            var list = (SiteList)await Ask(refs.Sites, new ListSites(), ct);
+            return list.Sites.Select(s => new SiteView(s.Site, s.Link, s.LastHeardUtc, s.QueuedReports, s.Nodes)).ToArray();
         }
         catch (AskTimeoutException e)
         {

@@ -33,9 +33,13 @@ public sealed record ServiceView(
     IReadOnlyList<ServiceIpView> ServiceIps,
     IReadOnlyList<InstanceView> Instances);
 
+/// <summary><see cref="LastHeard"/>: when the node's site was last heard by the root tier (null: not since this root started).</summary>
 public sealed record NodeView(
     string Cluster, string Node, string? SubnetV4, string? SubnetV6, string Status, int Instances,
-    double Latitude, double Longitude, string? TunnelEndpoint);
+    double Latitude, double Longitude, string? TunnelEndpoint, DateTime? LastHeard = null);
+
+/// <summary>One site's link to the root tier: <see cref="Link"/> is connected, silent (nodes Unreachable) or lost (instances moved).</summary>
+public sealed record SiteView(string Site, string Link, DateTime? LastHeard, int QueuedReports, int Nodes);
 
 public sealed record AvailableAddressesView(string Pool, IReadOnlyList<string> Addresses);
 

@@ -17,6 +17,7 @@ public interface IControlPlane
     Task<ControlResult<InstanceView>> MigrateAsync(string instanceId, string targetNode, CancellationToken ct);
     Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct);
     Task<IReadOnlyList<NodeView>> ListNodesAsync(CancellationToken ct);
+    Task<IReadOnlyList<SiteView>> ListSitesAsync(CancellationToken ct);
     Task<ControlResult<NodeLocationView>> SetNodeLocationAsync(string node, double latitude, double longitude, CancellationToken ct);
 
     /// <summary>The route table and data-plane counters of one worker, asked of the worker itself through its

@@ -86,6 +86,7 @@ public static class RootApi
         });
 
         api.MapGet("/nodes", async (IControlPlane cp, CancellationToken ct) => Results.Json(await cp.ListNodesAsync(ct), Json));
+        api.MapGet("/sites", async (IControlPlane cp, CancellationToken ct) => Results.Json(await cp.ListSitesAsync(ct), Json));
 
         api.MapPut("/nodes/{node}/location", async (string node, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
         {

@@ -35,6 +35,6 @@ public static class ViewMapping
     public static PlacementView ToView(this Placement p) => new(
         p.Cluster, p.Node, p.NamespaceV4?.ToString(), p.NamespaceV6?.ToString(), string.IsNullOrEmpty(p.TunnelEndpoint) ? null : p.TunnelEndpoint, p.Epoch);
 
-    public static NodeView ToView(this NodeRecord n, int instances) => new(
-        n.Site, n.Node, n.SubnetV4.ToString(), n.SubnetV6.ToString(), n.State.ToString(), instances, n.Latitude, n.Longitude, n.TunnelEndpoint);
+    public static NodeView ToView(this NodeRecord n, int instances, DateTime? lastHeard = null) => new(
+        n.Site, n.Node, n.SubnetV4.ToString(), n.SubnetV6.ToString(), n.State.ToString(), instances, n.Latitude, n.Longitude, n.TunnelEndpoint, lastHeard);
 }

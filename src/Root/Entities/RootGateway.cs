@@ -8,10 +8,12 @@ using Oakestra.Actors.Root.Pools;
 namespace Oakestra.Actors.Root.Entities;
 
 /// <summary>
-/// The root's one well-known address for orchestrators: <c>/user/root-gateway</c> on every root process
-/// (<see cref="Name"/>). It forwards each contract message to the entity that owns it, keeping the
-/// sender, so answers (SiteRegistered, WorkerSubnetsAssigned, StaleEpoch, RouteFound, snapshots) go
-/// straight back to the orchestrator. Orchestrators need no sharding proxy and no extractor.
+/// The root tier's one well-known address for the sites: <c>/user/root-gateway</c> on every root process
+/// (<see cref="Name"/>), registered with the ClusterClient receptionist, so an orchestrator of another cluster
+/// reaches it through any root it can contact. It forwards each contract message to the entity that owns it,
+/// keeping the sender (the ClusterClient's response tunnel), so answers (heartbeat acks, WorkerSubnetsAssigned,
+/// StaleEpoch) go back to the site's link; pushes (deltas, snapshots, placements) go to the orchestrator's own
+/// ref. Orchestrators need no sharding proxy and no extractor.
 /// </summary>
 public sealed class RootGateway : ReceiveActor
 {
@@ -25,6 +27,8 @@ public sealed class RootGateway : ReceiveActor
         Receive<AssignWorkerSubnets>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
         Receive<UpdateWorkerLocation>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
         Receive<WorkerStateChanged>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
+        Receive<SiteHeartbeat>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
+        Receive<SiteDigest>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
 
         Receive<InstanceStatusReport>(m => refs.Instances.Forward(new InstanceEnvelope(m.InstanceId, m)));
         Receive<PlacementRefused>(m => refs.Instances.Forward(new InstanceEnvelope(m.InstanceId, m)));
@@ -35,7 +39,7 @@ public sealed class RootGateway : ReceiveActor
 
         Receive<ResolveRoute>(q =>
         {
-            var replyTo = Sender;
+            var replyTo = q.Orchestrator;
             var address = q.Address.V4?.ToIPAddress() ?? q.Address.V6?.ToIPAddress();
             if (address is null)
             {

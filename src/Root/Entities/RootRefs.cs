@@ -15,10 +15,24 @@ public sealed class RootRefs(AddressPools pools, RootSettings settings)
     public IActorRef Instances { get; set; } = ActorRefs.Nobody;
     public IActorRef Sites { get; set; } = ActorRefs.Nobody;
     public IActorRef Directory { get; set; } = ActorRefs.Nobody;
+
+    /// <summary>This root process's start: sites see it change in heartbeat answers and register again.</summary>
+    public string Incarnation { get; } = Guid.NewGuid().ToString("N")[..12];
 }
 
 /// <summary>Timings of the root's entities (configurable, see docs/CONFIG.md).</summary>
 public sealed record RootSettings(TimeSpan MigrationDrain, TimeSpan AskTimeout, int SnapshotEvery)
 {
     public static readonly RootSettings Default = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), 200);
+
+    /// <summary>A site not heard for this long is out of reach: its nodes show Unreachable, nothing new goes there.</summary>
+    public TimeSpan SiteSilence { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Past silence + grace a site is lost: its instances are placed on other sites (same Instance IPs, new epochs). Zero: never.</summary>
+    public TimeSpan SiteGrace { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A placement handed out this recently is not yet expected in a site's digest.</summary>
+    public TimeSpan DigestSettle { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan LinkCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 }

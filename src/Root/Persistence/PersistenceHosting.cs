@@ -23,6 +23,29 @@ public static class PersistenceHosting
             _ => throw new ArgumentOutOfRangeException(nameof(store)),
         };
         // Never add WithConnectivityCheck(): it throws with linq2db 6.
-        return builder.WithSqlPersistence(connectionString, provider, autoInitialize: true);
+        builder.WithSqlPersistence(connectionString, provider, autoInitialize: true);
+        return store.Provider == StoreProvider.Postgres ? builder.AddHocon(LeaseMajority(store.ConnectionString!), HoconAddMode.Prepend) : builder;
     }
+
+    /// <summary>
+    /// Several roots share one PostgreSQL database, and with it the tie breaker of their split brain resolver: on an
+    /// even split (two roots, one crashed) the side that takes the lease in the database stays. Keep-majority would
+    /// keep the side with the lowest address, which is no one when that root is the one that crashed.
+    /// </summary>
+    private static string LeaseMajority(string connectionString) => $$"""
+        akka.cluster.split-brain-resolver.active-strategy = lease-majority
+        akka.cluster.split-brain-resolver.lease-majority {
+          lease-implementation = "oak.lease.postgres"
+          lease-name = "oakestra-root-sbr"
+          role = "{{Contracts.Hosting.OakestraRoles.Root}}"
+          acquire-lease-delay-for-minority = 2s
+        }
+        oak.lease.postgres {
+          lease-class = "{{typeof(PostgresLease).AssemblyQualifiedName}}"
+          connection-string = "{{connectionString.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}}"
+          heartbeat-timeout = 15s
+          heartbeat-interval = 3s
+          lease-operation-timeout = 5s
+        }
+        """;
 }

@@ -34,4 +34,12 @@ public sealed class NamespaceAddresses
     }
 
     public void Free(ulong offset) => _used.Remove(offset);
+
+    /// <summary>Marks the offset of an address a placement already holds (one adopted after a restart) as used.</summary>
+    public ulong Reserve(Ipv4Address address)
+    {
+        var offset = Subnets is { } s && s.V4.Contains(address) ? s.V4.OffsetOf(address) : 0;
+        if (offset >= 2) _used.Add(offset);
+        return offset;
+    }
 }

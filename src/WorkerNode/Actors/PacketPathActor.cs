@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
+using Oakestra.Actors.WorkerNode.Memory;
 using Oakestra.Actors.WorkerNode.Ports;
 
 namespace Oakestra.Actors.WorkerNode.Actors;
@@ -17,6 +18,7 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
 {
     private readonly WorkerSettings _settings;
     private readonly IDataPlane _dataPlane;
+    private readonly NodeMemory _memory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private ImmutableDictionary<string, ServiceRoutes> _services = ImmutableDictionary<string, ServiceRoutes>.Empty;
@@ -26,30 +28,36 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
     private double _latitude, _longitude;
     private long _version;
     private bool _dirty;
+    // Nothing is published before the agent has said what runs here: a new incarnation of the ActorSystem must not
+    // replace the data plane's last table by one without the node's own instances (their packets would be dropped).
+    private bool _localKnown;
     // What the data plane holds: the last table it accepted, and when.
     private DataPlaneTable? _published;
     private DateTime? _publishedAt;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public PacketPathActor(WorkerSettings settings, IDataPlane dataPlane)
+    public PacketPathActor(WorkerSettings settings, IDataPlane dataPlane, NodeMemory memory)
     {
         _settings = settings;
         _dataPlane = dataPlane;
+        _memory = memory;
+        _peers = memory.Peers;
+        _version = memory.TableVersion;
         _latitude = settings.Latitude;
         _longitude = settings.Longitude;
 
         Receive<RoutesChanged>(m => { _services = m.Services; MarkDirty(); });
-        Receive<LocalInstancesChanged>(m => { _local = m.Instances; MarkDirty(); });
-        Receive<SitePeers>(m => { _peers = m.Peers; MarkDirty(); });
+        Receive<LocalInstancesChanged>(m => { _local = m.Instances; _localKnown = true; MarkDirty(); });
+        Receive<SitePeers>(m => { _peers = m.Peers; _memory.Remember(m.Peers); MarkDirty(); });
         Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; MarkDirty(); });
         Receive<Poll>(_ => OnPoll());
         Receive<Flush>(_ => Publish());
         Receive<QueryNodeTable>(OnQueryTable);
     }
 
-    public static Props Props(WorkerSettings settings, IDataPlane dataPlane) =>
-        Akka.Actor.Props.Create(() => new PacketPathActor(settings, dataPlane));
+    public static Props Props(WorkerSettings settings, IDataPlane dataPlane, NodeMemory? memory = null) =>
+        Akka.Actor.Props.Create(() => new PacketPathActor(settings, dataPlane, memory ?? NodeMemory.InProcess()));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
 
@@ -81,10 +89,12 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
     private void Publish()
     {
         _dirty = false;
+        if (!_localKnown) return;
         var table = TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers, _rtts);
         try
         {
             _dataPlane.Publish(table);
+            _memory.TableVersion = table.Version;
             _published = table;
             _publishedAt = DateTime.UtcNow;
         }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
+using Oakestra.Actors.WorkerNode.Memory;
 
 namespace Oakestra.Actors.WorkerNode.Actors;
 
@@ -9,13 +10,17 @@ namespace Oakestra.Actors.WorkerNode.Actors;
 /// The worker's route table: services of local instances (always kept, subscribed) and remote services
 /// this node's instances talk to (kept while used, dropped after <see cref="WorkerSettings.InterestExpiry"/>
 /// without traffic). Deltas are applied strictly in version order; a duplicate changes nothing, a gap asks
-/// the orchestrator for a snapshot. Every change is passed to the packet path as a whole immutable table.
+/// the orchestrator for a snapshot. Every change is passed to the packet path as a whole immutable table,
+/// and kept in the node's memory: a new incarnation starts from the same table (its remote services count as
+/// just used) and catches up by version.
 /// </summary>
 public sealed class RouteTableActor : ReceiveActor, IWithTimers
 {
     private readonly WorkerSettings _settings;
     private readonly IActorRef _orchestrator;
     private readonly IActorRef _packetPath;
+    private readonly NodeMemory _memory;
+    private bool _unremembered;
 
     private readonly ServiceRoutesCache _cache = new();
     private readonly HashSet<string> _local = new();
@@ -26,11 +31,12 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RouteTableActor(WorkerSettings settings, IActorRef orchestrator, IActorRef packetPath)
+    public RouteTableActor(WorkerSettings settings, IActorRef orchestrator, IActorRef packetPath, NodeMemory memory)
     {
         _settings = settings;
         _orchestrator = orchestrator;
         _packetPath = packetPath;
+        _memory = memory;
 
         Receive<TableMisses>(OnMisses);
         Receive<TableUsage>(OnUsage);
@@ -40,15 +46,23 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
         Receive<ServiceRoutesSnapshot>(OnSnapshot);
         Receive<LocalInstancesChanged>(OnLocalInstances);
         Receive<ResyncInterests>(_ => Resync());
+        Receive<ComposeDigest>(m => _orchestrator.Tell(new WorkerDigest(m.Site, m.Node, m.Worker, m.Placements,
+            _cache.Services.Values.Where(r => Interested(r.ServiceId)).Select(r => new ServiceVersion(r.ServiceId, r.Version)).ToArray()), m.Worker));
         Receive<Tick>(_ => OnTick());
         Receive<Flush>(_ => PublishNow());
     }
 
-    public static Props Props(WorkerSettings settings, IActorRef orchestrator, IActorRef packetPath) =>
-        Akka.Actor.Props.Create(() => new RouteTableActor(settings, orchestrator, packetPath));
+    public static Props Props(WorkerSettings settings, IActorRef orchestrator, IActorRef packetPath, NodeMemory memory) =>
+        Akka.Actor.Props.Create(() => new RouteTableActor(settings, orchestrator, packetPath, memory));
 
     protected override void PreStart()
     {
+        var now = Now;
+        foreach (var routes in _memory.Services.Values)
+        {
+            _cache.Set(routes);
+            _lastUsed[routes.ServiceId] = now; // local ones move to _local when the agent tells what runs here
+        }
         var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 50, Math.Min(TimeSpan.TicksPerSecond, _settings.InterestExpiry.Ticks / 5)));
         Timers.StartPeriodicTimer("tick", Tick.Instance, tick);
         PublishNow();
@@ -156,6 +170,11 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
             _orchestrator.Tell(new SubscribeService(service, Node, Self), Self);
         foreach (var (key, until) in _notFoundUntil.ToArray())
             if (until <= now) _notFoundUntil.Remove(key);
+        if (_unremembered)
+        {
+            _unremembered = false;
+            _memory.Remember(_cache.Services.Values);
+        }
     }
 
     private void Drop(string service, bool unsubscribe)
@@ -176,6 +195,7 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
     private void PublishNow()
     {
         _dirty = false;
+        _unremembered = true;
         _packetPath.Tell(new RoutesChanged(_cache.Services.ToImmutableDictionary()));
     }
 

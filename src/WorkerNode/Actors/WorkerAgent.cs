@@ -1,24 +1,29 @@
 using Akka.Actor;
 using Akka.Event;
+using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
-using Oakestra.Actors.Contracts.Discovery;
+using Oakestra.Actors.WorkerNode.Memory;
 using Oakestra.Actors.WorkerNode.Ports;
 
 namespace Oakestra.Actors.WorkerNode.Actors;
 
 /// <summary>
-/// The node agent (well-known path <c>/user/worker</c>): registers with its site's orchestrator (again
-/// whenever a new one appears), runs placements through <see cref="IInstanceHost"/> and reports every
-/// step with the placement's epoch. Children: the link to the orchestrator, the route table, the packet path.
+/// The node agent (well-known path <c>/user/worker</c> in its site's cluster). It starts by taking over what
+/// the node runs (<see cref="IInstanceHost.RestoreAsync"/>: placements of an earlier ActorSystem or worker
+/// process keep running and are adopted), then registers with its site's orchestrator (again whenever a new
+/// one appears), runs placements through <see cref="IInstanceHost"/>, reports every step with the placement's
+/// epoch and sends a digest of what it runs every <see cref="WorkerSettings.DigestInterval"/>. Children: the
+/// link to the orchestrator, the route table, the packet path.
 /// </summary>
-public sealed class WorkerAgent : ReceiveActor, IWithTimers
+public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     public const string Name = "worker";
 
     private readonly WorkerSettings _settings;
     private readonly IInstanceHost _host;
     private readonly IDataPlane _dataPlane;
+    private readonly NodeMemory _memory;
     private readonly Props _linkProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -32,25 +37,75 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<(string Instance, long Epoch), Slot> _slots = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
 
-    public WorkerAgent(WorkerSettings settings, IInstanceHost host, IDataPlane dataPlane, Props orchestratorLink)
+    public WorkerAgent(WorkerSettings settings, IInstanceHost host, IDataPlane dataPlane, Props orchestratorLink, NodeMemory? memory = null)
     {
         _settings = settings;
         _host = host;
         _dataPlane = dataPlane;
+        _memory = memory ?? NodeMemory.InProcess();
         _linkProps = orchestratorLink;
         _latitude = settings.Latitude;
         _longitude = settings.Longitude;
 
+        Receive<Restored>(OnRestored);
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    public static Props Props(WorkerSettings settings, IInstanceHost host, IDataPlane dataPlane, Props orchestratorLink, NodeMemory? memory = null) =>
+        Akka.Actor.Props.Create(() => new WorkerAgent(settings, host, dataPlane, orchestratorLink, memory));
+
+    protected override void PreStart()
+    {
+        _orchestrator = Context.ActorOf(_linkProps, "orchestrator-link");
+        _packetPath = Context.ActorOf(PacketPathActor.Props(_settings, _dataPlane, _memory), "packet-path");
+        _routes = Context.ActorOf(RouteTableActor.Props(_settings, _orchestrator, _packetPath, _memory), "routes");
+        var self = Self;
+        _host.RestoreAsync(exit => self.Tell(exit), CancellationToken.None).PipeTo(self,
+            success: r => new Restored(r, null),
+            failure: e => new Restored(NodeRestore.Nothing, e.GetBaseException().Message));
+    }
+
+    private string Site => _settings.Site;
+    private string Node => _settings.Node;
+
+    // ---- taking over what the node runs ----
+
+    private void OnRestored(Restored msg)
+    {
+        if (msg.Error is not null) _log.Error("taking over the node's placements failed: {0}; starting without them", msg.Error);
+        if (msg.Restore.Subnets is { } subnets) _addresses.Assign(subnets);
+        foreach (var p in msg.Restore.Placements)
+        {
+            var offset = _addresses.Reserve(p.NamespaceV4);
+            _slots[(p.Launch.InstanceId, p.Launch.Epoch)] = new Slot(p.Launch, p.NamespaceV4, p.NamespaceV6, offset)
+                { State = SlotState.Running, NetworkNamespace = p.NetworkNamespace, ProcessId = p.ProcessId };
+        }
+        if (_slots.Count > 0) _log.Info("worker {0} took over {1} running placements", Node, _slots.Count);
+        Become(Ready);
+        Stash.UnstashAll();
+        PublishLocal();
+        Timers.StartPeriodicTimer("retry", RetryTick.Instance, _settings.RetryInterval);
+        Timers.StartPeriodicTimer("digest", DigestTick.Instance, _settings.DigestInterval);
+        Register();
+    }
+
+    private void Ready()
+    {
         Receive<UpstreamAvailable>(_ => { _registered = false; Register(); });
         Receive<UseUpstream>(m => _orchestrator.Forward(m));
         Receive<RetryTick>(_ => { if (!_registered) Register(); });
+        Receive<DigestTick>(_ => SendDigest());
         Receive<WorkerSubnetsAssigned>(OnSubnets);
         Receive<WorkerRegistrationRefused>(m => _log.Warning("registration of {0} refused: {1}", m.Node, m.Reason));
         Receive<SitePeers>(m => _packetPath.Forward(m));
         Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; _packetPath.Forward(m); });
         Receive<TableMisses>(m => _routes.Forward(m));
         Receive<TableUsage>(m => _routes.Forward(m));
+        // Snapshots an orchestrator sends after comparing our digest (it knows this actor, not the route table).
+        Receive<ServiceRoutesSnapshot>(m => _routes.Forward(m));
+        Receive<ServiceDelta>(m => _routes.Forward(m));
         Receive<QueryNodeTable>(m => _packetPath.Forward(m)); // the packet path holds what the data plane was given
 
         Receive<StartInstance>(OnStart);
@@ -63,25 +118,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         Receive<InstanceExit>(OnExit);
     }
 
-    public static Props Props(WorkerSettings settings, IInstanceHost host, IDataPlane dataPlane, Props orchestratorLink) =>
-        Akka.Actor.Props.Create(() => new WorkerAgent(settings, host, dataPlane, orchestratorLink));
-
-    protected override void PreStart()
-    {
-        _orchestrator = Context.ActorOf(_linkProps, "orchestrator-link");
-        _packetPath = Context.ActorOf(PacketPathActor.Props(_settings, _dataPlane), "packet-path");
-        _routes = Context.ActorOf(RouteTableActor.Props(_settings, _orchestrator, _packetPath), "routes");
-        Timers.StartPeriodicTimer("retry", RetryTick.Instance, _settings.RetryInterval);
-        Register();
-    }
-
-    private string Site => _settings.Site;
-    private string Node => _settings.Node;
-
-    // ---- registration ----
+    // ---- registration and digests ----
 
     private void Register() =>
-        _orchestrator.Tell(new RegisterWorker(Site, Node, _settings.TunnelEndpoint, _latitude, _longitude, Self), Self);
+        _orchestrator.Tell(new RegisterWorker(Site, Node, _settings.TunnelEndpoint, _latitude, _longitude, Self,
+            _addresses.Subnets?.V4, _addresses.Subnets?.V6), Self);
 
     private void OnSubnets(WorkerSubnetsAssigned msg)
     {
@@ -89,9 +130,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         var subnets = new NodeSubnets(Node, msg.SubnetV4, msg.SubnetV6);
         if (_addresses.Subnets is { } old && old != subnets)
             _log.Warning("subnets of {0} changed from {1} to {2}; running placements keep their addresses", Node, old.V4, subnets.V4);
-        var prepare = _addresses.Subnets != subnets;
         _addresses.Assign(subnets);
-        if (prepare)
+        // Idempotent on the host: also re-applies routes into a TUN the data plane re-created after a restart.
+        if (!_registered)
             _host.PrepareNodeAsync(subnets, CancellationToken.None).ContinueWith(t =>
             {
                 if (t.IsFaulted) _log.Error(t.Exception, "preparing node {0} failed", Node);
@@ -103,6 +144,19 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         foreach (var (key, slot) in _slots)
             if (slot.State is SlotState.Starting or SlotState.Running or SlotState.Draining) Report(key, slot, ReportedStatus(slot));
         _routes.Tell(ResyncInterests.Instance);
+        SendDigest();
+    }
+
+    /// <summary>What runs here (and drains), for the orchestrator's anti-entropy; the route table adds its service versions.</summary>
+    private void SendDigest()
+    {
+        if (!_registered) return;
+        var placements = _slots
+            .Where(s => s.Value.State is SlotState.Starting or SlotState.Running or SlotState.Draining)
+            .Select(s => new PlacementDigest(s.Key.Instance, s.Key.Epoch, Node, ReportedStatus(s.Value), PlacementOf(s.Key, s.Value),
+                s.Value.State == SlotState.Draining, s.Value.ProcessId))
+            .ToArray();
+        _routes.Tell(new ComposeDigest(Site, Node, Self, placements));
     }
 
     // ---- instance lifecycle ----
@@ -139,6 +193,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     {
         if (!_slots.TryGetValue(msg.Key, out var slot)) { _host.StopAsync(msg.Key.Instance, msg.Key.Epoch, CancellationToken.None); return; }
         slot.NetworkNamespace = msg.Started.NetworkNamespace;
+        slot.ProcessId = msg.Started.ProcessId;
         if (msg.Started.NamespaceV4 is { } v4) slot.NamespaceV4 = v4;
         if (msg.Started.NamespaceV6 is { } v6) slot.NamespaceV6 = v6;
         if (slot.StopRequested) { BeginStop(msg.Key, slot); return; }
@@ -221,11 +276,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
     private static InstanceStatus ReportedStatus(Slot slot) =>
         slot.State == SlotState.Starting ? InstanceStatus.Starting : InstanceStatus.Running;
 
-    private void Report((string Instance, long Epoch) key, Slot slot, InstanceStatus status, string? detail = null)
-    {
-        var placement = new Placement(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _settings.TunnelEndpoint, key.Epoch, slot.NetworkNamespace);
-        _orchestrator.Tell(new InstanceStatusReport(key.Instance, key.Epoch, status, placement, detail), Self);
-    }
+    private Placement PlacementOf((string Instance, long Epoch) key, Slot slot) =>
+        new(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _settings.TunnelEndpoint, key.Epoch, slot.NetworkNamespace);
+
+    private void Report((string Instance, long Epoch) key, Slot slot, InstanceStatus status, string? detail = null) =>
+        _orchestrator.Tell(new InstanceStatusReport(key.Instance, key.Epoch, status, PlacementOf(key, slot), detail), Self);
 
     private void PublishLocal()
     {
@@ -251,13 +306,16 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers
         public ulong Offset { get; } = offset;
         public SlotState State { get; set; } = SlotState.Starting;
         public string? NetworkNamespace { get; set; }
+        public int? ProcessId { get; set; }
         public bool StopRequested { get; set; }
         public bool Silent { get; set; }
     }
 
+    private sealed record Restored(NodeRestore Restore, string? Error);
     private sealed record HostStarted((string Instance, long Epoch) Key, StartedInstance Started);
     private sealed record HostFailed((string Instance, long Epoch) Key, string Reason);
     private sealed record HostStopped((string Instance, long Epoch) Key, string? Error);
     private sealed record DrainElapsed((string Instance, long Epoch) Key);
     private sealed class RetryTick { public static readonly RetryTick Instance = new(); }
+    private sealed class DigestTick { public static readonly DigestTick Instance = new(); }
 }

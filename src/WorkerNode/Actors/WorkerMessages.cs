@@ -19,6 +19,9 @@ public sealed record TableMisses(IReadOnlyList<RouteKey> Addresses);
 /// <summary>Packet path → route table: destinations that carried traffic.</summary>
 public sealed record TableUsage(IReadOnlyList<RouteKey> Addresses);
 
+/// <summary>Worker agent → route table: add the versions of the services held and send the digest to the orchestrator.</summary>
+public sealed record ComposeDigest(string Site, string Node, Akka.Actor.IActorRef Worker, IReadOnlyList<PlacementDigest> Placements);
+
 /// <summary>Worker agent → route table: (re)registered with an orchestrator that may have lost our interests.</summary>
 public sealed record ResyncInterests
 {

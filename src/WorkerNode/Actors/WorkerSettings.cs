@@ -12,6 +12,9 @@ public sealed record WorkerSettings(string Site, string Node, string TunnelEndpo
     /// <summary>How often unanswered requests (registration, queries) are sent again.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the worker tells its orchestrator what it runs and which service versions it holds (anti-entropy).</summary>
+    public TimeSpan DigestInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>An address no service owns is not asked for again before this passes.</summary>
     public TimeSpan NotFoundHold { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -147,6 +147,26 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         }
     }
 
+    /// <summary>What this process runs (a new ActorSystem of the same process); exits now go to <paramref name="onExit"/>.</summary>
+    public Task<NodeRestore> RestoreAsync(Action<InstanceExit> onExit, CancellationToken ct)
+    {
+        if (_runtime is not { } runtime || _subnets is not { } subnets) return Task.FromResult(NodeRestore.Nothing);
+        var placements = new List<RestoredPlacement>();
+        foreach (var info in runtime.Instances)
+        {
+            var key = (info.Launch.InstanceId, info.Launch.Epoch);
+            if (!_placements.TryGetValue(key, out var old)) continue;
+            var rebound = new Pending(onExit);
+            rebound.FirstOutcome.TrySetResult((RuntimeStatus.Running, null));
+            _placements[key] = rebound;
+            var l = info.Launch;
+            placements.Add(new RestoredPlacement(
+                new Contracts.Protocol.InstanceLaunch(l.InstanceId, l.ServiceId, l.InstanceNumber, Ipv4Address.From(l.InstanceIpv4!), Ipv6Address.From(l.InstanceIpv6!), l.Code, l.ReadinessPort, l.Epoch),
+                Ipv4Address.From(info.NamespaceIpv4), Ipv6Address.From(info.NamespaceIpv6), info.NetworkNamespace, info.ProcessId));
+        }
+        return Task.FromResult(new NodeRestore(subnets, placements));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_runtime is { } runtime) await runtime.DisposeAsync();

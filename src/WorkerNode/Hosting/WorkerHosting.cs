@@ -2,9 +2,11 @@ using System.Globalization;
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Oakestra.Actors.Contracts.Hosting;
 using Oakestra.Actors.WorkerNode.Actors;
 using Oakestra.Actors.Contracts.Discovery;
+using Oakestra.Actors.WorkerNode.Memory;
 using Oakestra.Actors.WorkerNode.Ports;
 using Oakestra.Actors.WorkerNode.Ports.Inert;
 
@@ -17,22 +19,30 @@ public static class WorkerHosting
     {
         var oak = configuration.GetSection("Oak");
         var hostname = oak["Akka:Hostname"] is { Length: > 0 } h ? h : "127.0.0.1";
-        return new WorkerSettings(
+        var settings = new WorkerSettings(
             oak["Site:Name"] is { Length: > 0 } site ? site : "site1",
             oak["Node:Name"] is { Length: > 0 } node ? node : Environment.MachineName,
             oak["Node:TunnelEndpoint"] is { Length: > 0 } endpoint ? endpoint : $"{hostname}:50103",
             Number(oak["Node:Latitude"]) ?? 0,
-            Number(oak["Node:Longitude"]) ?? 0)
+            Number(oak["Node:Longitude"]) ?? 0);
+        return settings with
         {
             InterestExpiry = TimeSpan.FromSeconds(Number(oak["Node:InterestExpirySeconds"]) ?? 10),
+            DigestInterval = Number(oak["Site:DigestSeconds"]) is { } d and > 0 ? TimeSpan.FromSeconds(d) : settings.DigestInterval,
         };
     }
 
+    /// <summary>Oak:Node:StateDir, where the node keeps what must outlive its process (default /run/oakestra/&lt;node&gt;).</summary>
+    public static string StateDirFrom(IConfiguration configuration, WorkerSettings settings) =>
+        configuration["Oak:Node:StateDir"] is { Length: > 0 } s ? s : $"/run/oakestra/{settings.Node}";
+
     /// <summary>
-    /// The worker process: roles <c>worker</c> and <c>site-&lt;name&gt;</c>, agent at /user/worker, finding its
-    /// orchestrator at /user/orchestrator on members with roles <c>orchestrator</c> and the same site role.
-    /// <see cref="IInstanceHost"/> and <see cref="IDataPlane"/> come from the container; when none is
-    /// registered, the inert ones (control plane only) are used.
+    /// The worker process: a member of its site's cluster (roles <c>worker</c> and <c>site-&lt;name&gt;</c>), agent at
+    /// /user/worker, finding its orchestrator at /user/orchestrator on members with roles <c>orchestrator</c> and the same
+    /// site role. The ActorSystem runs as incarnations; <see cref="IInstanceHost"/>, <see cref="IDataPlane"/> and the
+    /// <see cref="NodeMemory"/> belong to the process and outlive every incarnation: a downed or quarantined ActorSystem
+    /// is replaced, and no instance stops, the forwarding loop keeps its last table meanwhile. When no host or data
+    /// plane is registered, the inert ones (control plane only) are used.
     /// </summary>
     public static IServiceCollection AddWorkerNode(this IServiceCollection services, IConfiguration configuration)
     {
@@ -40,19 +50,24 @@ public static class WorkerHosting
         services.AddSingleton(settings);
         if (services.All(d => d.ServiceType != typeof(IInstanceHost))) services.AddSingleton<IInstanceHost, InertInstanceHost>();
         if (services.All(d => d.ServiceType != typeof(IDataPlane))) services.AddSingleton<IDataPlane, InertDataPlane>();
-        return services.AddOakestraCluster(configuration, OakestraRoles.Worker, (akka, sp) =>
-        {
-            akka.AddHocon(NodeRoles.RolesHocon(OakestraRoles.Worker, NodeRoles.SiteRole(settings.Site)), HoconAddMode.Prepend);
-            akka.WithActors((system, registry) =>
+        services.TryAddSingleton(_ => configuration["Oak:Node:StateDir"] is { Length: > 0 }
+            ? NodeMemory.At(Path.Combine(StateDirFrom(configuration, settings), "routes.json"))
+            : NodeMemory.InProcess());
+        return services.AddActorSystemIncarnations((incarnation, node) =>
+            incarnation.AddOakestraCluster(configuration, OakestraRoles.Worker, settings.Site, (akka, _) =>
             {
-                var link = UpstreamLink.ViaCluster(new ClusterUpstream(
-                    [NodeRoles.Orchestrator, NodeRoles.SiteRole(settings.Site)], NodeRoles.OrchestratorPath));
-                var agent = system.ActorOf(
-                    WorkerAgent.Props(settings, sp.GetRequiredService<IInstanceHost>(), sp.GetRequiredService<IDataPlane>(), link),
-                    WorkerAgent.Name);
-                registry.Register<WorkerAgent>(agent);
-            });
-        });
+                akka.AddHocon(NodeRoles.RolesHocon(OakestraRoles.Worker, NodeRoles.SiteRole(settings.Site)), HoconAddMode.Prepend);
+                akka.WithActors((system, registry) =>
+                {
+                    var link = UpstreamLink.ViaCluster(new ClusterUpstream(
+                        [NodeRoles.Orchestrator, NodeRoles.SiteRole(settings.Site)], NodeRoles.OrchestratorPath));
+                    var agent = system.ActorOf(
+                        WorkerAgent.Props(settings, node.GetRequiredService<IInstanceHost>(), node.GetRequiredService<IDataPlane>(), link,
+                            node.GetRequiredService<NodeMemory>()),
+                        WorkerAgent.Name);
+                    registry.Register<WorkerAgent>(agent);
+                });
+            }));
     }
 
     private static double? Number(string? text) =>

@@ -21,7 +21,25 @@ public interface IInstanceHost
 
     /// <summary>Stops the process and removes the namespace. Idempotent; unknown placements are no error.</summary>
     Task StopAsync(string instanceId, long epoch, CancellationToken ct);
+
+    /// <summary>
+    /// Placements this host runs now. Called by every new WorkerAgent: after a worker process restart (from the
+    /// node state file and the kernel, adopting what still runs) and after an ActorSystem restart in the same
+    /// process (what the host already runs). Rebinds every placement's exit callback to <paramref name="onExit"/>.
+    /// Subnets: the node's subnets from the state file, or null when the node was never prepared. Idempotent.
+    /// </summary>
+    Task<NodeRestore> RestoreAsync(Action<InstanceExit> onExit, CancellationToken ct);
 }
+
+/// <summary>What a host runs when a new WorkerAgent starts (see <see cref="IInstanceHost.RestoreAsync"/>).</summary>
+public sealed record NodeRestore(NodeSubnets? Subnets, IReadOnlyList<RestoredPlacement> Placements)
+{
+    public static readonly NodeRestore Nothing = new(null, []);
+}
+
+/// <summary>A placement a host still runs, with the addresses and namespace it runs in.</summary>
+public sealed record RestoredPlacement(
+    InstanceLaunch Launch, Ipv4Address NamespaceV4, Ipv6Address NamespaceV6, string NetworkNamespace, int? ProcessId);
 
 /// <summary>The node's subnets: <c>.1</c>/<c>::1</c> is the bridge gateway.</summary>
 public sealed record NodeSubnets(string Node, Ipv4Prefix V4, Ipv6Prefix V6)
@@ -37,6 +55,9 @@ public sealed record InstanceSetup(InstanceLaunch Launch, NodeSubnets Subnets, I
 /// <remarks>NamespaceV4/V6: the addresses the host actually gave the namespace, when it chooses them itself.</remarks>
 public sealed record StartedInstance(string NetworkNamespace)
 {
+    /// <summary>The process that stands for the instance for its whole life (stable across worker restarts), when the host has one.</summary>
+    public int? ProcessId { get; init; }
+
     public Ipv4Address? NamespaceV4 { get; init; }
     public Ipv6Address? NamespaceV6 { get; init; }
 }

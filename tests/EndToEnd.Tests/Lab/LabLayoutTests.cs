@@ -13,7 +13,7 @@ public class LabLayoutTests
         Assert.Equal(["oaklab-root", "oaklab-o1", "oaklab-w1", "oaklab-w2", "oaklab-w3"], l.Nodes.Select(n => n.Namespace(l.Prefix)));
         Assert.All(l.Workers, w => Assert.Equal("site1", w.Site));
         Assert.Equal("http://10.99.0.1:10000", l.RootUrl);
-        Assert.Equal("akka.tcp://oakestra@10.99.0.1:4053", l.Seeds);
+        Assert.Equal("akka.tcp://oakestra@10.99.0.1:4053", l.OneClusterSeeds);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class LabLayoutTests
     {
         var l = LabLayout.Create(3, 1);
         var w2 = l.Workers.ElementAt(1);
-        var cmd = LabCommandLines.Worker(l, w2, "/x/Worker.dll", new LabPaths("/repo"));
+        var cmd = LabCommandLines.Worker(l, w2, "/x/Worker.dll", new LabPaths("/repo"), LabTopology.OneCluster);
         Assert.Equal(["dotnet", "/x/Worker.dll"], cmd.Take(2));
         Assert.Contains("--Oak:Akka:Hostname=10.99.0.4", cmd);
         Assert.Contains("--Oak:Akka:Seeds=akka.tcp://oakestra@10.99.0.1:4053", cmd);
@@ -57,7 +57,7 @@ public class LabLayoutTests
         Assert.Contains("--Oak:Node:Latitude=48.7758", cmd);
         Assert.Contains("--Oak:Node:StateDir=/repo/.lab/nodes/w2", cmd);
         Assert.Contains("--Oak:Node:NamespacePrefix=oaklab-", cmd);
-        var root = LabCommandLines.Root(l, "/x/Root.dll", new LabPaths("/repo"));
+        var root = LabCommandLines.Root(l, l.Root, "/x/Root.dll", new LabPaths("/repo"), LabTopology.OneCluster);
         Assert.Contains("--urls=http://10.99.0.1:10000", root);
         Assert.Contains("--Oak:Store:DataDir=/repo/.lab/data", root);
     }

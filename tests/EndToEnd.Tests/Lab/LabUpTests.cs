@@ -22,7 +22,7 @@ public class LabUpTests
         $$"""{"cluster":"site1","node":"{{name}}","subnet_v4":"10.18.0.{{(n - 1) * 64}}/26","subnet_v6":"fc00::{{n - 1}}00/120","status":"Ready","instances":0,"latitude":48.1,"longitude":11.5,"tunnel_endpoint":"{{Subnet}}.{{n + 2}}:50103"}""";
 
     private static LabPrograms StandIns(FakeRoot api) => new(
-        l => ["socat", $"TCP-LISTEN:{LabLayout.ApiPort},bind={l.Root.Ipv4},fork,reuseaddr", $"TCP:{l.HostAddress}:{api.Port}"],
+        (l, r) => ["socat", $"TCP-LISTEN:{LabLayout.ApiPort},bind={r.Ipv4},fork,reuseaddr", $"TCP:{l.HostAddress}:{api.Port}"],
         (_, _) => ["sleep", "300"],
         (_, _) => ["sleep", "300"]);
 

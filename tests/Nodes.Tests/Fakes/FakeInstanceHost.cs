@@ -7,6 +7,8 @@ namespace Oakestra.Actors.Nodes.Tests.Fakes;
 public sealed class FakeInstanceHost : IInstanceHost
 {
     private readonly ConcurrentDictionary<(string, long), Action<InstanceExit>> _running = new();
+    private readonly ConcurrentDictionary<(string, long), InstanceSetup> _setups = new();
+    private NodeSubnets? _subnets;
 
     public ConcurrentQueue<NodeSubnets> Prepared { get; } = new();
     public ConcurrentQueue<InstanceSetup> Started { get; } = new();
@@ -18,6 +20,7 @@ public sealed class FakeInstanceHost : IInstanceHost
     public Task PrepareNodeAsync(NodeSubnets subnets, CancellationToken ct)
     {
         Prepared.Enqueue(subnets);
+        _subnets = subnets;
         return Task.CompletedTask;
     }
 
@@ -26,20 +29,42 @@ public sealed class FakeInstanceHost : IInstanceHost
         if (StartGate is { } gate) await gate.Task;
         Started.Enqueue(setup);
         _running[(setup.Launch.InstanceId, setup.Launch.Epoch)] = onExit;
-        return new StartedInstance($"oaktest-{setup.Launch.InstanceId}-{setup.Launch.Epoch}");
+        _setups[(setup.Launch.InstanceId, setup.Launch.Epoch)] = setup;
+        return new StartedInstance($"oaktest-{setup.Launch.InstanceId}-{setup.Launch.Epoch}") { ProcessId = ProcessIdOf(setup.Launch.InstanceId, setup.Launch.Epoch) };
     }
 
     public Task StopAsync(string instanceId, long epoch, CancellationToken ct)
     {
         _running.TryRemove((instanceId, epoch), out _);
+        _setups.TryRemove((instanceId, epoch), out _);
         Stopped.Enqueue((instanceId, epoch));
         return Task.CompletedTask;
     }
 
+    /// <summary>Like a real host after a worker restart: what still runs, with every exit now told to <paramref name="onExit"/>.</summary>
+    public Task<NodeRestore> RestoreAsync(Action<InstanceExit> onExit, CancellationToken ct)
+    {
+        Restores++;
+        foreach (var key in _running.Keys) _running[key] = onExit;
+        return Task.FromResult(new NodeRestore(_subnets, _setups.Values.Where(s => _running.ContainsKey((s.Launch.InstanceId, s.Launch.Epoch)))
+            .Select(s => new RestoredPlacement(s.Launch, s.NamespaceV4, s.NamespaceV6, $"oaktest-{s.Launch.InstanceId}-{s.Launch.Epoch}",
+                ProcessIdOf(s.Launch.InstanceId, s.Launch.Epoch)))
+            .ToArray()));
+    }
+
+    public int Restores { get; private set; }
+
+    /// <summary>A stable stand-in for a process id, so tests can tell an adopted placement from a restarted one.</summary>
+    public static int ProcessIdOf(string instanceId, long epoch) => Math.Abs(HashCode.Combine(instanceId, epoch)) % 1_000_000 + 1000;
+
     public bool IsRunning(string instanceId, long epoch) => _running.ContainsKey((instanceId, epoch));
+
+    /// <summary>Every placement that runs now.</summary>
+    public IReadOnlyList<(string Instance, long Epoch)> Running => _running.Keys.Select(k => (k.Item1, k.Item2)).ToArray();
 
     public void Crash(string instanceId, long epoch, int exitCode)
     {
+        _setups.TryRemove((instanceId, epoch), out _);
         if (_running.TryRemove((instanceId, epoch), out var onExit)) onExit(new InstanceExit(instanceId, epoch, exitCode, "crashed"));
     }
 }

@@ -43,6 +43,10 @@ public sealed class FakeRoot : ReceiveActor
     {
         switch (message)
         {
+            case SiteHeartbeat m:
+                // A restarted fake root is a new actor: its name stands for the root's incarnation.
+                Sender.Tell(new SiteHeartbeatAck(m.Site, m.Sequence, Self.Path.Name));
+                break;
             case RegisterSite m:
                 _s.Sites[m.Site] = m.Orchestrator;
                 Sender.Tell(new SiteRegistered(m.Site));

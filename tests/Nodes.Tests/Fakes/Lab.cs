@@ -5,25 +5,32 @@ using Oakestra.Actors.Contracts.Addressing;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.WorkerNode.Actors;
-using OrchestratorLink = Oakestra.Actors.Contracts.Discovery.UpstreamLink;
+using Oakestra.Actors.ClusterOrchestrator.Link;
 using WorkerLink = Oakestra.Actors.Contracts.Discovery.UpstreamLink;
 
 namespace Oakestra.Actors.Nodes.Tests.Fakes;
 
-public sealed record WorkerHandle(string Site, string Node, IActorRef Agent, FakeInstanceHost Host, RecordingDataPlane DataPlane, ActorSystem System)
+public sealed record WorkerHandle(
+    string Site, string Node, IActorRef Agent, FakeInstanceHost Host, RecordingDataPlane DataPlane, ActorSystem System,
+    Oakestra.Actors.WorkerNode.Memory.NodeMemory Memory)
 {
     public string Endpoint => $"{Node}.lab:50103";
 }
 
 /// <summary>
-/// Several ActorSystems in one process, wired by fixed links (no remoting): the fake root in the
-/// TestKit's system, orchestrators in one system, workers spread over a few systems.
+/// Several ActorSystems in one process. By default wired by fixed links (no remoting): the fake root in the
+/// TestKit's system, orchestrators in one system, workers spread over a few systems. <see cref="Tiered"/>: the
+/// failure domains of DESIGN §3 instead: the fake root in a root tier cluster of its own (behind the ClusterClient
+/// receptionist), every site a cluster of its own holding its orchestrator and workers, and each orchestrator's
+/// link to the root a real ClusterClient over remoting.
 /// </summary>
 public sealed class Lab : IDisposable
 {
-    private static readonly Config Quiet = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
+    private static readonly Config Quiet = ConfigurationFactory.ParseString(Environment.GetEnvironmentVariable("OAK_TEST_LOG") == "1" ? "akka.loglevel = INFO" : "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
     private readonly ActorSystem _rootSystem;
     private readonly List<ActorSystem> _systems = new();
+    private readonly Dictionary<string, ActorSystem> _sites = new();
+    private readonly bool _tiered;
     private int _roots;
 
     public RootStore Store { get; } = new();
@@ -40,6 +47,53 @@ public sealed class Lab : IDisposable
         WorkerSystems = Enumerable.Range(0, workerSystems).Select(i => NewSystem($"workers{i}")).ToArray();
     }
 
+    private Lab(bool tiered)
+    {
+        _tiered = tiered;
+        _rootSystem = TierSystem(Contracts.Hosting.OakClusterSettings.RootSystemName, Contracts.Hosting.OakestraRoles.Root);
+        Root = StartRoot();
+        Akka.Cluster.Tools.Client.ClusterClientReceptionist.Get(_rootSystem).RegisterService(Root);
+        OrchestratorSystem = _rootSystem;
+        WorkerSystems = [];
+    }
+
+    /// <summary>The failure domains: a root tier cluster and one cluster per site, over real remoting on loopback.</summary>
+    public static Lab Tiered() => new(tiered: true);
+
+    private ActorSystem TierSystem(string name, string role)
+    {
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+            akka.remote.dot-netty.tcp.port = 0
+            akka.cluster.roles = ["{{role}}"]
+            akka.coordinated-shutdown.exit-clr = off
+            akka.cluster.client.use-legacy-serialization = off
+            akka.cluster.client.buffer-size = 0
+            akka.cluster.client.receptionist.role = "{{Contracts.Hosting.OakestraRoles.Root}}"
+            """).WithFallback(Quiet).WithFallback(ConfigurationFactory.ParseString(Contracts.Discovery.NodeRoles.SerializationHocon))
+            // As Akka.Cluster.Hosting does: the ClusterClient serializer bindings must be there when the system starts.
+            .WithFallback(Akka.Cluster.Tools.Client.ClusterClientReceptionist.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.DefaultConfig());
+        var system = ActorSystem.Create(name, config);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.Join(cluster.SelfAddress);
+        _systems.Add(system);
+        return system;
+    }
+
+    private string RootReceptionist => $"{Akka.Cluster.Cluster.Get(_rootSystem).SelfAddress}/system/receptionist";
+
+    private ActorSystem SiteSystem(string site) =>
+        _sites.TryGetValue(site, out var s) ? s
+            : _sites[site] = TierSystem(Contracts.Hosting.OakClusterSettings.SiteSystemName(site), Contracts.Hosting.OakestraRoles.Orchestrator);
+
+    /// <summary>How long an orchestrator of this lab waits for a lost worker to come back.</summary>
+    public TimeSpan WorkerGrace { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A root link that notices a restarted root within a second (and tolerates a loaded machine).</summary>
+    public static readonly RootLinkSettings FastLink = new() { HeartbeatInterval = TimeSpan.FromMilliseconds(300), Timeout = TimeSpan.FromSeconds(6) };
+
     public ActorSystem NewSystem(string name)
     {
         var system = ActorSystem.Create(name, Quiet);
@@ -48,27 +102,39 @@ public sealed class Lab : IDisposable
     }
 
     /// <summary>A root (again): a restarted one recovers everything from the store.</summary>
-    public IActorRef StartRoot() => Root = _rootSystem.ActorOf(FakeRoot.Props(Store), $"root-gateway-{++_roots}");
+    public IActorRef StartRoot() => Root = _rootSystem.ActorOf(FakeRoot.Props(Store),
+        // Behind the receptionist the gateway has its well-known name (and a restart in the tiered lab is a new root tier).
+        _tiered ? "root-gateway" : $"root-gateway-{++_roots}");
 
     public IActorRef StartOrchestrator(string site, string? name = null) =>
-        OrchestratorSystem.ActorOf(
-            OrchestratorActor.Props(new OrchestratorSettings(site) { RetryInterval = TimeSpan.FromMilliseconds(500) }, OrchestratorLink.Fixed(Root)),
+        (_tiered ? SiteSystem(site) : OrchestratorSystem).ActorOf(
+            OrchestratorActor.Props(new OrchestratorSettings(site)
+                {
+                    RetryInterval = TimeSpan.FromMilliseconds(500),
+                    WorkerGrace = WorkerGrace,
+                    DigestInterval = TimeSpan.FromSeconds(1),
+                },
+                RootLink.Props(site, _tiered ? new RootTransport.ViaClusterClient([RootReceptionist]) : new RootTransport.Fixed(Root), FastLink)),
             name ?? $"orchestrator-{site}");
 
     public WorkerHandle StartWorker(string site, string node, IActorRef orchestrator, ActorSystem? system = null,
-        TimeSpan? expiry = null, double latitude = 0, double longitude = 0)
+        TimeSpan? expiry = null, double latitude = 0, double longitude = 0, WorkerHandle? restartOf = null)
     {
-        system ??= WorkerSystems[Workers.Count % WorkerSystems.Count];
-        var host = new FakeInstanceHost();
-        var dataPlane = new RecordingDataPlane();
+        system ??= _tiered ? SiteSystem(site) : WorkerSystems[Workers.Count % WorkerSystems.Count];
+        // A restart of a worker keeps what belongs to its process (instances, forwarding loop, memory).
+        var host = restartOf?.Host ?? new FakeInstanceHost();
+        var dataPlane = restartOf?.DataPlane ?? new RecordingDataPlane();
+        var memory = restartOf?.Memory ?? Oakestra.Actors.WorkerNode.Memory.NodeMemory.InProcess();
         var settings = new WorkerSettings(site, node, $"{node}.lab:50103", latitude, longitude)
         {
             InterestExpiry = expiry ?? TimeSpan.FromSeconds(10),
             PollInterval = TimeSpan.FromMilliseconds(50),
             RetryInterval = TimeSpan.FromMilliseconds(500),
+            DigestInterval = TimeSpan.FromSeconds(1),
         };
-        var agent = system.ActorOf(WorkerAgent.Props(settings, host, dataPlane, WorkerLink.Fixed(orchestrator)), $"worker-{node}");
-        var handle = new WorkerHandle(site, node, agent, host, dataPlane, system);
+        var agent = system.ActorOf(WorkerAgent.Props(settings, host, dataPlane, WorkerLink.Fixed(orchestrator), memory),
+            restartOf is null ? $"worker-{node}" : $"worker-{node}-{Guid.NewGuid():N}");
+        var handle = new WorkerHandle(site, node, agent, host, dataPlane, system, memory);
         Workers.Add(handle);
         return handle;
     }

@@ -17,7 +17,7 @@ public sealed class SiteRegistryStub : ReceiveActor
         {
             var nodes = store.Read(s => s.Subnets.Select(kv => new NodeRecord(kv.Key.Site, kv.Key.Node, kv.Value.V4, kv.Value.V6,
                 $"{kv.Key.Node}.lab:50103", 0, 0, s.WorkerStates.GetValueOrDefault(kv.Key, WorkerState.Up))).ToArray());
-            Sender.Tell(new NodeList(nodes, nodes.ToDictionary(n => n.Key, _ => 0)));
+            Sender.Tell(new NodeList(nodes, nodes.ToDictionary(n => n.Key, _ => 0), new Dictionary<string, DateTime>()));
         });
         Receive<ForwardToSite>(f =>
         {

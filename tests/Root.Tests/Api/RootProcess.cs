@@ -59,7 +59,7 @@ public sealed class RootProcess : IAsyncDisposable
             $"--Oak:Store:DataDir={dataDir}",
             "--Oak:Akka:Hostname=127.0.0.1",
             $"--Oak:Akka:Port={akkaPort}",
-            $"--Oak:Akka:Seeds=akka.tcp://oakestra@127.0.0.1:{akkaPort}",
+            $"--Oak:Akka:Seeds=127.0.0.1:{akkaPort}",
             "--Oak:Root:MigrationDrainSeconds=1",
             "--Oak:Root:AskTimeoutSeconds=20",
             .. extra,

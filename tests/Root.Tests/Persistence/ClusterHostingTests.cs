@@ -12,9 +12,14 @@ public sealed class ClusterHostingTests
     {
         var empty = new ConfigurationBuilder().Build();
         var root = OakClusterSettings.FromConfiguration(empty, OakestraRoles.Root);
-        Assert.Equal(("oakestra", "127.0.0.1", 4053), (root.SystemName, root.Hostname, root.Port));
-        Assert.Equal(["akka.tcp://oakestra@127.0.0.1:4053"], root.Seeds);
-        Assert.Equal(0, OakClusterSettings.FromConfiguration(empty, OakestraRoles.Worker).Port);
+        Assert.Equal((ClusterTier.Root, "oakestra-root", "127.0.0.1", 4053), (root.Tier, root.SystemName, root.Hostname, root.Port));
+        Assert.Equal(["akka.tcp://oakestra-root@127.0.0.1:4053"], root.Seeds);
+        // A site is a cluster of its own: its name is in the system name, a worker seeds at its orchestrator.
+        var worker = OakClusterSettings.FromConfiguration(empty, OakestraRoles.Worker, "edge1");
+        Assert.Equal((ClusterTier.Site, "oakestra-site-edge1", 4055), (worker.Tier, worker.SystemName, worker.Port));
+        Assert.Equal(["akka.tcp://oakestra-site-edge1@127.0.0.1:4054"], worker.Seeds);
+        Assert.Throws<ArgumentException>(() => OakClusterSettings.FromConfiguration(empty, OakestraRoles.Worker));
+        Assert.Equal(TimeSpan.FromSeconds(10), worker.DownAfter);
 
         var set = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -23,22 +28,37 @@ public sealed class ClusterHostingTests
             ["Oak:Akka:Seeds"] = "akka.tcp://oak@10.0.0.1:4053, akka.tcp://oak@10.0.0.2:4053",
             ["Oak:Akka:SystemName"] = "oak",
         }).Build();
-        var s = OakClusterSettings.FromConfiguration(set, OakestraRoles.Orchestrator);
+        var s = OakClusterSettings.FromConfiguration(set, OakestraRoles.Orchestrator, "edge1");
         Assert.Equal(("oak", "10.0.0.5", 5000, OakestraRoles.Orchestrator), (s.SystemName, s.Hostname, s.Port, s.Role));
         Assert.Equal(["akka.tcp://oak@10.0.0.1:4053", "akka.tcp://oak@10.0.0.2:4053"], s.Seeds);
+
+        // host:port seeds get the tier's system name.
+        var short_ = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Oak:Akka:Seeds"] = "10.0.0.1:4053,10.0.0.2:4053",
+            ["Oak:Akka:DownAfterSeconds"] = "4",
+        }).Build();
+        var r = OakClusterSettings.FromConfiguration(short_, OakestraRoles.Root);
+        Assert.Equal(["akka.tcp://oakestra-root@10.0.0.1:4053", "akka.tcp://oakestra-root@10.0.0.2:4053"], r.Seeds);
+        Assert.Equal(TimeSpan.FromSeconds(4), r.DownAfter);
     }
 
     [Fact]
-    public async Task A_started_member_has_the_role_keep_majority_sbr_on_root_and_ddata_sharding()
+    public async Task A_started_member_has_the_role_its_tiers_keep_majority_sbr_and_ddata_sharding()
     {
         await using var node = await TestRoot.StartAsync(role: OakestraRoles.Orchestrator);
+        await using var root = await TestRoot.StartAsync();
         try
         {
             var config = node.System.Settings.Config;
             Assert.Contains(OakestraRoles.Orchestrator, Akka.Cluster.Cluster.Get(node.System).SelfRoles);
             Assert.Contains("SplitBrainResolverProvider", config.GetString("akka.cluster.downing-provider-class"));
             Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
-            Assert.Equal(OakestraRoles.Root, config.GetString("akka.cluster.split-brain-resolver.keep-majority.role"));
+            // Inside a site every member counts; in the root tier only roots do.
+            Assert.True(string.IsNullOrEmpty(config.GetString("akka.cluster.split-brain-resolver.keep-majority.role")));
+            Assert.Equal(OakestraRoles.Root, root.System.Settings.Config.GetString("akka.cluster.split-brain-resolver.keep-majority.role"));
+            Assert.Equal(TimeSpan.FromSeconds(10), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+            Assert.False(config.GetBoolean("akka.cluster.client.use-legacy-serialization"));
             Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
             Assert.False(config.GetBoolean("akka.cluster.sharding.remember-entities"));
             Assert.Equal("akka.tcp", node.Address.Protocol);
@@ -47,6 +67,7 @@ public sealed class ClusterHostingTests
         finally
         {
             TestRoot.DeleteDataDir(node.DataDir);
+            TestRoot.DeleteDataDir(root.DataDir);
         }
     }
 

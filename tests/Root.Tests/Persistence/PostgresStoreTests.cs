@@ -1,3 +1,4 @@
+using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Oakestra.Actors.Root.Persistence;
 using Oakestra.Actors.Root.Pools;
@@ -97,6 +98,51 @@ public sealed class PostgresStoreTests
         {
             TestRoot.DeleteDataDir(first.DataDir);
             TestRoot.DeleteDataDir(second.DataDir);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Of_two_roots_the_survivor_of_a_crash_takes_the_lease_stays_up_and_allocates_nothing_twice()
+    {
+        var cs = RequirePostgres();
+        var pool = $"pg-{Guid.NewGuid():N}"[..20];
+        var catalog = new PoolCatalog([new PoolDefinition(pool, PoolKind.AddressV4, "10.78.0.0/24", 32)]);
+        var settings = new Dictionary<string, string?> { ["Oak:Store:Provider"] = "postgres", ["Oak:Store:ConnectionString"] = cs };
+        // The crashing root must not leave the cluster on its way out: no coordinated shutdown, as with kill -9.
+        var clock = new ManualClock();
+        await using var a = await TestRoot.StartAsync(clock: clock, catalog: catalog, settings: settings,
+            more: (akka, _) => akka.AddHocon("akka.coordinated-shutdown.run-by-actor-system-terminate = off", HoconAddMode.Prepend));
+        await using var b = await TestRoot.StartAsync(clock: clock, catalog: catalog, settings: settings, seeds: a.Address.ToString(),
+            more: (akka, _) => akka.AddHocon("akka.coordinated-shutdown.run-by-actor-system-terminate = off", HoconAddMode.Prepend));
+        try
+        {
+            Assert.Equal("lease-majority", a.System.Settings.Config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+            var before = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? a : b).Pools.AllocateAsync(pool, $"o{i}")));
+            Assert.All(before, r => Assert.True(r.Ok, r.Error?.ToString()));
+
+            // The root with the lowest address crashes: keep-majority would down the survivor too.
+            var (doomed, survivor) = Akka.Cluster.Member.AddressOrdering.Compare(a.Address, b.Address) < 0 ? (a, b) : (b, a);
+            await doomed.System.Terminate();
+
+            var clockTime = System.Diagnostics.Stopwatch.StartNew();
+            var after = new List<string>();
+            while (after.Count < 20)
+            {
+                Assert.False(survivor.System.WhenTerminated.IsCompleted, "the surviving root was downed");
+                Assert.True(clockTime.Elapsed < TimeSpan.FromSeconds(90), "the survivor did not allocate within 90 s");
+                var r = await survivor.Pools.AllocateAsync(pool, $"p{after.Count}");
+                if (r.Ok) after.Add(r.Value!.Address);
+                else await Task.Delay(500);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            Assert.False(survivor.System.WhenTerminated.IsCompleted, "the surviving root was downed");
+            Assert.Equal([survivor.Address], Akka.Cluster.Cluster.Get(survivor.System).State.Members.Select(m => m.Address));
+            Assert.Equal(40, before.Select(r => r.Value!.Address).Concat(after).Distinct().Count());
+        }
+        finally
+        {
+            TestRoot.DeleteDataDir(a.DataDir);
+            TestRoot.DeleteDataDir(b.DataDir);
         }
     }
 

@@ -36,7 +36,7 @@ public sealed class TestRoot : IAsyncDisposable
     public ManualClock Clock { get; }
     public string DataDir { get; }
 
-    /// <summary>This member's address, e.g. akka.tcp://oakestra@127.0.0.1:40001 (a seed for another TestRoot).</summary>
+    /// <summary>This member's address, e.g. akka.tcp://oakestra-root@127.0.0.1:40001 (a seed for another TestRoot).</summary>
     public Address Address => Cluster.Get(System).SelfAddress;
 
     public static string NewDataDir() => Directory.CreateTempSubdirectory("oak-root-test-").FullName;
@@ -57,7 +57,7 @@ public sealed class TestRoot : IAsyncDisposable
         {
             ["Oak:Akka:Hostname"] = "127.0.0.1",
             ["Oak:Akka:Port"] = port.ToString(),
-            ["Oak:Akka:Seeds"] = seeds ?? $"akka.tcp://oakestra@127.0.0.1:{port}",
+            ["Oak:Akka:Seeds"] = seeds ?? $"127.0.0.1:{port}",
             ["Oak:Store:DataDir"] = dataDir,
             // Many systems start at once on 2 shared cores: be patient rather than flaky.
             ["Oak:Pools:AskTimeoutSeconds"] = "45",
@@ -77,7 +77,7 @@ public sealed class TestRoot : IAsyncDisposable
                 services.AddSingleton<TimeProvider>(clock);
                 if (catalog is not null) services.AddSingleton(catalog);
                 services.AddAddressPools(configuration);
-                services.AddOakestraCluster(configuration, role, (akka, sp) =>
+                services.AddOakestraCluster(configuration, role, role == OakestraRoles.Root ? null : "site1", (akka, sp) =>
                 {
                     akka.AddHocon("akka.test.timefactor = 3\nakka.coordinated-shutdown.exit-clr = off", HoconAddMode.Prepend);
                     if (role == OakestraRoles.Root)

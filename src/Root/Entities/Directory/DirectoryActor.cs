@@ -1,13 +1,18 @@
 using Akka.Actor;
 using Akka.Persistence;
+using Oakestra.Actors.Root.Entities.Services;
 
 namespace Oakestra.Actors.Root.Entities.Directory;
 
-/// <summary>The persistent list of existing services (see <see cref="DirectoryState"/>).</summary>
+/// <summary>
+/// The persistent list of existing services (see <see cref="DirectoryState"/>), and in memory the version of each
+/// (told by the Service entities), so one site digest is compared in one place and only lagging services are woken.
+/// </summary>
 public sealed class DirectoryActor : ReceivePersistentActor
 {
     private readonly RootRefs _refs;
     private DirectoryState _state = DirectoryState.Empty;
+    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
 
     public DirectoryActor(RootRefs refs)
     {
@@ -15,8 +20,15 @@ public sealed class DirectoryActor : ReceivePersistentActor
         Recover<IDirectoryEvent>(e => _state = _state.Apply(e));
         Recover<SnapshotOffer>(o => { if (o.Snapshot is DirectoryState s) _state = s; });
         Command<ListService>(l => Change(new ServiceListed(l.ServiceId)));
-        Command<UnlistService>(u => Change(new ServiceUnlisted(u.ServiceId)));
+        Command<UnlistService>(u => { _versions.Remove(u.ServiceId); Change(new ServiceUnlisted(u.ServiceId)); });
         Command<ListServiceIds>(_ => Sender.Tell(new ServiceIds(_state.Services.ToArray())));
+        Command<ServiceVersionChanged>(v => _versions[v.ServiceId] = v.Version);
+        Command<CheckSiteServices>(c =>
+        {
+            foreach (var held in c.Services)
+                if (!_versions.TryGetValue(held.ServiceId, out var version) || version != held.Version)
+                    _refs.Services.Tell(new SyncSite(held.ServiceId, c.Site, c.Orchestrator, held.Version));
+        });
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(_ => { });
     }

@@ -53,3 +53,13 @@ public sealed record UnlistService(string ServiceId) : IDirectoryCommand;
 public sealed record ListServiceIds : IDirectoryCommand;
 
 public sealed record ServiceIds(IReadOnlyList<string> Ids) : IClusterMessage;
+
+/// <summary>Service → directory after every change (and its recovery): the version subscribers must reach.</summary>
+public sealed record ServiceVersionChanged(string ServiceId, long Version) : IDirectoryCommand;
+
+/// <summary>
+/// Site registry → directory with a site's digest: the versions the site holds. Each service whose version differs
+/// from its entity's (or is not known here since this root started) is asked to bring the site up to date.
+/// </summary>
+public sealed record CheckSiteServices(string Site, Akka.Actor.IActorRef Orchestrator, IReadOnlyList<Contracts.Protocol.ServiceVersion> Services)
+    : IDirectoryCommand;

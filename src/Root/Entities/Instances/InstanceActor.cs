@@ -30,6 +30,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
     private long _stopAfterToken = -1;
 
     private sealed record MigrationSite(object Answer, IActorRef ReplyTo);
+    private sealed record Failover(string LostSite, long Epoch, object Answer);
 
     public InstanceActor(string instanceId, RootRefs refs)
     {
@@ -43,6 +44,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         {
             // A crash between the switch and the stop leaves the old placement draining: finish the job.
             if (_state.Draining is not null) ReportRoute(stopDrainingAfterAck: true);
+            TellPlaced();
         });
 
         Command<CreateInstance>(OnCreate);
@@ -54,6 +56,9 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         Command<InstanceStatusReport>(OnContract);
         Command<PlacementRefused>(OnContract);
         Command<NodeLost>(OnNodeLost);
+        Command<ReconcilePlacement>(OnReconcile);
+        Command<SiteLost>(OnSiteLost);
+        Command<Failover>(OnFailover);
         Command<MigrateInstance>(OnMigrate);
         Command<MigrationSite>(OnMigrationSite);
         Command<UndeployInstance>(OnUndeploy);
@@ -131,11 +136,14 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new StaleEpoch(_state.Id, r.Epoch, _state.Epoch));
             return;
         }
-        var before = _state;
+        if (Unchanged(r))
+        {
+            // A worker or a site telling again what we know (after a restart of either): nothing to write.
+            if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
+            return;
+        }
         PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail), s =>
         {
-            if (s.Owner is { } owner && owner != before.Owner)
-                _refs.Sites.Tell(new InstanceLocated(s.Id, owner.Cluster, owner.Node));
             ReportRoute(stopDrainingAfterAck: s.Draining is not null);
             if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
             if (!s.NeedsPlacement) return;
@@ -158,6 +166,98 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             ReportRoute();
             if (s.NeedsPlacement) TryPlace();
         });
+    }
+
+    /// <summary>Whether a report only says what the state already holds for its epoch.</summary>
+    private bool Unchanged(InstanceStatusReport r) =>
+        (_state.Pending is { } p && p.Epoch == r.Epoch && r.Status == InstanceStatus.Starting && p.Reported == r.Placement) ||
+        (_state.Owner is { } o && o.Epoch == r.Epoch && r.Status is InstanceStatus.Running or InstanceStatus.Starting
+            && _state.Status is InstanceStatus.Running or InstanceStatus.Migrating && o == r.Placement);
+
+    /// <summary>
+    /// A site's digest differs from what this instance expects there (anti-entropy, DESIGN §3). A stale epoch the
+    /// site still runs is stopped (a lost StopInstance; an old placement still draining is left to end); a current
+    /// one's status is taken from the digest (a lost report); an epoch the site should run but does not is placed
+    /// there again (a lost PlaceInstance, or a placement lost with its worker and orchestrator).
+    /// </summary>
+    private void OnReconcile(ReconcilePlacement r)
+    {
+        if (r.Reported is { } p)
+        {
+            if (!_state.IsCurrent(p.Epoch))
+            {
+                if (_state.Draining?.Epoch != p.Epoch && !p.Draining)
+                {
+                    _log.Info("{0}: site {1} still runs epoch {2} ({3}); stopping it", _state.Id, r.Site, p.Epoch,
+                        _state.Undeployed ? "undeployed" : $"stale, current {_state.Epoch}");
+                    SendToSite(r.Site, new StopInstance(_state.Id, p.Epoch, TimeSpan.Zero));
+                }
+                TellPlaced();
+                return;
+            }
+            var report = new InstanceStatusReport(_state.Id, p.Epoch, p.Status, p.Placement, "from the site's digest");
+            if (Unchanged(report) || p.Status is not (InstanceStatus.Starting or InstanceStatus.Running)) TellPlaced();
+            else OnReport(report);
+            return;
+        }
+        var missing = r.MissingEpoch;
+        if (_state.Pending is { } pending && pending.Site == r.Site && (missing == 0 || missing == pending.Epoch))
+        {
+            _log.Info("{0}: site {1} does not run epoch {2} handed to it; placing it there again", _state.Id, r.Site, pending.Epoch);
+            SendToSite(r.Site, new PlaceInstance(Launch(_state), pending.Node));
+        }
+        else if (_state.Owner is { } o && o.Cluster == r.Site && o.Epoch == _state.Epoch && _state.Status == InstanceStatus.Running
+                 && (missing == 0 || missing == o.Epoch))
+        {
+            _log.Info("{0}: site {1} no longer runs epoch {2}; placing it there again", _state.Id, r.Site, o.Epoch);
+            SendToSite(r.Site, new PlaceInstance(Launch(_state), o.Node));
+        }
+        TellPlaced();
+    }
+
+    /// <summary>The site of this instance's placement is lost: move to another site if one can take it, else stay.</summary>
+    private void OnSiteLost(SiteLost m)
+    {
+        long? epoch = _state.Pending is { } p && p.Site == m.Site ? p.Epoch
+            : _state.Owner is { } o && o.Cluster == m.Site && _state.IsCurrent(o.Epoch) ? o.Epoch
+            : null;
+        if (epoch is not { } e || _state.Undeployed) return;
+        _refs.Sites.Ask<object>(new ChoosePlacement(_state.Id, null, _state.Cluster, Wait: false, AvoidSite: m.Site), _refs.Settings.AskTimeout)
+            .PipeTo(Self, success: a => new Failover(m.Site, e, a), failure: ex => new Failover(m.Site, e, new PlacementUnavailable(_state.Id, ex.Message)));
+    }
+
+    private void OnFailover(Failover f)
+    {
+        var stillThere = (_state.Pending is { } p && p.Site == f.LostSite && p.Epoch == f.Epoch)
+            || (_state.Owner is { } o && o.Cluster == f.LostSite && o.Epoch == f.Epoch && _state.IsCurrent(o.Epoch));
+        if (!stillThere || _state.Undeployed) return;
+        if (f.Answer is not PlacementChosen c)
+        {
+            _log.Warning("{0}: its site {1} is lost and no other site can take it ({2}); it stays with {1}",
+                _state.Id, f.LostSite, (f.Answer as PlacementUnavailable)?.Reason);
+            return;
+        }
+        _log.Warning("{0}: its site {1} is lost; placing it on site {2} (epoch {3})", _state.Id, f.LostSite, c.Site, _state.Epoch + 1);
+        PersistAndSnapshot(new PlacementRequested(c.Site, c.Node, _state.Epoch + 1, Migration: false), s =>
+        {
+            SendToSite(c.Site, new PlaceInstance(Launch(s), c.Node));
+            ReportRoute();
+        });
+    }
+
+    /// <summary>Tells the site registry where this instance runs and which placements it expects (its digest mirror).</summary>
+    private void TellPlaced()
+    {
+        if (!_state.Exists) return;
+        var expected = new List<ExpectedPlacement>();
+        if (!_state.Undeployed)
+        {
+            if (_state.Owner is { } o && _state.Status is InstanceStatus.Running or InstanceStatus.Migrating)
+                expected.Add(new ExpectedPlacement(o.Cluster, o.Node, o.Epoch, Running: true));
+            if (_state.Pending is { } p) expected.Add(new ExpectedPlacement(p.Site, p.Reported?.Node ?? p.Node, p.Epoch, Running: false));
+        }
+        var owner = _state.Status is InstanceStatus.Running or InstanceStatus.Migrating ? _state.Owner : null;
+        _refs.Sites.Tell(new InstancePlaced(_state.Id, owner?.Cluster, owner?.Node, expected));
     }
 
     private void OnRefused(PlacementRefused p)
@@ -284,6 +384,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         {
             _state = _state.Apply(persisted);
             if (LastSequenceNr % _refs.Settings.SnapshotEvery == 0) SaveSnapshot(_state);
+            TellPlaced();
             after(_state);
         });
 }

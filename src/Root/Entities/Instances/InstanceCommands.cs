@@ -31,6 +31,16 @@ public sealed record RetryPlacement(string InstanceId) : IInstanceCommand;
 /// </summary>
 public sealed record NodeLost(string InstanceId, string Site, string Node) : IInstanceCommand;
 
+/// <summary>
+/// Site registry → Instance: a site's digest differs from what this instance expects there. <see cref="Reported"/>:
+/// the placement the site runs (stale → stopped; current → its status taken); null: the site does not run
+/// <see cref="MissingEpoch"/> (0: any epoch) although it should (→ placed there again).
+/// </summary>
+public sealed record ReconcilePlacement(string InstanceId, string Site, Contracts.Protocol.PlacementDigest? Reported, long MissingEpoch) : IInstanceCommand;
+
+/// <summary>Site registry → Instance: <see cref="Site"/> has been silent past its grace. Run elsewhere if another site can take it.</summary>
+public sealed record SiteLost(string InstanceId, string Site) : IInstanceCommand;
+
 /// <summary>Contract messages that address an instance by id (status reports, refusals), wrapped for the extractor.</summary>
 public sealed record InstanceEnvelope(string InstanceId, object Message) : IInstanceCommand;
 

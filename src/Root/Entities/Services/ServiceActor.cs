@@ -37,6 +37,7 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         {
             // Self-healing: the directory may have missed the listing before a crash.
             if (_state.Exists) _refs.Directory.Tell(new ListService(_state.Id));
+            _refs.Directory.Tell(new ServiceVersionChanged(_state.Id, _state.Version));
         });
         Ready();
     }
@@ -53,6 +54,7 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         Command<ReportInstanceRoute>(OnInstanceRoute);
         Command<ReportInstanceGone>(OnInstanceGone);
         Command<ResolveForSite>(OnResolve);
+        Command<SyncSite>(OnSyncSite);
         Command<ServiceEnvelope>(e => OnContract(e.Message));
         Command<SubscribeService>(OnContract);
         Command<UnsubscribeService>(OnContract);
@@ -240,6 +242,13 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         Sender.Tell(new RouteFound(r.Query.Address, _state.Routes));
     }
 
+    private void OnSyncSite(SyncSite s)
+    {
+        if (_state.Exists) Subscribe(s.Site, s.Orchestrator);
+        if (s.SiteVersion != _state.Version) s.Orchestrator.Tell(new ServiceRoutesSnapshot(_state.Routes));
+        _refs.Directory.Tell(new ServiceVersionChanged(_state.Id, _state.Version));
+    }
+
     private void OnContract(object message)
     {
         switch (message)
@@ -278,7 +287,10 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
             var changes = before.Changes(persisted);
             _state = before.Apply(persisted);
             if (_state.Version != before.Version)
+            {
                 Push(new ServiceDelta(_state.Id, before.Version, _state.Version, changes));
+                _refs.Directory.Tell(new ServiceVersionChanged(_state.Id, _state.Version));
+            }
             if (LastSequenceNr % _refs.Settings.SnapshotEvery == 0) SaveSnapshot(_state);
             after(_state);
         });

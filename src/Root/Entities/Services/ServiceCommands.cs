@@ -43,6 +43,12 @@ public sealed record ReportInstanceGone(string ServiceId, string InstanceId) : I
 /// <summary>Directory → Service: resolve for an orchestrator and register its interest.</summary>
 public sealed record ResolveForSite(string ServiceId, ResolveRoute Query) : IServiceCommand;
 
+/// <summary>
+/// Directory → Service: <see cref="Site"/> holds this service at <see cref="SiteVersion"/> (from its digest). The
+/// entity subscribes the site again if it lost the subscription, and sends its snapshot when the versions differ.
+/// </summary>
+public sealed record SyncSite(string ServiceId, string Site, IActorRef Orchestrator, long SiteVersion) : IServiceCommand;
+
 /// <summary>Contract messages that address a Service by id, wrapped for the entity extractor.</summary>
 public sealed record ServiceEnvelope(string ServiceId, object Message) : IServiceCommand;
 

@@ -10,9 +10,11 @@ namespace Oakestra.Actors.Root.Entities.Sites;
 /// <summary>
 /// The registry of edge sites and their workers (one persistent entity): orchestrator refs, worker
 /// subnets from the pools, node states and locations, and which site each instance was handed to.
-/// Instances that no site can take wait here and are woken when a site or a worker comes up.
+/// Instances that no site can take wait here and are woken when a site or a worker comes up. It also hears
+/// every site's link (<c>.Links</c>: heartbeats, silence, loss) and compares the sites' digests
+/// (<c>.Digests</c>) with what the Instance entities expect.
 /// </summary>
-public sealed class SiteRegistryActor : ReceivePersistentActor
+public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTimers
 {
     private readonly RootRefs _refs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -21,33 +23,39 @@ public sealed class SiteRegistryActor : ReceivePersistentActor
 
     private sealed record SubnetsResult(AssignWorkerSubnets Request, IActorRef ReplyTo, PoolResult<WorkerSubnets> Result);
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public SiteRegistryActor(RootRefs refs)
     {
         _refs = refs;
+        _links = new SiteLinks(DateTime.UtcNow, refs.Settings.SiteSilence, refs.Settings.SiteGrace);
         Recover<ISiteRegistryEvent>(e => _state = _state.Apply(e));
         Recover<SnapshotOffer>(o => { if (o.Snapshot is SiteRegistryState s) _state = s; });
+        Recover<RecoveryCompleted>(_ => Timers.StartPeriodicTimer("links", LinkTick.Instance, refs.Settings.LinkCheckInterval));
 
         Command<SiteRegistryEnvelope>(e => OnContract(e.Message));
         Command<RegisterSite>(OnContract);
         Command<AssignWorkerSubnets>(OnContract);
         Command<UpdateWorkerLocation>(OnContract);
         Command<WorkerStateChanged>(OnContract);
+        Command<SiteHeartbeat>(OnContract);
+        Command<SiteDigest>(OnContract);
         Command<SubnetsResult>(OnSubnets);
         Command<ChoosePlacement>(OnChoose);
         Command<ForwardToSite>(f => OrchestratorOf(f.Site)?.Forward(f.Message));
-        Command<InstanceLocated>(l =>
-        {
-            if (_state.Assigned.TryGetValue(l.InstanceId, out var a) && a.Site == l.Site && a.Node == l.Node) return;
-            Change(new InstanceAssigned(l.InstanceId, l.Site, l.Node));
-        });
+        Command<InstancePlaced>(OnInstancePlaced);
         Command<InstanceLeft>(l =>
         {
+            _mirror.Set(l.InstanceId, [], DateTime.UtcNow);
             if (_state.Assigned.ContainsKey(l.InstanceId) || _state.Waiting.Contains(l.InstanceId)) Change(new InstanceUnassigned(l.InstanceId));
         });
         Command<ListNodes>(_ => Sender.Tell(new NodeList(
             _state.Nodes.Values.OrderBy(n => n.Site, StringComparer.Ordinal).ThenBy(n => n.Node, StringComparer.Ordinal).ToArray(),
-            _state.Nodes.Values.ToDictionary(n => n.Key, n => _state.InstancesOn(n.Site, n.Node)))));
+            _state.Nodes.Values.ToDictionary(n => n.Key, n => _state.InstancesOn(n.Site, n.Node)),
+            _state.Sites.Keys.ToDictionary(s => s, s => _links.Of(s).LastHeardUtc))));
+        Command<ListSites>(_ => Sender.Tell(ListSitesNow()));
         Command<SetNodeLocation>(OnSetLocation);
+        Command<LinkTick>(_ => CheckLinks());
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "site registry snapshot failed"));
     }
@@ -60,6 +68,7 @@ public sealed class SiteRegistryActor : ReceivePersistentActor
         {
             case RegisterSite r:
                 _orchestrators[r.Site] = r.Orchestrator;
+                Heard(r.Site, r.Orchestrator, null);
                 var path = Akka.Serialization.Serialization.SerializedActorPath(r.Orchestrator);
                 if (_state.Sites.TryGetValue(r.Site, out var known) && known == path)
                 {
@@ -90,12 +99,20 @@ public sealed class SiteRegistryActor : ReceivePersistentActor
                     Change(new NodeStateRecorded(w.Site, w.Node, w.State), () =>
                     {
                         if (w.State == WorkerState.Up) WakeWaiting();
-                        // Down = removed from the cluster: its placements are lost for good (Unreachable may come back).
+                        // Down = the site gave up on the node: its placements are lost for good (Unreachable may come back).
                         if (w.State == WorkerState.Down)
                             foreach (var (id, a) in _state.Assigned)
                                 if (a.Site == w.Site && (a.Node is null || a.Node == w.Node))
                                     _refs.Instances.Tell(new NodeLost(id, w.Site, w.Node));
                     });
+                break;
+            case SiteHeartbeat h:
+                Heard(h.Site, h.Orchestrator, h.QueuedReports);
+                Sender.Tell(new SiteHeartbeatAck(h.Site, h.Sequence, _refs.Incarnation));
+                break;
+            case SiteDigest d:
+                Heard(d.Site, d.Orchestrator, null);
+                OnDigest(d);
                 break;
             default:
                 Unhandled(message);
@@ -128,18 +145,20 @@ public sealed class SiteRegistryActor : ReceivePersistentActor
 
     private void OnChoose(ChoosePlacement c)
     {
-        var choice = _state.Choose(c.Node, c.Cluster);
+        var unavailable = _links.Unreachable(_state.Sites.Keys, DateTime.UtcNow);
+        if (c.AvoidSite is { } avoid) unavailable = unavailable.Append(avoid).ToHashSet(StringComparer.Ordinal);
+        var choice = _state.Choose(c.Node, c.Cluster, unavailable);
         var replyTo = Sender;
         if (choice.Site is { } site)
         {
             Change(new InstanceAssigned(c.InstanceId, site, choice.Node), () => replyTo.Tell(new PlacementChosen(c.InstanceId, site, choice.Node)));
             return;
         }
-        var unavailable = new PlacementUnavailable(c.InstanceId, choice.Reason!);
+        var refusal = new PlacementUnavailable(c.InstanceId, choice.Reason!);
         if (c.Wait && !_state.Waiting.Contains(c.InstanceId))
-            Change(new InstanceWaiting(c.InstanceId), () => replyTo.Tell(unavailable));
+            Change(new InstanceWaiting(c.InstanceId), () => replyTo.Tell(refusal));
         else
-            replyTo.Tell(unavailable);
+            replyTo.Tell(refusal);
     }
 
     private void OnSetLocation(SetNodeLocation s)
@@ -186,4 +205,9 @@ public sealed class SiteRegistryActor : ReceivePersistentActor
             if (LastSequenceNr % _refs.Settings.SnapshotEvery == 0) SaveSnapshot(_state);
             after?.Invoke();
         });
+
+    private sealed class LinkTick
+    {
+        public static readonly LinkTick Instance = new();
+    }
 }

@@ -14,8 +14,9 @@ public static class SiteRegistryIds
 }
 
 /// <summary>Instance → registry: where should this epoch go? Answered with PlacementChosen or PlacementUnavailable.
-/// <see cref="Wait"/>: remember the instance and wake it when a site can take it (not for migrations).</summary>
-public sealed record ChoosePlacement(string InstanceId, string? Node, string? Cluster, bool Wait) : ISiteRegistryCommand;
+/// <see cref="Wait"/>: remember the instance and wake it when a site can take it (not for migrations).
+/// Sites out of reach are never chosen, nor <see cref="AvoidSite"/> (a lost site's instances go elsewhere).</summary>
+public sealed record ChoosePlacement(string InstanceId, string? Node, string? Cluster, bool Wait, string? AvoidSite = null) : ISiteRegistryCommand;
 
 public sealed record PlacementChosen(string InstanceId, string Site, string? Node) : IClusterMessage;
 
@@ -24,15 +25,27 @@ public sealed record PlacementUnavailable(string InstanceId, string Reason) : IC
 /// <summary>Deliver <see cref="Message"/> to the orchestrator of <see cref="Site"/> (sender kept).</summary>
 public sealed record ForwardToSite(string Site, object Message) : ISiteRegistryCommand;
 
-/// <summary>Instance → registry: it now runs on this node (for node lists and load).</summary>
-public sealed record InstanceLocated(string InstanceId, string Site, string Node) : ISiteRegistryCommand;
+/// <summary>
+/// Instance → registry after every change: where it runs (<see cref="Site"/>/<see cref="Node"/> of its owner, for
+/// node lists and load) and which placements it expects to exist (for comparing the sites' digests).
+/// </summary>
+public sealed record InstancePlaced(string InstanceId, string? Site, string? Node, IReadOnlyList<ExpectedPlacement> Expected) : ISiteRegistryCommand;
 
 /// <summary>Instance → registry: undeployed.</summary>
 public sealed record InstanceLeft(string InstanceId) : ISiteRegistryCommand;
 
 public sealed record ListNodes : ISiteRegistryCommand;
 
-public sealed record NodeList(IReadOnlyList<NodeRecord> Nodes, IReadOnlyDictionary<string, int> InstancesPerNode) : IClusterMessage;
+/// <summary><see cref="LastHeardUtc"/>: when each node's site was last heard (by site name).</summary>
+public sealed record NodeList(
+    IReadOnlyList<NodeRecord> Nodes, IReadOnlyDictionary<string, int> InstancesPerNode, IReadOnlyDictionary<string, DateTime> LastHeardUtc) : IClusterMessage;
+
+public sealed record ListSites : ISiteRegistryCommand;
+
+/// <summary>One site's link to the root tier as the registry hears it: <see cref="Link"/> is connected, silent or lost.</summary>
+public sealed record SiteEntry(string Site, string Link, DateTime? LastHeardUtc, int QueuedReports, int Nodes);
+
+public sealed record SiteList(IReadOnlyList<SiteEntry> Sites) : IClusterMessage;
 
 /// <summary>API → registry: new coordinates for every node of that name (`oak lab place`).</summary>
 public sealed record SetNodeLocation(string Node, double Latitude, double Longitude) : ISiteRegistryCommand;

@@ -47,24 +47,32 @@ public sealed record SiteRegistryState(
 
     public int InstancesOn(string site, string node) => Assigned.Values.Count(a => a.Site == site && a.Node == node);
 
-    public SiteChoice Choose(string? node, string? cluster)
+    /// <summary>
+    /// A requested node picks that node's site; otherwise the least-loaded site with an Up worker. Sites in
+    /// <paramref name="unavailable"/> (out of reach, or to be avoided) are never chosen.
+    /// </summary>
+    public SiteChoice Choose(string? node, string? cluster, IReadOnlySet<string>? unavailable = null)
     {
+        bool Usable(string site) => Sites.ContainsKey(site) && unavailable?.Contains(site) != true;
         if (node is not null)
         {
-            var candidates = NodesNamed(node).Where(n => Sites.ContainsKey(n.Site) && (cluster is null || n.Site == cluster))
+            var named = NodesNamed(node).Where(n => cluster is null || n.Site == cluster).ToList();
+            var candidates = named.Where(n => Usable(n.Site))
                 .OrderBy(n => n.State == WorkerState.Up ? 0 : 1).ThenBy(n => n.Site, StringComparer.Ordinal).ToList();
-            return candidates.Count == 0
-                ? new SiteChoice(null, null, $"node {node} is not registered{(cluster is null ? "" : $" in site {cluster}")}")
-                : new SiteChoice(candidates[0].Site, node, null);
+            if (candidates.Count > 0) return new SiteChoice(candidates[0].Site, node, null);
+            return named.Count > 0 && named.Any(n => Sites.ContainsKey(n.Site))
+                ? new SiteChoice(null, null, $"the site of node {node} is out of reach")
+                : new SiteChoice(null, null, $"node {node} is not registered{(cluster is null ? "" : $" in site {cluster}")}");
         }
 
         var sites = Sites.Keys
             .Where(s => cluster is null || s == cluster)
+            .Where(Usable)
             .Where(s => Nodes.Values.Any(n => n.Site == s && n.State == WorkerState.Up))
             .OrderBy(s => Assigned.Values.Count(a => a.Site == s)).ThenBy(s => s, StringComparer.Ordinal)
             .ToList();
         return sites.Count == 0
-            ? new SiteChoice(null, null, cluster is null ? "no site has a worker up" : $"site {cluster} has no worker up")
+            ? new SiteChoice(null, null, cluster is null ? "no reachable site has a worker up" : $"site {cluster} has no worker up or is out of reach")
             : new SiteChoice(sites[0], null, null);
     }
 }

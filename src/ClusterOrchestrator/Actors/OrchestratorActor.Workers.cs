@@ -1,0 +1,170 @@
+using Akka.Event;
+using Akka.Actor;
+using Akka.Cluster;
+using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Contracts.Routing;
+
+namespace Oakestra.Actors.ClusterOrchestrator.Actors;
+
+// The worker registry: registration and subnets, locations, reachability, loss with a grace, peers, `oak table`.
+public sealed partial class OrchestratorActor
+{
+    private readonly SiteWorkers _workers = new();
+    private readonly HashSet<string> _subnetsPending = new();
+
+    private void WorkerHandlers()
+    {
+        Receive<RegisterWorker>(OnRegisterWorker);
+        Receive<WorkerSubnetsAssigned>(OnSubnetsAssigned);
+        Receive<WorkerRegistrationRefused>(OnRegistrationRefused);
+        Receive<UpdateWorkerLocation>(OnUpdateLocation);
+        Receive<Terminated>(t => OnWorkerLost(t.ActorRef));
+        Receive<WorkerGraceElapsed>(OnWorkerGraceElapsed);
+        Receive<ClusterEvent.UnreachableMember>(m => OnReachability(m.Member.Address, WorkerState.Unreachable));
+        Receive<ClusterEvent.ReachableMember>(m => OnReachability(m.Member.Address, WorkerState.Up));
+        Receive<QueryNodeTable>(OnQueryTable);
+    }
+
+    private void OnRegisterWorker(RegisterWorker msg)
+    {
+        if (msg.Site != Site)
+        {
+            msg.Worker.Tell(new WorkerRegistrationRefused(msg.Site, msg.Node, $"this is the orchestrator of site '{Site}'"));
+            return;
+        }
+        var known = _workers.Get(msg.Node);
+        if (known is not null && !known.Ref.Equals(msg.Worker))
+        {
+            // A new process or ActorSystem of the node: its placements stay tracked; the worker adopts what still
+            // runs and its digest (sent right after registration) tells which; what it lacks is started again.
+            Context.Unwatch(known.Ref);
+            _log.Info("worker {0} of site {1} is back as a new incarnation", msg.Node, Site);
+        }
+        Context.Watch(msg.Worker);
+        var worker = new SiteWorker(msg.Node, msg.Worker, msg.TunnelEndpoint, msg.Latitude, msg.Longitude, WorkerState.Up,
+            known?.SubnetV4 ?? msg.SubnetV4, known?.SubnetV6 ?? msg.SubnetV6);
+        _workers.Put(worker);
+        Timers.Cancel(("grace", msg.Node));
+        // Answer at once from what we (or the worker) know; the root's answer (the same subnets, keyed by
+        // site/node) follows when the root tier is reachable.
+        if (worker.SubnetV4 is { } v4 && worker.SubnetV6 is { } v6)
+        {
+            msg.Worker.Tell(new WorkerSubnetsAssigned(Site, msg.Node, v4, v6));
+            BroadcastPeers();
+        }
+        if (known is null || known.State != WorkerState.Up) _root.Tell(new WorkerStateChanged(Site, msg.Node, WorkerState.Up));
+        _subnetsPending.Add(msg.Node);
+        AskSubnets(msg.Node);
+    }
+
+    private void AskSubnets(string node)
+    {
+        var w = _workers.Get(node);
+        if (w is null) { _subnetsPending.Remove(node); return; }
+        _root.Tell(new AssignWorkerSubnets(Site, node, w.TunnelEndpoint, w.Latitude, w.Longitude));
+    }
+
+    private void OnSubnetsAssigned(WorkerSubnetsAssigned msg)
+    {
+        _subnetsPending.Remove(msg.Node);
+        var w = _workers.Get(msg.Node);
+        if (w is null || w.State == WorkerState.Down) return;
+        var changed = w.SubnetV4 != msg.SubnetV4 || w.SubnetV6 != msg.SubnetV6;
+        _workers.Put(w with { SubnetV4 = msg.SubnetV4, SubnetV6 = msg.SubnetV6 });
+        w.Ref.Tell(msg);
+        _root.Tell(new WorkerStateChanged(Site, msg.Node, w.State));
+        if (changed) BroadcastPeers();
+    }
+
+    private void OnRegistrationRefused(WorkerRegistrationRefused msg)
+    {
+        _subnetsPending.Remove(msg.Node);
+        _workers.Get(msg.Node)?.Ref.Tell(msg);
+    }
+
+    private void OnUpdateLocation(UpdateWorkerLocation msg)
+    {
+        var w = _workers.Get(msg.Node);
+        if (w is null) return;
+        _workers.Put(w with { Latitude = msg.Latitude, Longitude = msg.Longitude });
+        w.Ref.Tell(msg);
+        BroadcastPeers();
+    }
+
+    private void OnReachability(Address address, WorkerState state)
+    {
+        foreach (var w in _workers.All.Where(w => w.Ref.Path.Address.Equals(address) && w.State != WorkerState.Down).ToArray())
+        {
+            if (w.State == state) continue;
+            _workers.Put(w with { State = state });
+            _root.Tell(new WorkerStateChanged(Site, w.Node, state));
+        }
+    }
+
+    /// <summary>
+    /// A worker left the site's cluster or was downed (DeathWatch fires for both). Its instances most likely
+    /// still run (they do not depend on the worker process): the placements wait <see cref="OrchestratorSettings.WorkerGrace"/>
+    /// for the node to come back. No new placement goes there meanwhile.
+    /// </summary>
+    private void OnWorkerLost(IActorRef worker)
+    {
+        var w = _workers.ByRef(worker);
+        if (w is null || w.State == WorkerState.Down) return;
+        _log.Warning("worker {0} of site {1} left the site's cluster; its placements wait {2:0} s for it", w.Node, Site, _settings.WorkerGrace.TotalSeconds);
+        _workers.Put(w with { State = WorkerState.Down, LostAtUtc = DateTime.UtcNow });
+        _subnetsPending.Remove(w.Node);
+        _root.Tell(new WorkerStateChanged(Site, w.Node, WorkerState.Unreachable));
+        Timers.StartSingleTimer(("grace", w.Node), new WorkerGraceElapsed(w.Node, worker), _settings.WorkerGrace);
+        BroadcastPeers();
+    }
+
+    /// <summary>
+    /// The node did not come back: its placements are reported Failed with their epochs. The root's Instance
+    /// entity owns epochs, so it places them again (same Instance IPs, next epoch); the orchestrator never
+    /// invents an epoch. Should the node return later, the root finds its epochs stale and stops them.
+    /// </summary>
+    private void OnWorkerGraceElapsed(WorkerGraceElapsed elapsed)
+    {
+        var w = _workers.Get(elapsed.Node);
+        if (w is null || w.State != WorkerState.Down || !w.Ref.Equals(elapsed.Worker)) return;
+        _log.Warning("worker {0} of site {1} did not come back within {2:0} s: its placements are lost", w.Node, Site, _settings.WorkerGrace.TotalSeconds);
+        _root.Tell(new WorkerStateChanged(Site, w.Node, WorkerState.Down));
+        foreach (var p in _workers.PlacementsOn(w.Node))
+        {
+            _workers.Untrack(p.InstanceId, p.Epoch);
+            if (!p.Stopping) _root.Tell(new InstanceStatusReport(p.InstanceId, p.Epoch, InstanceStatus.Failed, null, $"worker {w.Node} lost"));
+        }
+        foreach (var service in _interest.Keys.ToArray()) RemoveInterest(service, w.Node);
+    }
+
+    private void BroadcastPeers()
+    {
+        var up = _workers.All.Where(w => w.Placeable).OrderBy(w => w.Node, StringComparer.Ordinal).ToArray();
+        var peers = new SitePeers(Site, up.Select(w => new SitePeer(Site, w.Node, w.TunnelEndpoint, w.Latitude, w.Longitude)).ToArray());
+        foreach (var w in up) w.Ref.Tell(peers);
+    }
+
+    /// <summary>
+    /// `oak table`: asked of the worker and relayed to the asker (the root tier need not reach workers, only
+    /// their orchestrator); refused here when the worker cannot be reached.
+    /// </summary>
+    private void OnQueryTable(QueryNodeTable msg)
+    {
+        var w = msg.Site == Site ? _workers.Get(msg.Node) : null;
+        string? refusal = msg.Site != Site ? $"this is the orchestrator of site {Site}, not {msg.Site}"
+            : w is null ? $"node {msg.Node} is not registered at the orchestrator of site {Site}"
+            : w.State != WorkerState.Up ? $"node {msg.Node} of site {Site} is {w.State.ToString().ToLowerInvariant()}"
+            : null;
+        if (refusal is not null)
+        {
+            Sender.Tell(new NodeTableUnavailable(msg.Site, msg.Node, refusal));
+            return;
+        }
+        w!.Ref.Ask<object>(msg, TableQueryTimeout).PipeTo(Sender,
+            failure: _ => new NodeTableUnavailable(msg.Site, msg.Node, $"node {msg.Node} of site {Site} did not answer within {TableQueryTimeout.TotalSeconds:0} s"));
+    }
+
+    private static readonly TimeSpan TableQueryTimeout = TimeSpan.FromSeconds(4);
+
+    private sealed record WorkerGraceElapsed(string Node, IActorRef Worker);
+}
