@@ -74,6 +74,10 @@ public class MigrationSimulationTests(ITestOutputHelper output) : NodesTestKit(o
 
         Eventually(() =>
         {
+            // Converged means holding what the kept traffic asks for, at the root's versions: a worker whose
+            // table was not published yet holds nothing, and nothing trivially matches the root.
+            var entriesNow = workers.Sum(w => w.DataPlane.Last?.Services.Count ?? 0);
+            Assert.True(entriesNow > WorkerCount, $"only {entriesNow} service entries held so far");
             var root = lab.Store.Read(s => s.Services.ToDictionary(x => x.Key, x => x.Value));
             foreach (var w in workers)
             foreach (var held in w.DataPlane.Last!.Services)
