@@ -32,6 +32,7 @@ public static class CliApp
                 "nodes" => NodeCommands.ListAsync,
                 "sites" => NodeCommands.SitesAsync,
                 "drain" => NodeCommands.DrainAsync,
+                "uncordon" => NodeCommands.UncordonAsync,
                 "table" => NodeCommands.TableAsync,
                 "exec" => ExecCommand.RunAsync,
                 _ => throw new UsageException($"unknown command '{a.Command}' (oak --help lists them)"),

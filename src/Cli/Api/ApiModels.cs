@@ -55,7 +55,8 @@ public sealed record Node(
     [property: JsonPropertyName("longitude")] double Longitude,
     [property: JsonPropertyName("tunnel_endpoint")] string? TunnelEndpoint,
     // ISO-8601 UTC or null; kept as text so that a root that sends something else shows "-" instead of failing.
-    [property: JsonPropertyName("last_heard")] string? LastHeard = null);
+    [property: JsonPropertyName("last_heard")] string? LastHeard = null,
+    [property: JsonPropertyName("cordoned")] bool Cordoned = false);
 
 /// <summary>A site's link to the root tier (GET /api/v1/sites). <c>nodes</c> is shown as sent: a count or names.</summary>
 public sealed record Site(
@@ -68,7 +69,12 @@ public sealed record Site(
 /// <summary>POST /api/v1/nodes/{node}/drain: the instances being moved off the node.</summary>
 public sealed record Drain(
     [property: JsonPropertyName("node")] string? Node,
-    [property: JsonPropertyName("instances")] IReadOnlyList<string>? Instances);
+    [property: JsonPropertyName("instances")] IReadOnlyList<string>? Instances,
+    [property: JsonPropertyName("skipped")] IReadOnlyList<DrainSkip>? Skipped = null);
+
+public sealed record DrainSkip(
+    [property: JsonPropertyName("instance")] string? Instance,
+    [property: JsonPropertyName("reason")] string? Reason);
 
 public sealed record CreatedServices([property: JsonPropertyName("services")] IReadOnlyList<Service> Services);
 

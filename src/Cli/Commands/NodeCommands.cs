@@ -27,6 +27,20 @@ public static class NodeCommands
             ? $"draining {drain.Node ?? node}: no instances to move"
             : $"draining {drain.Node ?? node}: moving {moving.Count} instance{(moving.Count == 1 ? "" : "s")} to other nodes (make-before-break)");
         foreach (var id in moving) ctx.Out.WriteLine($"  {id}");
+        var skipped = drain.Skipped ?? [];
+        foreach (var s in skipped) ctx.Err.WriteLine($"oak: cannot move {s.Instance} now: {s.Reason}");
+        // A node not emptied is not drained: a script must not go on to switch it off.
+        return skipped.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>`oak uncordon &lt;node&gt;`: the node takes new placements again.</summary>
+    public static async Task<int> UncordonAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
+    {
+        var node = Usage.Positionals(a, 1, 1, "uncordon <node>")[0];
+        a.RejectUnknownOptions();
+        var raw = await root.PostAsync($"api/v1/nodes/{RootClient.Escape(node)}/uncordon", null, ct);
+        if (a.Json) { Printer.Json(ctx, raw); return 0; }
+        ctx.Out.WriteLine($"{node} takes placements again");
         return 0;
     }
 

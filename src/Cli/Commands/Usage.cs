@@ -15,7 +15,8 @@ public static class Usage
           scale <service> <count> [--node X]   add or remove instances to reach <count>
           undeploy <service|instance>          remove a service (and its instances) or one instance
           migrate <instance> --to <node>       move an instance (make-before-break)
-          drain <node>                         move every instance off a node (make-before-break)
+          drain <node>                         move every instance off a node (make-before-break) and cordon it
+          uncordon <node>                      let a drained node take placements again
           nodes                                list worker nodes (status, last heard)
           sites                                each site's link to the root tier
           table <node>                         a worker's route table and counters

@@ -63,7 +63,7 @@ public static class Views
         var table = new Table(heard ? [.. columns, "last heard"] : columns);
         foreach (var n in list)
         {
-            object?[] cells = [n.Cluster, n.Name, n.Status, n.SubnetV4, n.SubnetV6, n.Instances, n.Latitude, n.Longitude, n.TunnelEndpoint];
+            object?[] cells = [n.Cluster, n.Name, n.Cordoned ? $"{n.Status},Cordoned" : n.Status, n.SubnetV4, n.SubnetV6, n.Instances, n.Latitude, n.Longitude, n.TunnelEndpoint];
             table.Add(heard ? [.. cells, Ago.Render(n.LastHeard, now)] : cells);
         }
         return table.ToString();

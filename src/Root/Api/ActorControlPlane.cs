@@ -177,6 +177,43 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
     public Task<ControlResult<InstanceView>> MigrateAsync(string instanceId, string targetNode, CancellationToken ct) =>
         InstanceCall(instanceId, new MigrateInstance(instanceId, targetNode), ct);
 
+    public async Task<ControlResult<DrainView>> DrainNodeAsync(string node, CancellationToken ct)
+    {
+        DrainPlan plan;
+        try
+        {
+            plan = (DrainPlan)await Ask(refs.Sites, new DrainNode(node), ct);
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+        if (!plan.Found) return new ControlError(ControlErrorKind.NotFound, $"node {node} is not registered", "node", "not_found");
+        var moving = new List<string>();
+        var skipped = new List<DrainSkipView>();
+        foreach (var move in plan.Moves)
+        {
+            if (move.TargetNode is null) { skipped.Add(new DrainSkipView(move.InstanceId, move.Reason!)); continue; }
+            var r = await MigrateAsync(move.InstanceId, move.TargetNode, ct);
+            if (r.Ok) moving.Add(move.InstanceId);
+            else skipped.Add(new DrainSkipView(move.InstanceId, r.Error!.Message));
+        }
+        return new DrainView(node, true, moving, skipped);
+    }
+
+    public async Task<ControlResult<DrainView>> UncordonNodeAsync(string node, CancellationToken ct)
+    {
+        try
+        {
+            var plan = (DrainPlan)await Ask(refs.Sites, new UncordonNode(node), ct);
+            return plan.Found ? new DrainView(node, false, [], []) : new ControlError(ControlErrorKind.NotFound, $"node {node} is not registered", "node", "not_found");
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
     public async Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct)
     {
         if (PoolNames.ForApi(pool, ipVersion) is not { } name)

@@ -36,10 +36,15 @@ public sealed record ServiceView(
 /// <summary><see cref="LastHeard"/>: when the node's site was last heard by the root tier (null: not since this root started).</summary>
 public sealed record NodeView(
     string Cluster, string Node, string? SubnetV4, string? SubnetV6, string Status, int Instances,
-    double Latitude, double Longitude, string? TunnelEndpoint, DateTime? LastHeard = null);
+    double Latitude, double Longitude, string? TunnelEndpoint, DateTime? LastHeard = null, bool Cordoned = false);
 
 /// <summary>One site's link to the root tier: <see cref="Link"/> is connected, silent (nodes Unreachable) or lost (instances moved).</summary>
 public sealed record SiteView(string Site, string Link, DateTime? LastHeard, int QueuedReports, int Nodes);
+
+/// <summary>POST /nodes/{node}/drain and /uncordon: <see cref="Instances"/> are migrating away, <see cref="Skipped"/> cannot move now.</summary>
+public sealed record DrainView(string Node, bool Cordoned, IReadOnlyList<string> Instances, IReadOnlyList<DrainSkipView> Skipped);
+
+public sealed record DrainSkipView(string Instance, string Reason);
 
 public sealed record AvailableAddressesView(string Pool, IReadOnlyList<string> Addresses);
 

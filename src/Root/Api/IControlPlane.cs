@@ -15,6 +15,9 @@ public interface IControlPlane
     Task<ControlResult<InstanceView>> GetInstanceAsync(string instanceId, CancellationToken ct);
     Task<ControlResult<InstanceView>> UndeployInstanceAsync(string instanceId, CancellationToken ct);
     Task<ControlResult<InstanceView>> MigrateAsync(string instanceId, string targetNode, CancellationToken ct);
+    /// <summary>Cordons the node and migrates every instance on it elsewhere (make-before-break).</summary>
+    Task<ControlResult<DrainView>> DrainNodeAsync(string node, CancellationToken ct);
+    Task<ControlResult<DrainView>> UncordonNodeAsync(string node, CancellationToken ct);
     Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct);
     Task<IReadOnlyList<NodeView>> ListNodesAsync(CancellationToken ct);
     Task<IReadOnlyList<SiteView>> ListSitesAsync(CancellationToken ct);

@@ -99,6 +99,9 @@ public static class RootApi
             return Answer(await cp.SetNodeLocationAsync(node, lat, lon, ct));
         });
 
+        api.MapPost("/nodes/{node}/drain", async (string node, IControlPlane cp, CancellationToken ct) => Answer(await cp.DrainNodeAsync(node, ct), 202));
+        api.MapPost("/nodes/{node}/uncordon", async (string node, IControlPlane cp, CancellationToken ct) => Answer(await cp.UncordonNodeAsync(node, ct)));
+
         api.MapGet("/nodes/{node}/table", async (string node, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
         {
             var site = request.Query.TryGetValue("site", out var s) && !string.IsNullOrEmpty(s) ? s.ToString() : null;

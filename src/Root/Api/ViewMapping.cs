@@ -36,5 +36,5 @@ public static class ViewMapping
         p.Cluster, p.Node, p.NamespaceV4?.ToString(), p.NamespaceV6?.ToString(), string.IsNullOrEmpty(p.TunnelEndpoint) ? null : p.TunnelEndpoint, p.Epoch);
 
     public static NodeView ToView(this NodeRecord n, int instances, DateTime? lastHeard = null) => new(
-        n.Site, n.Node, n.SubnetV4.ToString(), n.SubnetV6.ToString(), n.State.ToString(), instances, n.Latitude, n.Longitude, n.TunnelEndpoint, lastHeard);
+        n.Site, n.Node, n.SubnetV4.ToString(), n.SubnetV6.ToString(), n.State.ToString(), instances, n.Latitude, n.Longitude, n.TunnelEndpoint, lastHeard, n.Cordoned);
 }

@@ -123,6 +123,34 @@ public sealed class EntityStateTests
     }
 
     [Fact]
+    public void A_drained_node_takes_no_new_placement_and_its_instances_spread_over_the_other_nodes_of_its_site_first()
+    {
+        var node = (string site, string name) => new NodeRecorded(new NodeRecord(
+            site, name, Ipv4Prefix.Parse("10.18.0.0/26"), Ipv6Prefix.Parse("fc00::/120"), "e:1", 0, 0, Contracts.Protocol.WorkerState.Up));
+        var registry = SiteRegistryState.Empty
+            .Apply(new SiteRecorded("a", "akka://x/a")).Apply(new SiteRecorded("b", "akka://x/b"))
+            .Apply(node("a", "w1")).Apply(node("a", "w2")).Apply(node("a", "w3")).Apply(node("b", "w4"))
+            .Apply(new InstanceAssigned("s.0", "a", "w1")).Apply(new InstanceAssigned("s.1", "a", "w1"))
+            .Apply(new InstanceAssigned("s.2", "a", "w1")).Apply(new InstanceAssigned("s.3", "a", "w2"))
+            .Apply(new NodeCordoned("a", "w1", true));
+
+        var plan = registry.PlanDrain("w1", new HashSet<string>());
+        Assert.Equal(["s.0", "s.1", "s.2"], plan.Select(m => m.InstanceId));
+        // w3 is empty and w2 has one: the plan fills w3 first, then alternates, and never picks w1 or another site.
+        Assert.Equal(["w3", "w2", "w3"], plan.Select(m => m.TargetNode));
+        Assert.Contains("cordoned", registry.Choose("w1", null).Reason);
+        Assert.NotEqual("w1", registry.Choose(null, "a").Node);
+        Assert.NotNull(registry.Choose(null, "a").Node); // named, since the site's orchestrator knows no cordons
+
+        // A site with no other node: its instances go to another site; with none at all, the plan says why.
+        var alone = registry.Apply(new NodeCordoned("a", "w2", true)).Apply(new NodeCordoned("a", "w3", true));
+        Assert.All(alone.PlanDrain("w1", new HashSet<string>()), m => Assert.Equal("w4", m.TargetNode));
+        Assert.All(alone.PlanDrain("w1", new HashSet<string> { "b" }), m => Assert.Contains("no other node", m.Reason));
+        Assert.False(registry.Apply(new NodeCordoned("a", "w1", false)).Nodes["a/w1"].Cordoned);
+        AssertRoundTrip(new NodeCordoned("a", "w1", true), (a, b) => Assert.Equal(a, b));
+    }
+
+    [Fact]
     public void Every_persisted_state_and_event_of_the_entities_round_trips_through_the_journal_serializer()
     {
         var service = ServiceState.Empty("s").Apply(new ServiceCreated(

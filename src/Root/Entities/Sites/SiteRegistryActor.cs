@@ -55,6 +55,8 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
             _state.Sites.Keys.ToDictionary(s => s, s => _links.Of(s).LastHeardUtc))));
         Command<ListSites>(_ => Sender.Tell(ListSitesNow()));
         Command<SetNodeLocation>(OnSetLocation);
+        Command<DrainNode>(d => Cordon(d.Node, true));
+        Command<UncordonNode>(u => Cordon(u.Node, false));
         Command<LinkTick>(_ => CheckLinks());
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "site registry snapshot failed"));
@@ -129,7 +131,9 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
             return;
         }
         var subnets = r.Result.Value!;
-        var record = new NodeRecord(a.Site, a.Node, subnets.V4, subnets.V6, a.TunnelEndpoint, a.Latitude, a.Longitude, WorkerState.Up);
+        // A drained node stays cordoned when its worker registers again (a restart is no uncordon).
+        var cordoned = _state.Nodes.TryGetValue(SiteRegistryState.KeyOf(a.Site, a.Node), out var before) && before.Cordoned;
+        var record = new NodeRecord(a.Site, a.Node, subnets.V4, subnets.V6, a.TunnelEndpoint, a.Latitude, a.Longitude, WorkerState.Up, cordoned);
         var reply = new WorkerSubnetsAssigned(a.Site, a.Node, subnets.V4, subnets.V6);
         if (_state.Nodes.TryGetValue(record.Key, out var known) && known == record)
         {
@@ -177,6 +181,25 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
             OrchestratorOf(e.Site)?.Tell(new UpdateWorkerLocation(e.Site, e.Node, e.Latitude, e.Longitude));
         });
         DeferAsync(s, _ => replyTo.Tell(new NodeLocationSet(s.Node, nodes.Length)));
+    }
+
+    private void Cordon(string node, bool cordoned)
+    {
+        var nodes = _state.NodesNamed(node).ToArray();
+        var replyTo = Sender;
+        if (nodes.Length == 0)
+        {
+            replyTo.Tell(new DrainPlan(node, false, []));
+            return;
+        }
+        var events = nodes.Where(n => n.Cordoned != cordoned).Select(n => new NodeCordoned(n.Site, n.Node, cordoned)).ToArray();
+        PersistAll(events, e => _state = _state.Apply(e));
+        DeferAsync(node, _ =>
+        {
+            if (!cordoned) WakeWaiting();
+            var moves = cordoned ? _state.PlanDrain(node, _links.Unreachable(_state.Sites.Keys, DateTime.UtcNow)) : [];
+            replyTo.Tell(new DrainPlan(node, true, moves));
+        });
     }
 
     private void WakeWaiting()

@@ -52,5 +52,14 @@ public sealed record SetNodeLocation(string Node, double Latitude, double Longit
 
 public sealed record NodeLocationSet(string Node, int Updated) : IClusterMessage;
 
+/// <summary>API → registry: cordon every node of that name and plan where its instances go (`oak drain`).</summary>
+public sealed record DrainNode(string Node) : ISiteRegistryCommand;
+
+/// <summary><see cref="Found"/> false: no node of that name is registered.</summary>
+public sealed record DrainPlan(string Node, bool Found, IReadOnlyList<DrainMove> Moves) : IClusterMessage;
+
+/// <summary>API → registry: the node takes placements again (`oak uncordon`); answered with <see cref="DrainPlan"/> without moves.</summary>
+public sealed record UncordonNode(string Node) : ISiteRegistryCommand;
+
 /// <summary>Contract messages for the registry (RegisterSite, AssignWorkerSubnets, …) wrapped for the extractor.</summary>
 public sealed record SiteRegistryEnvelope(object Message) : ISiteRegistryCommand;

@@ -8,7 +8,7 @@ namespace Oakestra.Actors.Root.Entities.Sites;
 /// <summary>A worker as the root knows it; subnets are stable per (site, node).</summary>
 public sealed record NodeRecord(
     string Site, string Node, Ipv4Prefix SubnetV4, Ipv6Prefix SubnetV6, string TunnelEndpoint,
-    double Latitude, double Longitude, WorkerState State)
+    double Latitude, double Longitude, WorkerState State, bool Cordoned = false)
 {
     [System.Text.Json.Serialization.JsonIgnore]
     public string Key => SiteRegistryState.KeyOf(Site, Node);
@@ -25,6 +25,10 @@ public sealed record NodeRecorded(NodeRecord Node) : ISiteRegistryEvent;
 
 [PersistedAs("root.sites.node-state-recorded")]
 public sealed record NodeStateRecorded(string Site, string Node, WorkerState State) : ISiteRegistryEvent;
+
+/// <summary>`oak drain` (true) or `oak uncordon` (false): a cordoned node takes no new placement.</summary>
+[PersistedAs("root.sites.node-cordoned")]
+public sealed record NodeCordoned(string Site, string Node, bool Cordoned) : ISiteRegistryEvent;
 
 [PersistedAs("root.sites.node-location-recorded")]
 public sealed record NodeLocationRecorded(string Site, string Node, double Latitude, double Longitude) : ISiteRegistryEvent;

@@ -36,7 +36,9 @@ public sealed record SiteRegistryState(
             this with { Nodes = Nodes.SetItem(rec.Key, rec with { State = n.State }) },
         NodeLocationRecorded n when Nodes.TryGetValue(KeyOf(n.Site, n.Node), out var rec) =>
             this with { Nodes = Nodes.SetItem(rec.Key, rec with { Latitude = n.Latitude, Longitude = n.Longitude }) },
-        NodeStateRecorded or NodeLocationRecorded => this,
+        NodeCordoned c when Nodes.TryGetValue(KeyOf(c.Site, c.Node), out var rec) =>
+            this with { Nodes = Nodes.SetItem(rec.Key, rec with { Cordoned = c.Cordoned }) },
+        NodeStateRecorded or NodeLocationRecorded or NodeCordoned => this,
         InstanceWaiting w => this with { Waiting = Waiting.Add(w.InstanceId), Assigned = Assigned.Remove(w.InstanceId) },
         InstanceAssigned a => this with { Waiting = Waiting.Remove(a.InstanceId), Assigned = Assigned.SetItem(a.InstanceId, new SiteAssignment(a.Site, a.Node)) },
         InstanceUnassigned u => this with { Waiting = Waiting.Remove(u.InstanceId), Assigned = Assigned.Remove(u.InstanceId) },
@@ -57,7 +59,9 @@ public sealed record SiteRegistryState(
         if (node is not null)
         {
             var named = NodesNamed(node).Where(n => cluster is null || n.Site == cluster).ToList();
-            var candidates = named.Where(n => Usable(n.Site))
+            if (named.Count > 0 && named.All(n => n.Cordoned))
+                return new SiteChoice(null, null, $"node {node} is cordoned (oak uncordon {node})");
+            var candidates = named.Where(n => Usable(n.Site) && !n.Cordoned)
                 .OrderBy(n => n.State == WorkerState.Up ? 0 : 1).ThenBy(n => n.Site, StringComparer.Ordinal).ToList();
             if (candidates.Count > 0) return new SiteChoice(candidates[0].Site, node, null);
             return named.Count > 0 && named.Any(n => Sites.ContainsKey(n.Site))
@@ -68,11 +72,44 @@ public sealed record SiteRegistryState(
         var sites = Sites.Keys
             .Where(s => cluster is null || s == cluster)
             .Where(Usable)
-            .Where(s => Nodes.Values.Any(n => n.Site == s && n.State == WorkerState.Up))
+            .Where(s => Nodes.Values.Any(n => n.Site == s && n.State == WorkerState.Up && !n.Cordoned))
             .OrderBy(s => Assigned.Values.Count(a => a.Site == s)).ThenBy(s => s, StringComparer.Ordinal)
             .ToList();
-        return sites.Count == 0
-            ? new SiteChoice(null, null, cluster is null ? "no reachable site has a worker up" : $"site {cluster} has no worker up or is out of reach")
-            : new SiteChoice(sites[0], null, null);
+        if (sites.Count == 0)
+            return new SiteChoice(null, null, cluster is null ? "no reachable site has a worker up" : $"site {cluster} has no worker up or is out of reach");
+        // The site's orchestrator picks the node and knows nothing of cordons: name one when the site has a cordoned node.
+        var chosen = sites[0];
+        return Nodes.Values.Any(n => n.Site == chosen && n.Cordoned)
+            ? new SiteChoice(chosen, LeastLoadedNode(chosen, null, new Dictionary<string, int>())!.Node, null)
+            : new SiteChoice(chosen, null, null);
+    }
+
+    /// <summary>An Up, uncordoned node of <paramref name="site"/> other than <paramref name="except"/> with the fewest
+    /// instances, counting <paramref name="planned"/> (moves already planned, by node key) as placed.</summary>
+    public NodeRecord? LeastLoadedNode(string site, string? except, IReadOnlyDictionary<string, int> planned) =>
+        Nodes.Values.Where(n => n.Site == site && n.Node != except && n.State == WorkerState.Up && !n.Cordoned)
+            .OrderBy(n => InstancesOn(n.Site, n.Node) + planned.GetValueOrDefault(n.Key)).ThenBy(n => n.Node, StringComparer.Ordinal)
+            .FirstOrDefault();
+
+    /// <summary>
+    /// Where each instance on a node named <paramref name="node"/> goes when it is drained: another node of its own
+    /// site first (the closest move), else of another usable site; load spreads over the plan itself.
+    /// </summary>
+    public IReadOnlyList<DrainMove> PlanDrain(string node, IReadOnlySet<string> unavailable)
+    {
+        var planned = new Dictionary<string, int>();
+        var moves = new List<DrainMove>();
+        foreach (var (id, a) in Assigned.Where(a => a.Value.Node == node).OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            var target = LeastLoadedNode(a.Site, node, planned)
+                ?? Sites.Keys.Where(s => s != a.Site && !unavailable.Contains(s)).OrderBy(s => s, StringComparer.Ordinal)
+                    .Select(s => LeastLoadedNode(s, node, planned)).FirstOrDefault(n => n is not null);
+            if (target is not null) planned[target.Key] = planned.GetValueOrDefault(target.Key) + 1;
+            moves.Add(new DrainMove(id, target?.Node, target is null ? $"no other node is up and uncordoned for {id}" : null));
+        }
+        return moves;
     }
 }
+
+/// <summary>One instance of a drained node: its target node, or why it has none.</summary>
+public sealed record DrainMove(string InstanceId, string? TargetNode, string? Reason);
