@@ -47,6 +47,15 @@ public class ProcessHostingTests(ITestOutputHelper output) : NodesTestKit(output
                 akka.WithActors((system, _) =>
                     ClusterClientReceptionist.Get(system).RegisterService(system.ActorOf(FakeRoot.Props(store), "root-gateway")))));
 
+    /// <summary>What every process of site edge1 is configured with: the orchestrator's port is its seed, the root tier its contact.</summary>
+    private static Dictionary<string, string?> SiteSettings(int sitePort, int rootPort) => new()
+    {
+        ["Oak:Akka:Hostname"] = "127.0.0.1",
+        ["Oak:Akka:Seeds"] = $"127.0.0.1:{sitePort}",
+        ["Oak:Site:Name"] = "edge1",
+        ["Oak:Root:Contacts"] = $"127.0.0.1:{rootPort}",
+    };
+
     private static ActorSystem SystemOf(IHost host) =>
         host.Services.GetRequiredService<ActorSystemIncarnations>().Current ?? throw new InvalidOperationException("no ActorSystem runs");
 
@@ -56,13 +65,7 @@ public class ProcessHostingTests(ITestOutputHelper output) : NodesTestKit(output
         var store = new RootStore();
         var rootPort = FreePort();
         var sitePort = FreePort();
-        var site = new Dictionary<string, string?>
-        {
-            ["Oak:Akka:Hostname"] = "127.0.0.1",
-            ["Oak:Akka:Seeds"] = $"127.0.0.1:{sitePort}",
-            ["Oak:Site:Name"] = "edge1",
-            ["Oak:Root:Contacts"] = $"127.0.0.1:{rootPort}",
-        };
+        var site = SiteSettings(sitePort, rootPort);
 
         var root = FakeRootTier(store, rootPort);
         var instanceHost = new FakeInstanceHost();
@@ -130,13 +133,7 @@ public class ProcessHostingTests(ITestOutputHelper output) : NodesTestKit(output
         var store = new RootStore();
         var rootPort = FreePort();
         var sitePort = FreePort();
-        var site = new Dictionary<string, string?>
-        {
-            ["Oak:Akka:Hostname"] = "127.0.0.1",
-            ["Oak:Akka:Seeds"] = $"127.0.0.1:{sitePort}",
-            ["Oak:Site:Name"] = "edge1",
-            ["Oak:Root:Contacts"] = $"127.0.0.1:{rootPort}",
-        };
+        var site = SiteSettings(sitePort, rootPort);
         using var root = FakeRootTier(store, rootPort);
         var instanceHost = new FakeInstanceHost();
         using var orchestrator = Build(new(site) { ["Oak:Akka:Port"] = sitePort.ToString() }, (services, configuration) => services.AddOrchestrator(configuration));
