@@ -59,6 +59,8 @@ public class VersionTests(ITestOutputHelper output) : NodesTestKit(output)
 
         orchestrator.Tell(new SubscribeService(Svc.Id(1), "w1", worker.Ref));
         Assert.Equal(new SubscribeService(Svc.Id(1), "a", orchestrator), root.ExpectMsg<SubscribeService>());
+        // Until the first snapshot arrives the orchestrator's retry tick may repeat the subscription: idempotent.
+        root.IgnoreMessages(m => m is RegisterSite or SubscribeService);
         orchestrator.Tell(new ServiceRoutesSnapshot(Svc.Routes(1, 1, Svc.Instance(1, 0, OnW9))), root.Ref);
         Assert.Equal(1, worker.ExpectMsg<ServiceRoutesSnapshot>().Routes.Version);
 
@@ -78,6 +80,32 @@ public class VersionTests(ITestOutputHelper output) : NodesTestKit(output)
         orchestrator.Tell(new RequestServiceSnapshot(Svc.Id(1), "w1", worker.Ref));
         Assert.Equal(4, worker.ExpectMsg<ServiceRoutesSnapshot>().Routes.Version);
         root.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void A_site_that_unsubscribes_while_a_resolve_of_the_same_service_is_in_flight_subscribes_again_with_its_answer()
+    {
+        // Seen in the 50-worker simulation: the resolve subscribed the site at the root, the unsubscribe that
+        // followed it removed that, and the answer left the orchestrator believing it was still subscribed.
+        var root = CreateTestProbe();
+        root.IgnoreMessages(m => m is RegisterSite);
+        var orchestrator = Sys.ActorOf(OrchestratorActor.Props(new OrchestratorSettings("a"),
+            RootLink.Props("a", new RootTransport.Fixed(Sys.ActorOf(AckingRoot.Props(root.Ref))), Lab.FastLink)));
+        var w1 = CreateTestProbe();
+        var w2 = CreateTestProbe();
+
+        orchestrator.Tell(new SubscribeService(Svc.Id(1), "w1", w1.Ref));
+        root.ExpectMsg<SubscribeService>();
+        root.IgnoreMessages(m => m is RegisterSite or SubscribeService); // retries until a first snapshot
+        orchestrator.Tell(new QueryRoute("w2", Svc.RoundRobinV4(1)), w2.Ref);
+        var resolve = root.ExpectMsg<ResolveRoute>();
+        orchestrator.Tell(new UnsubscribeService(Svc.Id(1), "w1"));
+        Assert.Equal(new UnsubscribeService(Svc.Id(1), "a"), root.ExpectMsg<UnsubscribeService>());
+
+        root.IgnoreMessages(m => m is RegisterSite);
+        orchestrator.Tell(new RouteFound(resolve.Address, Svc.Routes(1, 1, Svc.Instance(1, 0, OnW9))), root.Ref);
+        Assert.Equal(Svc.Id(1), w2.ExpectMsg<RouteFound>().Routes.ServiceId);
+        Assert.Equal(new SubscribeService(Svc.Id(1), "a", orchestrator), root.ExpectMsg<SubscribeService>());
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed partial class OrchestratorActor
     private readonly Dictionary<RouteKey, List<(string Node, IActorRef ReplyTo)>> _resolving = new();
     // newest version announced by a delta that arrived before the service's first snapshot
     private readonly Dictionary<string, long> _earlyDeltas = new();
+    // Unsubscribed at the root while a resolve was in flight: that resolve subscribed the site before the
+    // unsubscribe arrived, so its answer must subscribe again or the site holds routes the root no longer pushes.
+    private readonly HashSet<string> _unsubscribedWhileResolving = new();
 
     private void RouteHandlers()
     {
@@ -51,9 +54,12 @@ public sealed partial class OrchestratorActor
     {
         var service = msg.Routes.ServiceId;
         if (msg.Routes.Deleted) { OnRouteNotFound(new RouteNotFound(msg.Address)); return; }
+        if (_unsubscribedWhileResolving.Remove(service)) _root.Tell(new SubscribeService(service, Site, Self));
         _subscribedAtRoot.Add(service);
         Offer(msg.Routes);
-        if (!_resolving.Remove(msg.Address, out var waiting) || !_cache.TryGet(service, out var current)) return;
+        var answered = _resolving.Remove(msg.Address, out var waiting);
+        if (_resolving.Count == 0) _unsubscribedWhileResolving.Clear();
+        if (!answered || waiting is null || !_cache.TryGet(service, out var current)) return;
         foreach (var (node, replyTo) in waiting)
         {
             AddInterest(service, node, replyTo);
@@ -64,6 +70,7 @@ public sealed partial class OrchestratorActor
     private void OnRouteNotFound(RouteNotFound msg)
     {
         if (!_resolving.Remove(msg.Address, out var waiting)) return;
+        if (_resolving.Count == 0) _unsubscribedWhileResolving.Clear();
         foreach (var (_, replyTo) in waiting) replyTo.Tell(msg);
     }
 
@@ -162,6 +169,7 @@ public sealed partial class OrchestratorActor
         if (!_interest.TryGetValue(service, out var workers) || !workers.Remove(node) || workers.Count > 0) return;
         Forget(service);
         _root.Tell(new UnsubscribeService(service, Site));
+        if (_resolving.Count > 0) _unsubscribedWhileResolving.Add(service);
     }
 
     private void Forget(string service)
