@@ -46,9 +46,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         await _prepare.WaitAsync(ct);
         try
         {
-            var subnet = new NodeSubnet(
-                new IPNetwork(subnets.V4.Network.ToIPAddress(), subnets.V4.Length),
-                new IPNetwork(subnets.V6.Network.ToIPAddress(), subnets.V6.Length));
+            var subnet = NodeSubnetOf(subnets);
             if (_subnets is not null && _subnets != subnets)
                 throw new InvalidOperationException($"node {subnets.Node} was given {subnets.V4} + {subnets.V6} but already runs on {_subnets.V4} + {_subnets.V6}");
             _network ??= new NodeNetworkSetup(new NodeNetworkOptions(subnet) { TunName = _options.TunName, BridgeName = _options.BridgeName }, _shell);
@@ -56,22 +54,13 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             await _network.SetUpAsync(ct);
             if (_runtime is null)
             {
-                var runtime = new InstanceRuntime(new InstanceRuntimeOptions(subnets.Node, subnet, _options.StateDirectory)
-                {
-                    BridgeName = _options.BridgeName,
-                    NamespacePrefix = _options.NamespacePrefix,
-                    NetnsMountNamespace = _options.NetnsMountNamespace,
-                    Mtu = _options.Mtu,
-                }, _shell);
-                runtime.StatusChanged += OnStatus;
-                var leftovers = await runtime.CleanUpLeftoversAsync(ct);
-                if (leftovers.Namespaces.Count + leftovers.Veths.Count + leftovers.ProcessesKilled > 0)
-                    _log.LogWarning("removed leftovers of an earlier run: {Namespaces} namespaces, {Veths} veths, {Processes} processes",
-                        leftovers.Namespaces.Count, leftovers.Veths.Count, leftovers.ProcessesKilled);
+                // Nothing was adopted (RestoreAsync came first): what an earlier run left is removed.
+                var runtime = CreateRuntime(subnets);
+                LogLeftovers(await runtime.ResetAsync(ct));
                 _runtime = runtime;
                 _subnets = subnets;
-                _prepared.TrySetResult();
             }
+            _prepared.TrySetResult();
         }
         finally
         {
@@ -147,10 +136,73 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         }
     }
 
-    /// <summary>What this process runs (a new ActorSystem of the same process); exits now go to <paramref name="onExit"/>.</summary>
-    public Task<NodeRestore> RestoreAsync(Action<InstanceExit> onExit, CancellationToken ct)
+    private static NodeSubnet NodeSubnetOf(NodeSubnets subnets) => new(
+        new IPNetwork(subnets.V4.Network.ToIPAddress(), subnets.V4.Length),
+        new IPNetwork(subnets.V6.Network.ToIPAddress(), subnets.V6.Length));
+
+    private InstanceRuntime CreateRuntime(NodeSubnets subnets)
     {
-        if (_runtime is not { } runtime || _subnets is not { } subnets) return Task.FromResult(NodeRestore.Nothing);
+        var runtime = new InstanceRuntime(new InstanceRuntimeOptions(subnets.Node, NodeSubnetOf(subnets), _options.StateDirectory)
+        {
+            BridgeName = _options.BridgeName,
+            NamespacePrefix = _options.NamespacePrefix,
+            NetnsMountNamespace = _options.NetnsMountNamespace,
+            Mtu = _options.Mtu,
+        }, _shell);
+        runtime.StatusChanged += OnStatus;
+        return runtime;
+    }
+
+    private void LogLeftovers(LeftoverCleanup leftovers)
+    {
+        if (leftovers.Namespaces.Count + leftovers.Veths.Count + leftovers.ProcessesKilled > 0)
+            _log.LogWarning("removed leftovers of an earlier run: {Namespaces} namespaces, {Veths} veths, {Processes} processes",
+                leftovers.Namespaces.Count, leftovers.Veths.Count, leftovers.ProcessesKilled);
+    }
+
+    /// <summary>
+    /// What this node runs when a new WorkerAgent starts. In a new worker process: the instances the node state
+    /// file records and the kernel still runs are adopted (the rest is cleaned up). In the same process (a new
+    /// ActorSystem): what the runtime already runs. Exits now go to <paramref name="onExit"/>.
+    /// </summary>
+    public async Task<NodeRestore> RestoreAsync(Action<InstanceExit> onExit, CancellationToken ct)
+    {
+        if (_runtime is null) return await AdoptAsync(onExit, ct);
+        return Rebind(onExit);
+    }
+
+    private async Task<NodeRestore> AdoptAsync(Action<InstanceExit> onExit, CancellationToken ct)
+    {
+        await _prepare.WaitAsync(ct);
+        try
+        {
+            if (_runtime is not null) return Rebind(onExit);
+            if (InstanceRuntime.ReadState(_options.StateDirectory) is not { } state) return NodeRestore.Nothing;
+            var subnets = new NodeSubnets(state.Node, Ipv4Prefix.Parse(state.SubnetV4), Ipv6Prefix.Parse(state.SubnetV6));
+            var runtime = CreateRuntime(subnets);
+            var adoption = await runtime.AdoptAsync(ct);
+            LogLeftovers(adoption.Cleanup);
+            foreach (var info in adoption.Adopted)
+            {
+                var pending = new Pending(onExit);
+                pending.FirstOutcome.TrySetResult((RuntimeStatus.Running, null));
+                _placements[(info.Launch.InstanceId, info.Launch.Epoch)] = pending;
+            }
+            _runtime = runtime;
+            _subnets = subnets;
+            // An instance that ended between adoption and now reported to nobody: it is not restored, so the
+            // orchestrator's reconciliation places it again.
+            var placements = runtime.Instances.Where(i => _placements.ContainsKey((i.Launch.InstanceId, i.Launch.Epoch))).Select(Restored).ToList();
+            _log.LogInformation("adopted {Adopted} running instances of an earlier worker process; {Gone} recorded instances were gone",
+                placements.Count, adoption.Gone.Count);
+            return new NodeRestore(subnets, placements);
+        }
+        finally { _prepare.Release(); }
+    }
+
+    private NodeRestore Rebind(Action<InstanceExit> onExit)
+    {
+        if (_runtime is not { } runtime || _subnets is not { } subnets) return NodeRestore.Nothing;
         var placements = new List<RestoredPlacement>();
         foreach (var info in runtime.Instances)
         {
@@ -159,12 +211,17 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             var rebound = new Pending(onExit);
             rebound.FirstOutcome.TrySetResult((RuntimeStatus.Running, null));
             _placements[key] = rebound;
-            var l = info.Launch;
-            placements.Add(new RestoredPlacement(
-                new Contracts.Protocol.InstanceLaunch(l.InstanceId, l.ServiceId, l.InstanceNumber, Ipv4Address.From(l.InstanceIpv4!), Ipv6Address.From(l.InstanceIpv6!), l.Code, l.ReadinessPort, l.Epoch),
-                Ipv4Address.From(info.NamespaceIpv4), Ipv6Address.From(info.NamespaceIpv6), info.NetworkNamespace, info.ProcessId));
+            placements.Add(Restored(info));
         }
-        return Task.FromResult(new NodeRestore(subnets, placements));
+        return new NodeRestore(subnets, placements);
+    }
+
+    private static RestoredPlacement Restored(InstanceInfo info)
+    {
+        var l = info.Launch;
+        return new RestoredPlacement(
+            new Contracts.Protocol.InstanceLaunch(l.InstanceId, l.ServiceId, l.InstanceNumber, Ipv4Address.From(l.InstanceIpv4!), Ipv6Address.From(l.InstanceIpv6!), l.Code, l.ReadinessPort, l.Epoch),
+            Ipv4Address.From(info.NamespaceIpv4), Ipv6Address.From(info.NamespaceIpv6), info.NetworkNamespace, info.ProcessId);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Oakestra.Actors.WorkerNode.Runtime;
 
 /// <summary>Mutable bookkeeping of one instance start, owned by <see cref="InstanceRuntime"/>.</summary>
@@ -17,7 +15,7 @@ internal sealed class InstanceEntry(InstanceLaunch launch, NamespaceAddressLease
     /// <summary>Guards the flags below and the order of status reports.</summary>
     public Lock Gate { get; } = new();
 
-    public Process? Process { get; set; }
+    public InstanceProcess? Process { get; set; }
 
     /// <summary>Someone (StopAsync or failure handling) owns the end of this instance; exits are expected.</summary>
     public bool Ending { get; set; }
@@ -29,5 +27,5 @@ internal sealed class InstanceEntry(InstanceLaunch launch, NamespaceAddressLease
 
     public CancellationTokenSource Watch { get; } = new();
 
-    public InstanceInfo Info => new(Launch, Lease.Slot, Netns, Veth, Lease.Ipv4, Lease.Ipv6, LogPath, Process?.Id ?? 0);
+    public InstanceInfo Info => new(Launch, Lease.Slot, Netns, Veth, Lease.Ipv4, Lease.Ipv6, LogPath, Process?.Pid ?? 0);
 }

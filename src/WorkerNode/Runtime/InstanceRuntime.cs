@@ -14,8 +14,11 @@ namespace Oakestra.Actors.WorkerNode.Runtime;
 public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
 {
     // $1 = log file, $2 = netns, $3 = code. Redirecting first means even "netns not found" lands in the log.
-    // `ip netns exec` execs (no fork), so the process we watch is the instance's shell/program itself.
-    private const string LaunchScript = "exec </dev/null >>\"$1\" 2>&1; exec ip netns exec \"$2\" /bin/sh -c \"$3\"";
+    // setsid (the shell is no process group leader, so it does not fork) gives the instance a session of its
+    // own, as a container shim does: a signal to the worker's group or session does not reach it, and it
+    // outlives a crashed worker, whose successor adopts it. `ip netns exec` execs too, so the process we
+    // watch is the instance's shell/program itself, under the pid the node state file records.
+    private const string LaunchScript = "exec </dev/null >>\"$1\" 2>&1; exec setsid ip netns exec \"$2\" /bin/sh -c \"$3\"";
 
     private readonly InstanceRuntimeOptions _options;
     private readonly NodeShell _shell;
@@ -23,6 +26,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
     private readonly NamespaceAddressAllocator _allocator;
     private readonly Dictionary<string, InstanceEntry> _entries = [];
     private readonly Lock _gate = new();
+    private readonly Lock _stateGate = new();
 
     public InstanceRuntime(InstanceRuntimeOptions options, NodeShell shell)
     {
@@ -69,7 +73,8 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(entry.LogPath)!);
                 await WireNamespaceAsync(entry, cancellationToken).ConfigureAwait(false);
-                entry.Process = LaunchProcess(entry);
+                entry.Process = InstanceProcess.Launched(LaunchProcess(entry));
+                SaveState();
             }
             catch (Exception setupError)
             {
@@ -148,29 +153,94 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         }
     }
 
+    /// <summary>The node state a previous worker process left in <paramref name="stateDirectory"/>, or null (see <see cref="NodeState"/>).</summary>
+    public static NodeState? ReadState(string stateDirectory) => NodeState.Read(stateDirectory);
+
+    /// <summary>
+    /// Takes over the instances a previous worker process of this node started and that still run: same pid and
+    /// start time as recorded, and still inside their namespace. Their addresses stay leased, their exits are
+    /// watched and reported as Failed, Running is not reported again. Then everything else with this node's
+    /// names is removed (<see cref="CleanUpLeftoversAsync"/>): the namespaces of instances that died meanwhile
+    /// and whatever the state file does not know. Only allowed before this runtime starts anything.
+    /// </summary>
+    public async Task<Adoption> AdoptAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            if (_entries.Count > 0) throw new InvalidOperationException("adoption after this runtime started instances");
+        var state = NodeState.Read(_options.StateDirectory);
+        var adopted = new List<InstanceInfo>();
+        var gone = new List<string>();
+        var sameNode = state is not null && state.Node == _options.NodeName
+            && state.SubnetV4 == _options.Subnet.Ipv4.ToString() && state.SubnetV6 == _options.Subnet.Ipv6.ToString();
+        foreach (var recorded in sameNode ? state!.Instances : [])
+        {
+            var alive = recorded.Process.IsAlive && HasSlotSuffix(recorded.Netns, _options.EffectiveNamespacePrefix)
+                && (await _netns.PidsAsync(recorded.Netns, cancellationToken).ConfigureAwait(false)).Contains(recorded.Pid);
+            if (!alive) { gone.Add(recorded.InstanceId); continue; }
+            var entry = new InstanceEntry(recorded.Launch, _allocator.Reserve(recorded.Slot), recorded.Netns, recorded.Veth, recorded.LogPath)
+            {
+                Process = InstanceProcess.Adopt(recorded.Process),
+                RunningReported = true,
+            };
+            lock (_gate) _entries.Add(recorded.InstanceId, entry);
+            adopted.Add(entry.Info);
+            _ = WatchAsync(entry);
+        }
+        SaveState();
+        var cleanup = await CleanUpLeftoversAsync(cancellationToken).ConfigureAwait(false);
+        return new Adoption(adopted, state is null || sameNode ? gone : [.. state.Instances.Select(i => i.InstanceId)], cleanup);
+    }
+
+    /// <summary>A start from nothing: every leftover with this node's names is removed and the state file emptied.</summary>
+    public async Task<LeftoverCleanup> ResetAsync(CancellationToken cancellationToken = default)
+    {
+        var cleanup = await CleanUpLeftoversAsync(cancellationToken).ConfigureAwait(false);
+        SaveState();
+        return cleanup;
+    }
+
+    /// <summary>
+    /// Lets go of every instance without stopping it, as a crashed worker process would: nothing is watched or
+    /// torn down any more, the node state file stays for the next runtime's <see cref="AdoptAsync"/>.
+    /// </summary>
+    public void Detach()
+    {
+        List<InstanceEntry> entries;
+        lock (_gate) { entries = [.. _entries.Values]; _entries.Clear(); }
+        foreach (var entry in entries)
+        {
+            lock (entry.Gate) { entry.Ending = true; entry.Terminal = true; }
+            entry.Watch.Cancel();
+        }
+    }
+
     /// <summary>
     /// Removes what a crashed previous run of this node left: processes and netns with this node's prefix
     /// (also processes whose netns lost its name, found by their OAK_NETNS variable), and veth host ends
-    /// with this node's veth prefix. Only allowed while this runtime manages no instance.
+    /// with this node's veth prefix, sparing what this runtime manages (the instances it adopted).
     /// </summary>
     public async Task<LeftoverCleanup> CleanUpLeftoversAsync(CancellationToken cancellationToken = default)
     {
+        HashSet<string> keptNamespaces, keptVeths;
         lock (_gate)
-            if (_entries.Count > 0) throw new InvalidOperationException("leftover cleanup while instances are managed would kill them");
+        {
+            keptNamespaces = [.. _entries.Values.Select(e => e.Netns)];
+            keptVeths = [.. _entries.Values.Select(e => e.Veth)];
+        }
 
         var namespaces = (await _netns.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Where(n => HasSlotSuffix(n, _options.EffectiveNamespacePrefix)).ToList();
+            .Where(n => HasSlotSuffix(n, _options.EffectiveNamespacePrefix) && !keptNamespaces.Contains(n)).ToList();
         var killed = 0;
         foreach (var ns in namespaces)
             if (await _netns.IsLiveAsync(ns, cancellationToken).ConfigureAwait(false))
                 killed += await KillAllAsync(ns, [], cancellationToken).ConfigureAwait(false);
         // Processes of dead-name namespaces (and any other escapee) are found by their environment.
-        killed += await KillOrphansAsync(cancellationToken).ConfigureAwait(false);
+        killed += await KillOrphansAsync(keptNamespaces, cancellationToken).ConfigureAwait(false);
         foreach (var ns in namespaces)
             await _netns.DeleteIfExistsAsync(ns, cancellationToken).ConfigureAwait(false);
 
         var veths = (await Links.ListAsync(_shell.InNode, "veth", cancellationToken).ConfigureAwait(false))
-            .Where(n => HasSlotSuffix(n, _options.VethPrefix)).ToList();
+            .Where(n => HasSlotSuffix(n, _options.VethPrefix) && !keptVeths.Contains(n)).ToList();
         foreach (var veth in veths)
             await Links.DeleteIfExistsAsync(_shell.InNode, veth, cancellationToken).ConfigureAwait(false);
         return new LeftoverCleanup(namespaces, veths, killed);
@@ -235,7 +305,14 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         try
         {
             var process = entry.Process!;
-            var exited = process.WaitForExitAsync(CancellationToken.None);
+            var exited = process.Exited;
+            if (process.IsAdopted)
+            {
+                // Running was reported by the worker process that started it; only its end is news.
+                await exited.ConfigureAwait(false);
+                await FailAsync(entry, "process exited (adopted after a worker restart: its exit code went to init)").ConfigureAwait(false);
+                return;
+            }
             if (entry.Launch.ReadinessPort is int port)
             {
                 var ready = await WaitReadyAsync(entry, port, exited).ConfigureAwait(false);
@@ -268,14 +345,14 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
     /// process's namespace (<c>ip netns identify</c>, seen in CI) find the worker's own. A process that exits
     /// first is left to the exit watcher.
     /// </summary>
-    private async Task WaitInNamespaceAsync(InstanceEntry entry, Process process, Task exited)
+    private async Task WaitInNamespaceAsync(InstanceEntry entry, InstanceProcess process, Task exited)
     {
         string? own = NetNamespaceOf("self");
         if (own is null) return;
         var clock = Stopwatch.StartNew();
         while (!exited.IsCompleted && !entry.Watch.IsCancellationRequested && clock.Elapsed < TimeSpan.FromSeconds(5))
         {
-            if (NetNamespaceOf(process.Id.ToString(CultureInfo.InvariantCulture)) is { } current && current != own) return;
+            if (NetNamespaceOf(process.Pid.ToString(CultureInfo.InvariantCulture)) is { } current && current != own) return;
             try { await Task.Delay(5, entry.Watch.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
         }
@@ -340,6 +417,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         int? exitCode = entry.Process is { HasExited: true } p ? p.ExitCode : null;
         var tail = status == InstanceStatus.Failed ? LogTail.Read(entry.LogPath, _options.LogTailLines) : [];
         lock (_gate) _entries.Remove(entry.Launch.InstanceId);
+        SaveState();
         _allocator.Release(entry.Lease.Slot);
         Report(entry, status, detail, exitCode, tail);
         entry.Process?.Dispose();
@@ -349,7 +427,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
     private async Task TerminateAsync(InstanceEntry entry, TimeSpan grace)
     {
         var process = entry.Process;
-        var main = process is { HasExited: false } ? new[] { process.Id } : [];
+        int[] main = process is { HasExited: false } ? [process.Pid] : [];
         var pids = (await _netns.PidsAsync(entry.Netns, CancellationToken.None).ConfigureAwait(false)).Union(main).ToList();
         if (pids.Count == 0) return;
         if (grace > TimeSpan.Zero)
@@ -358,7 +436,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             var clock = Stopwatch.StartNew();
             if (process is { HasExited: false })
             {
-                try { await process.WaitForExitAsync(CancellationToken.None).WaitAsync(grace).ConfigureAwait(false); }
+                try { await process.Exited.WaitAsync(grace).ConfigureAwait(false); }
                 catch (TimeoutException) { }
             }
             while (clock.Elapsed < grace)
@@ -368,11 +446,13 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
                 await Task.Delay(100).ConfigureAwait(false);
             }
         }
-        await KillAllAsync(entry.Netns, process is { HasExited: false } ? [process.Id] : [], CancellationToken.None).ConfigureAwait(false);
+        // An adopted process is signalled only while it is still the one recorded (its pid could be reused).
+        int[] extra = process is { HasExited: false } && (!process.IsAdopted || process.Identity.IsAlive) ? [process.Pid] : [];
+        await KillAllAsync(entry.Netns, extra, CancellationToken.None).ConfigureAwait(false);
         if (process is { HasExited: false })
         {
-            try { await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
-            catch (TimeoutException) { throw new InvalidOperationException($"process {process.Id} of instance {entry.Launch.InstanceId} survived SIGKILL"); }
+            try { await process.Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+            catch (TimeoutException) { throw new InvalidOperationException($"process {process.Pid} of instance {entry.Launch.InstanceId} survived SIGKILL"); }
         }
     }
 
@@ -390,7 +470,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         throw new InvalidOperationException($"processes in netns {netns} survive SIGKILL");
     }
 
-    private async Task<int> KillOrphansAsync(CancellationToken ct)
+    private async Task<int> KillOrphansAsync(IReadOnlySet<string> keptNamespaces, CancellationToken ct)
     {
         var killed = 0;
         var self = Environment.ProcessId;
@@ -402,7 +482,8 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             catch (IOException) { continue; }
             catch (UnauthorizedAccessException) { continue; }
             var tag = environ.Split('\0').FirstOrDefault(v => v.StartsWith(InstanceEnvironment.NetnsVariable + "=", StringComparison.Ordinal));
-            if (tag is not null && HasSlotSuffix(tag[(InstanceEnvironment.NetnsVariable.Length + 1)..], _options.EffectiveNamespacePrefix))
+            var netns = tag?[(InstanceEnvironment.NetnsVariable.Length + 1)..];
+            if (netns is not null && HasSlotSuffix(netns, _options.EffectiveNamespacePrefix) && !keptNamespaces.Contains(netns))
             {
                 LinuxNative.Signal(pid, LinuxNative.SIGKILL);
                 killed++;
@@ -423,6 +504,21 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         if (links.Contains(_options.BridgeName))
             foreach (var address in new[] { entry.Lease.Ipv4, entry.Lease.Ipv6 })
                 await _shell.InNode.RunAsync(["ip", "neigh", "flush", "dev", _options.BridgeName, "to", address.ToString()], CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Records every launched instance's process in the node state file (see <see cref="NodeState"/>).</summary>
+    private void SaveState()
+    {
+        lock (_stateGate)
+        {
+            List<RecordedInstance> instances;
+            lock (_gate)
+                instances = [.. _entries.Values
+                    .Where(e => e.Process is { Identity.StartTime: > 0 })
+                    .Select(e => RecordedInstance.Of(e, e.Process!.Identity))];
+            new NodeState(_options.NodeName, _options.Subnet.Ipv4.ToString(), _options.Subnet.Ipv6.ToString(), instances)
+                .Write(_options.StateDirectory);
+        }
     }
 
     private void Report(InstanceEntry entry, InstanceStatus status, string? detail, int? exitCode, IReadOnlyList<string> tail)

@@ -35,6 +35,18 @@ public sealed class NamespaceAddressAllocator
         return new NamespaceAddressLease(slot, _subnet.HostIpv4(slot), _subnet.HostIpv6(slot));
     }
 
+    /// <summary>Takes a given slot out of the free list: the address of an instance adopted after a worker restart.</summary>
+    public NamespaceAddressLease Reserve(int slot)
+    {
+        lock (_gate)
+        {
+            var node = _free.Find(slot) ?? throw new InvalidOperationException($"slot {slot} of {_subnet} is not free");
+            _free.Remove(node);
+            _leased.Add(slot);
+        }
+        return new NamespaceAddressLease(slot, _subnet.HostIpv4(slot), _subnet.HostIpv6(slot));
+    }
+
     /// <summary>Returns a slot; releasing one that is not leased is a bug in the caller and throws.</summary>
     public void Release(int slot)
     {
