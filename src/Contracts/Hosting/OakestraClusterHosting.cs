@@ -72,6 +72,11 @@ public static class OakestraClusterHosting
         # A member removed from its cluster ends its ActorSystem; our hosts start a new one (ActorSystemIncarnations).
         akka.cluster.run-coordinated-shutdown-when-down = on
         akka.coordinated-shutdown.exit-clr = off
+        # A member restarted under its address (a worker process after kill -9) is answered only once the gate
+        # that failed sends to its dead predecessor keep closing (5 s each by default) opens: its first join
+        # attempt went unanswered and it joined after 11 s. A short gate and a quicker retry of the join.
+        akka.remote.retry-gate-closed-for = 1s
+        akka.cluster.retry-unsuccessful-join-after = 3s
         # The link between tiers (ClusterClient): its envelopes carry our messages in their own serializer's
         # format, never the default object serializer; no buffering: the site's root link queues what matters.
         akka.cluster.client.use-legacy-serialization = off
