@@ -10,8 +10,10 @@ public sealed partial class LiveLabTests
     {
         lab.RequireUp();
         var svc = await lab.ServiceAsync();
-        // Not the client's node (the client must keep running its loop) and not the next steps' victim.
-        var target = svc.Instances.First(i => i.Status == "Running" && i.Node != lab.ClientNode && i.Node != Victim);
+        // Not on the client's node (the client keeps running its loop); the next steps' victim only if no other
+        // node has one (step 6 may have moved an instance there): a restart leaves it as it was for them.
+        var target = svc.Instances.Where(i => i.Status == "Running" && i.Node != lab.ClientNode && i.Id != PinnedToVictim)
+            .OrderBy(i => i.Node == Victim).First();
         var node = target.Node!;
         var before = await InstanceProcessesOn(node);
         Assert.NotEmpty(before);
