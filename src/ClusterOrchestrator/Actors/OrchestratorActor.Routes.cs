@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Akka.Event;
 using Akka.Actor;
 using Oakestra.Actors.Contracts.Protocol;
@@ -57,9 +58,7 @@ public sealed partial class OrchestratorActor
         if (_unsubscribedWhileResolving.Remove(service)) _root.Tell(new SubscribeService(service, Site, Self));
         _subscribedAtRoot.Add(service);
         Offer(msg.Routes);
-        var answered = _resolving.Remove(msg.Address, out var waiting);
-        if (_resolving.Count == 0) _unsubscribedWhileResolving.Clear();
-        if (!answered || waiting is null || !_cache.TryGet(service, out var current)) return;
+        if (!EndResolve(msg.Address, out var waiting) || !_cache.TryGet(service, out var current)) return;
         foreach (var (node, replyTo) in waiting)
         {
             AddInterest(service, node, replyTo);
@@ -69,9 +68,15 @@ public sealed partial class OrchestratorActor
 
     private void OnRouteNotFound(RouteNotFound msg)
     {
-        if (!_resolving.Remove(msg.Address, out var waiting)) return;
-        if (_resolving.Count == 0) _unsubscribedWhileResolving.Clear();
+        if (!EndResolve(msg.Address, out var waiting)) return;
         foreach (var (_, replyTo) in waiting) replyTo.Tell(msg);
+    }
+
+    private bool EndResolve(RouteKey address, [NotNullWhen(true)] out List<(string Node, IActorRef ReplyTo)>? waiting)
+    {
+        var answered = _resolving.Remove(address, out waiting);
+        if (_resolving.Count == 0) _unsubscribedWhileResolving.Clear();
+        return answered;
     }
 
     private void OnSubscribe(SubscribeService msg)

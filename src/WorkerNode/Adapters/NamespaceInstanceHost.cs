@@ -177,7 +177,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         try
         {
             if (_runtime is not null) return Rebind(onExit);
-            if (InstanceRuntime.ReadState(_options.StateDirectory) is not { } state) return NodeRestore.Nothing;
+            if (NodeState.Read(_options.StateDirectory) is not { } state) return NodeRestore.Nothing;
             var subnets = new NodeSubnets(state.Node, Ipv4Prefix.Parse(state.SubnetV4), Ipv6Prefix.Parse(state.SubnetV6));
             var runtime = CreateRuntime(subnets);
             var adoption = await runtime.AdoptAsync(ct);

@@ -153,9 +153,6 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         }
     }
 
-    /// <summary>The node state a previous worker process left in <paramref name="stateDirectory"/>, or null (see <see cref="NodeState"/>).</summary>
-    public static NodeState? ReadState(string stateDirectory) => NodeState.Read(stateDirectory);
-
     /// <summary>
     /// Takes over the instances a previous worker process of this node started and that still run: same pid and
     /// start time as recorded, and still inside their namespace. Their addresses stay leased, their exits are
@@ -515,7 +512,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             lock (_gate)
                 instances = [.. _entries.Values
                     .Where(e => e.Process is { Identity.StartTime: > 0 })
-                    .Select(e => RecordedInstance.Of(e, e.Process!.Identity))];
+                    .Select(RecordedInstance.Of)];
             new NodeState(_options.NodeName, _options.Subnet.Ipv4.ToString(), _options.Subnet.Ipv6.ToString(), instances)
                 .Write(_options.StateDirectory);
         }

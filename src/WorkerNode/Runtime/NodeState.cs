@@ -63,9 +63,10 @@ public sealed record RecordedInstance(
     int Pid,
     ulong StartTime)
 {
-    internal static RecordedInstance Of(InstanceEntry e, ProcessIdentity process)
+    internal static RecordedInstance Of(InstanceEntry e)
     {
         var l = e.Launch;
+        var process = e.Process!.Identity;
         return new(l.ServiceId, l.InstanceId, l.InstanceNumber, l.Epoch, l.Code, l.InstanceIpv4?.ToString(), l.InstanceIpv6?.ToString(),
             l.ReadinessPort, l.Environment, e.Lease.Slot, e.Netns, e.Veth, e.LogPath, process.Pid, process.StartTime);
     }
