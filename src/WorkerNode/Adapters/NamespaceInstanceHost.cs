@@ -46,12 +46,10 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         await _prepare.WaitAsync(ct);
         try
         {
-            var subnet = NodeSubnetOf(subnets);
             if (_subnets is not null && _subnets != subnets)
                 throw new InvalidOperationException($"node {subnets.Node} was given {subnets.V4} + {subnets.V6} but already runs on {_subnets.V4} + {_subnets.V6}");
-            _network ??= new NodeNetworkSetup(new NodeNetworkOptions(subnet) { TunName = _options.TunName, BridgeName = _options.BridgeName }, _shell);
             // Idempotent: re-run after every registration, so routes lost with a re-created TUN come back.
-            await _network.SetUpAsync(ct);
+            await SetUpNetworkAsync(subnets, ct);
             if (_runtime is null)
             {
                 // Nothing was adopted (RestoreAsync came first): what an earlier run left is removed.
@@ -136,6 +134,12 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         }
     }
 
+    private Task SetUpNetworkAsync(NodeSubnets subnets, CancellationToken ct)
+    {
+        _network ??= new NodeNetworkSetup(new NodeNetworkOptions(NodeSubnetOf(subnets)) { TunName = _options.TunName, BridgeName = _options.BridgeName }, _shell);
+        return _network.SetUpAsync(ct);
+    }
+
     private static NodeSubnet NodeSubnetOf(NodeSubnets subnets) => new(
         new IPNetwork(subnets.V4.Network.ToIPAddress(), subnets.V4.Length),
         new IPNetwork(subnets.V6.Network.ToIPAddress(), subnets.V6.Length));
@@ -190,6 +194,14 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             }
             _runtime = runtime;
             _subnets = subnets;
+            // The routes into the TUN died with the earlier process's TUN: restore them from the recorded subnets now,
+            // not when the site answers our registration (seconds later, or never while the orchestrator is away),
+            // so adopted instances are reachable as soon as the loop runs with the remembered table.
+            if (adoption.Adopted.Count > 0)
+            {
+                await SetUpNetworkAsync(subnets, ct);
+                _prepared.TrySetResult();
+            }
             // An instance that ended between adoption and now reported to nobody: it is not restored, so the
             // orchestrator's reconciliation places it again.
             var placements = runtime.Instances.Where(i => _placements.ContainsKey((i.Launch.InstanceId, i.Launch.Epoch))).Select(Restored).ToList();
