@@ -65,6 +65,30 @@ public sealed partial class LiveLabTests
             await AnswersOnItsInstanceIp(PinnedToVictim, back, family);
     }
 
+    [SkippableFact, Step(10)]
+    public async Task The_SIGKILLed_worker_started_again_past_its_grace_stops_every_stale_instance_within_30_s()
+    {
+        lab.RequireUp();
+        // Its instances kept running while it was away (they outlive the worker) and were placed again elsewhere
+        // with new epochs; the returning worker adopts them from its state file, and the site's reconciliation
+        // must stop every one of them: the same Instance IP must not be served twice.
+        var svc = await lab.ServiceAsync();
+        Assert.DoesNotContain(svc.Instances, i => i.Node == Victim);
+        var stale = (await Namespaces()).Where(n => n.StartsWith($"oaklab-{Victim}-i", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(stale); // they survived the worker, as a container outlives a dead shim's parent
+        await lab.OakOk("lab", "start", Victim);
+        var sw = Stopwatch.StartNew();
+        var left = await WaitFor(TimeSpan.FromSeconds(30), async () =>
+            (await Namespaces()).Where(n => n.StartsWith($"oaklab-{Victim}-i", StringComparison.Ordinal)).ToList() is { Count: 0 } l ? l : null,
+            "", orDefault: true);
+        var remaining = (await Namespaces()).Where(n => n.StartsWith($"oaklab-{Victim}-i", StringComparison.Ordinal)).ToList();
+        Assert.True(left is not null, $"30 s after {Victim} started again, its stale instances still run in {string.Join(", ", remaining)}");
+        log.WriteLine($"{stale.Count} stale instances on {Victim} stopped {sw.Elapsed.TotalSeconds:F1} s after it started again");
+        // And the Instance IPs still answer from where they were placed again.
+        foreach (var i in (await lab.ServiceAsync()).Instances.Where(i => i.Status == "Running"))
+            Assert.Equal(i.Node, (await AnswersOnItsInstanceIp(i.Id, i, 4)).Answer!.Node);
+    }
+
     /// <summary>
     /// Ordinary client ports (the kernel's choice), as any user's program would use. When it never answers, the
     /// failure carries what the client's node and the instance's node forward by (`oak table`), to say which side is stale.
