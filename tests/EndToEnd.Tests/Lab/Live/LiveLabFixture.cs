@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Oakestra.Actors.Cli.Lab;
 using Oakestra.Actors.Tests.Shared;
 
 namespace Oakestra.Actors.EndToEnd.Tests.Lab.Live;
@@ -12,6 +13,9 @@ public sealed class LiveLabCollection : ICollectionFixture<LiveLabFixture>
 /// <summary>
 /// The real lab (`./oak lab up --demo`: root, orchestrator, three workers on one site, the demo SLA) once for
 /// the whole collection, and `./oak lab down` at the end, also when `up` failed half-way.
+/// Its names come from OAK_LAB_PREFIX, OAK_LAB_BRIDGE and OAK_LAB_SUBNET as the CLI's do (the CLI it runs
+/// inherits them), so a second lab can run beside a real one: `OAK_LAB_PREFIX=oakb- OAK_LAB_BRIDGE=oakb0
+/// OAK_LAB_SUBNET=10.99.40 dotnet test …`; unset, the lab's defaults (oaklab-, oaklab0, 10.99.0).
 /// </summary>
 public sealed class LiveLabFixture : IAsyncLifetime
 {
@@ -20,6 +24,10 @@ public sealed class LiveLabFixture : IAsyncLifetime
     public static readonly TimeSpan Short = TimeSpan.FromSeconds(60);
 
     public string Repo { get; } = FindRepo();
+    /// <summary>Every namespace of this lab (its processes' and its instances') starts with it.</summary>
+    public string Prefix { get; } = Env("OAK_LAB_PREFIX", LabLayout.LabPrefix);
+    public string Bridge { get; } = Env("OAK_LAB_BRIDGE", LabLayout.LabBridge);
+    public string Subnet { get; } = Env("OAK_LAB_SUBNET", LabLayout.LabSubnet);
     public string DemoDll => Path.Combine(Repo, "src/DemoApp/bin/Release/net10.0/Oakestra.Actors.DemoApp.dll");
 
     /// <summary>Why the lab is not usable (null when it is up); tests fail with it.</summary>
@@ -43,6 +51,15 @@ public sealed class LiveLabFixture : IAsyncLifetime
         if (up.ExitCode != 0) { Broken = $"`oak lab up --demo` failed: {up}"; return; }
         try
         {
+            // The lab must carry this run's names, or a lab beside it would have been touched.
+            using var status = JsonDocument.Parse((await OakOk("lab", "status", "--json")).Out);
+            var (prefix, bridge) = (status.RootElement.GetProperty("prefix").GetString(), status.RootElement.GetProperty("bridge").GetString());
+            var roots = status.RootElement.GetProperty("root_urls").EnumerateArray().Select(u => u.GetString()!).ToList();
+            if (prefix != Prefix || bridge != Bridge || !roots.All(u => u.StartsWith($"http://{Subnet}.", StringComparison.Ordinal)))
+            {
+                Broken = $"the lab came up as {prefix}/{bridge}/{string.Join(",", roots)}, not {Prefix}/{Bridge}/{Subnet}.x";
+                return;
+            }
             using var client = JsonDocument.Parse((await OakOk("--json", "service", "demo.lab.client.lab")).Out);
             var inst = client.RootElement.GetProperty("instances")[0];
             ClientIpv4 = inst.GetProperty("instance_ipv4").GetString()!;
@@ -81,6 +98,9 @@ public sealed class LiveLabFixture : IAsyncLifetime
 
     public async Task<ServiceView> ServiceAsync(string id = Service) =>
         ServiceView.Parse((await OakOk("--json", "service", id)).Out);
+
+    private static string Env(string name, string fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 
     private static string FindRepo()
     {

@@ -244,7 +244,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
         Assert.True(down.ExitCode == 0, $"lab down: {down}");
 
         Assert.Empty(await Namespaces());
-        var link = await Proc.RunAsync(lab.Repo, LiveLabFixture.Short, "ip", "link", "show", "oaklab0");
+        var link = await Proc.RunAsync(lab.Repo, LiveLabFixture.Short, "ip", "link", "show", lab.Bridge);
         Assert.NotEqual(0, link.ExitCode);
         var alive = await WaitFor(TimeSpan.FromSeconds(15), () =>
             Task.FromResult(pids.Distinct().Where(p => Directory.Exists($"/proc/{p}")).ToList() is { Count: 0 } l ? l : null), "every lab process gone", orDefault: true);
@@ -310,5 +310,5 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
 
     private async Task<List<string>> Namespaces() =>
         (await Proc.RunAsync(lab.Repo, LiveLabFixture.Short, "ip", "netns", "list")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ')[0]).Where(n => n.StartsWith("oaklab-", StringComparison.Ordinal)).ToList();
+            .Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(lab.Prefix, StringComparison.Ordinal)).ToList();
 }
