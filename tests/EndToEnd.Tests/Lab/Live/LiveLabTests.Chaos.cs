@@ -15,6 +15,36 @@ public sealed partial class LiveLabTests
     /// <summary>Two loops of 20 new connections a second each, for <paramref name="seconds"/>: the RR IP and one Instance IP.</summary>
     private sealed record TrafficLoops(string RrIp, InstanceView Target, Task<IReadOnlyList<CurlRun.Outcome>> Rr, Task<IReadOnlyList<CurlRun.Outcome>> Direct, Stopwatch Clock);
 
+    /// <summary>
+    /// Waits until no worker has a draining placement (a migration of an earlier step ends 30 s after the new
+    /// placement runs) and returns the pids and instance processes to compare with afterwards. A draining
+    /// placement stops on its own during the step, and new flows from its node to that Instance IP still reach it
+    /// there (src/WorkerNode/Ports/InstanceRouting.cs) instead of the new placement: neither is this step's subject.
+    /// </summary>
+    private async Task<(SortedDictionary<string, int> Pids, SortedDictionary<string, string> Instances)> Settled()
+    {
+        var sw = Stopwatch.StartNew();
+        await WaitFor(TimeSpan.FromSeconds(90), async () => await Draining() is { Count: 0 } ? "" : null,
+            "no draining placement on any worker", describe: () => string.Join(", ", _draining));
+        if (sw.Elapsed > TimeSpan.FromSeconds(2)) log.WriteLine($"waited {sw.Elapsed.TotalSeconds:F0} s for an earlier migration's drain to end");
+        return (await SitePids(), await InstanceProcesses());
+    }
+
+    private List<string> _draining = [];
+
+    private async Task<List<string>> Draining()
+    {
+        var draining = new List<string>();
+        foreach (var (node, p) in await LabProcesses())
+        {
+            if (p.Role != "worker") continue;
+            if (await TableOf(node) is not { } table) { draining.Add($"{node}: table not answered"); continue; }
+            draining.AddRange(table.GetProperty("local_instances").EnumerateArray().Where(l => l.GetProperty("draining").GetBoolean())
+                .Select(l => $"{l.GetProperty("instance_id").GetString()} draining on {node}"));
+        }
+        return _draining = draining;
+    }
+
     private async Task<TrafficLoops> StartLoops(int seconds)
     {
         var svc = await lab.ServiceAsync();

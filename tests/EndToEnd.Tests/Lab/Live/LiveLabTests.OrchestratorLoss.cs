@@ -9,8 +9,7 @@ public sealed partial class LiveLabTests
     public async Task Orchestrator_killed_and_started_again_stops_no_instance_and_placement_works_afterwards()
     {
         lab.RequireUp();
-        var sitePids = await SitePids();
-        var instances = await InstanceProcesses();
+        var (sitePids, instances) = await Settled();
 
         var loops = await StartLoops(40);
         await Until(loops, TimeSpan.FromSeconds(5));

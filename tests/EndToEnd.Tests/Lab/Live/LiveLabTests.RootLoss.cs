@@ -9,8 +9,7 @@ public sealed partial class LiveLabTests
     public async Task Root_killed_and_started_30_s_later_stops_no_instance_and_placement_works_within_30_s_of_the_start()
     {
         lab.RequireUp();
-        var sitePids = await SitePids();
-        var instances = await InstanceProcesses();
+        var (sitePids, instances) = await Settled();
 
         var loops = await StartLoops(60);
         await Until(loops, TimeSpan.FromSeconds(5));

@@ -10,8 +10,7 @@ public sealed partial class LiveLabTests
     public async Task Site_cut_from_the_root_for_60_s_stops_no_instance_and_converges_within_30_s_of_the_heal()
     {
         lab.RequireUp();
-        var sitePids = await SitePids();
-        var instances = await InstanceProcesses();
+        var (sitePids, instances) = await Settled();
 
         var loops = await StartLoops(80);
         await Until(loops, TimeSpan.FromSeconds(5));
@@ -23,6 +22,10 @@ public sealed partial class LiveLabTests
             // A change the site can only learn after the heal: a new deployment while it is cut off.
             await Until(loops, TimeSpan.FromSeconds(40));
             probe = await DeployProbe("sitecut");
+            await Until(loops, TimeSpan.FromSeconds(60));
+            // The cut is real: the root has not heard the site for 55 s (silent after 30 s) and could not place there.
+            Assert.Equal("silent", await SiteLink("site1"));
+            Assert.Null(await ProbeRunning(probe));
             await Until(loops, TimeSpan.FromSeconds(65));
         }
         finally
