@@ -60,6 +60,18 @@ public sealed partial class LiveLabTests
     private static Task Until(TrafficLoops loops, TimeSpan at) =>
         at > loops.Clock.Elapsed ? Task.Delay(at - loops.Clock.Elapsed) : Task.CompletedTask;
 
+    /// <summary>SIGKILLs a lab process <paramref name="killAt"/> s into the loops and starts it again at <paramref name="startAt"/> s; times from the start.</summary>
+    private async Task<Stopwatch> KillThenStart(TrafficLoops loops, string process, int killAt, int startAt)
+    {
+        await Until(loops, TimeSpan.FromSeconds(killAt));
+        await lab.OakOk("lab", "kill", process); // SIGKILL
+        log.WriteLine($"{process} killed at {loops.Clock.Elapsed.TotalSeconds:F1} s");
+        await Until(loops, TimeSpan.FromSeconds(startAt));
+        await lab.OakOk("lab", "start", process);
+        log.WriteLine($"{process} started at {loops.Clock.Elapsed.TotalSeconds:F1} s");
+        return Stopwatch.StartNew();
+    }
+
     /// <summary>Both loops' outcomes; ≥ 99 % of each answered, and RR answers came from another node too.</summary>
     private async Task<string> AssertLoopsAnswered(TrafficLoops loops, string what)
     {
@@ -69,8 +81,11 @@ public sealed partial class LiveLabTests
         foreach (var (name, outcomes) in new[] { ($"RR {loops.RrIp}", rr), ($"Instance IP {loops.Target.Ipv4} ({loops.Target.Id} on {loops.Target.Node})", direct) })
         {
             var failed = outcomes.Where(o => !o.Ok).ToList();
+            // The n-th request was due n / rate seconds into the loop (curl --rate), which says when they failed.
+            var when = outcomes.Select((o, n) => (o, n)).Where(x => !x.o.Ok).Select(x => $"{x.n / (double)LoopRate:F1}");
             var line = $"{what}, {name}: {outcomes.Count - failed.Count} of {outcomes.Count} answered, {failed.Count} failed" +
-                (failed.Count == 0 ? "" : ": " + string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
+                (failed.Count == 0 ? "" : $" (due at {string.Join(", ", when.Take(20))} s): " +
+                    string.Join("; ", failed.GroupBy(f => f.ToString()).Select(g => $"{g.Count()}× {g.Key}")));
             log.WriteLine(line);
             lines.Add(line);
             Assert.True(failed.Count * 100 <= outcomes.Count, line);

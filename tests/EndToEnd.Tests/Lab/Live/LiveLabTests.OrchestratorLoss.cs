@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Oakestra.Actors.EndToEnd.Tests.Lab.Live;
 
 /// <summary>The site's orchestrator dies (kill -9) and is started again: the workers keep serving, then placement works.</summary>
@@ -12,12 +10,7 @@ public sealed partial class LiveLabTests
         var (sitePids, instances) = await Settled();
 
         var loops = await StartLoops(40);
-        await Until(loops, TimeSpan.FromSeconds(5));
-        await lab.OakOk("lab", "kill", "o1"); // SIGKILL
-        await Until(loops, TimeSpan.FromSeconds(15));
-        await lab.OakOk("lab", "start", "o1");
-        var start = Stopwatch.StartNew();
-        log.WriteLine($"o1 killed at 5 s, started at {loops.Clock.Elapsed.TotalSeconds:F1} s");
+        var start = await KillThenStart(loops, "o1", killAt: 5, startAt: 15);
 
         var probe = await DeployProbe("orchloss");
         var running = await WaitFor(TimeSpan.FromSeconds(30), () => ProbeRunning(probe), $"{probe} Running within 30 s of o1's start");

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Oakestra.Actors.EndToEnd.Tests.Lab.Live;
 
 /// <summary>The root tier is lost (kill -9) and comes back: the site keeps serving, then takes new work again.</summary>
@@ -12,13 +10,7 @@ public sealed partial class LiveLabTests
         var (sitePids, instances) = await Settled();
 
         var loops = await StartLoops(60);
-        await Until(loops, TimeSpan.FromSeconds(5));
-        await lab.OakOk("lab", "kill", "root"); // SIGKILL
-        log.WriteLine($"root killed at {loops.Clock.Elapsed.TotalSeconds:F1} s");
-        await Until(loops, TimeSpan.FromSeconds(35));
-        await lab.OakOk("lab", "start", "root");
-        var start = Stopwatch.StartNew();
-        log.WriteLine($"root started at {loops.Clock.Elapsed.TotalSeconds:F1} s");
+        var start = await KillThenStart(loops, "root", killAt: 5, startAt: 35);
 
         // What a user does once the root answers again: ask a worker's table, deploy something new.
         var table = await WaitFor(TimeSpan.FromSeconds(30), async () => await TableOf("w1") is not null ? new { At = start.Elapsed } : null,
