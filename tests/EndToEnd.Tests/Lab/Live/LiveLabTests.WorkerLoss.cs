@@ -7,7 +7,7 @@ public sealed partial class LiveLabTests
 {
     private const string Victim = "w3";
 
-    [SkippableFact, Step(9)]
+    [SkippableFact, Step(11)]
     public async Task Instances_of_a_SIGKILLed_worker_come_back_elsewhere_with_the_same_Instance_IPs()
     {
         lab.RequireUp();
@@ -52,7 +52,7 @@ public sealed partial class LiveLabTests
         }
     }
 
-    [SkippableFact, Step(10)]
+    [SkippableFact, Step(12)]
     public async Task An_instance_pinned_to_a_SIGKILLed_worker_comes_back_elsewhere_and_answers()
     {
         lab.RequireUp();

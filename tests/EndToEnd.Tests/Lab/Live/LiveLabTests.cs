@@ -7,7 +7,7 @@ namespace Oakestra.Actors.EndToEnd.Tests.Lab.Live;
 /// <summary>
 /// Semantic addressing as a user of the real lab sees it, from inside the demo client's namespace.
 /// One lab for all steps; the steps run in order because the later ones change it (undeploy, place,
-/// migrate, SIGKILL a worker, lab down).
+/// migrate; 8–10 lose the root, cut the site from it, lose the orchestrator; 11–12 SIGKILL a worker; 13 lab down).
 /// </summary>
 [Collection(LiveLabCollection.Name)]
 [TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
@@ -228,7 +228,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
     // Instance 2 of the demo is pinned to w3 by its SLA (see LiveLabTests.WorkerLoss.cs).
     private const string PinnedToVictim = "demo.lab.demo.lab.2";
 
-    [SkippableFact, Step(11)]
+    [SkippableFact, Step(13)]
     public async Task Lab_down_leaves_no_namespace_no_bridge_and_no_lab_process()
     {
         lab.RequireUp();
@@ -244,7 +244,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
         Assert.True(down.ExitCode == 0, $"lab down: {down}");
 
         Assert.Empty(await Namespaces());
-        var link = await Proc.RunAsync(lab.Repo, LiveLabFixture.Short, "ip", "link", "show", "oaklab0");
+        var link = await Proc.RunAsync(lab.Repo, LiveLabFixture.Short, "ip", "link", "show", lab.Bridge);
         Assert.NotEqual(0, link.ExitCode);
         var alive = await WaitFor(TimeSpan.FromSeconds(15), () =>
             Task.FromResult(pids.Distinct().Where(p => Directory.Exists($"/proc/{p}")).ToList() is { Count: 0 } l ? l : null), "every lab process gone", orDefault: true);
@@ -310,5 +310,5 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
 
     private async Task<List<string>> Namespaces() =>
         (await Proc.RunAsync(lab.Repo, LiveLabFixture.Short, "ip", "netns", "list")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ')[0]).Where(n => n.StartsWith("oaklab-", StringComparison.Ordinal)).ToList();
+            .Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(lab.Prefix, StringComparison.Ordinal)).ToList();
 }
