@@ -20,7 +20,9 @@ public sealed record DataPlaneTable(
 /// <summary>
 /// A placement running on this node: packets from its Namespace IP leave with its Instance IP (anti-spoofing:
 /// nothing else may send); packets for its Instance IP arrive at its Namespace IP. A draining placement
-/// still receives its open flows, but new flows go to the routes' owner.
+/// still receives its open flows; new flows from other nodes go to the routes' owner, but new flows from
+/// clients on this node still reach the draining placement until its drain ends (see InstanceRouting: a known
+/// gap to DESIGN's "new flows go to the new one", found by the live lab).
 /// </summary>
 public sealed record LocalInstanceEntry(
     string InstanceId, string ServiceId, Ipv4Address InstanceV4, Ipv6Address InstanceV6,

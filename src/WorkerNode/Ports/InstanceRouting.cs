@@ -14,7 +14,9 @@ public static class InstanceRouting
     /// starts): until the host reports the placement there is no namespace to deliver to, so the instance is
     /// not routed (its packets wait as misses or are dropped) instead of making the whole table invalid.
     /// A draining placement here stays local even when the route already names the new owner: one Instance IP
-    /// cannot be both local and remote in one snapshot, and the open flows must finish here.
+    /// cannot be both local and remote in one snapshot, and the open flows must finish here. The cost: new flows
+    /// from clients on this node also reach the draining placement until the drain ends (up to the drain grace),
+    /// not the new owner as DESIGN's migration asks; splitting that needs open and new flows told apart here.
     /// </remarks>
     public static InstanceVia Via(InstanceTarget target, bool runsHere) =>
         runsHere ? InstanceVia.Local

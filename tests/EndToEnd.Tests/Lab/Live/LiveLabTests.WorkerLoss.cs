@@ -7,7 +7,7 @@ public sealed partial class LiveLabTests
 {
     private const string Victim = "w3";
 
-    [SkippableFact, Step(11)]
+    [SkippableFact, Step(12)]
     public async Task Instances_of_a_SIGKILLed_worker_come_back_elsewhere_with_the_same_Instance_IPs()
     {
         lab.RequireUp();
@@ -52,7 +52,7 @@ public sealed partial class LiveLabTests
         }
     }
 
-    [SkippableFact, Step(12)]
+    [SkippableFact, Step(13)]
     public async Task An_instance_pinned_to_a_SIGKILLed_worker_comes_back_elsewhere_and_answers()
     {
         lab.RequireUp();
@@ -65,7 +65,7 @@ public sealed partial class LiveLabTests
             await AnswersOnItsInstanceIp(PinnedToVictim, back, family);
     }
 
-    [SkippableFact, Step(10)]
+    [SkippableFact, Step(13)]
     public async Task The_SIGKILLed_worker_started_again_past_its_grace_stops_every_stale_instance_within_30_s()
     {
         lab.RequireUp();
@@ -74,14 +74,14 @@ public sealed partial class LiveLabTests
         // must stop every one of them: the same Instance IP must not be served twice.
         var svc = await lab.ServiceAsync();
         Assert.DoesNotContain(svc.Instances, i => i.Node == Victim);
-        var stale = (await Namespaces()).Where(n => n.StartsWith($"oaklab-{Victim}-i", StringComparison.Ordinal)).ToList();
+        var stale = (await Namespaces()).Where(n => n.StartsWith($"{lab.Prefix}{Victim}-i", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(stale); // they survived the worker, as a container outlives a dead shim's parent
         await lab.OakOk("lab", "start", Victim);
         var sw = Stopwatch.StartNew();
         var left = await WaitFor(TimeSpan.FromSeconds(30), async () =>
-            (await Namespaces()).Where(n => n.StartsWith($"oaklab-{Victim}-i", StringComparison.Ordinal)).ToList() is { Count: 0 } l ? l : null,
+            (await Namespaces()).Where(n => n.StartsWith($"{lab.Prefix}{Victim}-i", StringComparison.Ordinal)).ToList() is { Count: 0 } l ? l : null,
             "", orDefault: true);
-        var remaining = (await Namespaces()).Where(n => n.StartsWith($"oaklab-{Victim}-i", StringComparison.Ordinal)).ToList();
+        var remaining = (await Namespaces()).Where(n => n.StartsWith($"{lab.Prefix}{Victim}-i", StringComparison.Ordinal)).ToList();
         Assert.True(left is not null, $"30 s after {Victim} started again, its stale instances still run in {string.Join(", ", remaining)}");
         log.WriteLine($"{stale.Count} stale instances on {Victim} stopped {sw.Elapsed.TotalSeconds:F1} s after it started again");
         // And the Instance IPs still answer from where they were placed again.

@@ -228,7 +228,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
     // Instance 2 of the demo is pinned to w3 by its SLA (see LiveLabTests.WorkerLoss.cs).
     private const string PinnedToVictim = "demo.lab.demo.lab.2";
 
-    [SkippableFact, Step(13)]
+    [SkippableFact, Step(14)]
     public async Task Lab_down_leaves_no_namespace_no_bridge_and_no_lab_process()
     {
         lab.RequireUp();
