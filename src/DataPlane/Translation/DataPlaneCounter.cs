@@ -43,7 +43,7 @@ public enum DataPlaneCounter
     /// with that peer, and without a forwarded-once mark that covers it.
     /// </summary>
     DropSourceNotOnPeer,
-    /// <summary>From the tunnel: learning its flow would have replaced an open flow's forward key (the open flow is kept).</summary>
+    /// <summary>An incoming packet (from the tunnel, or local to local) whose learned flow would have replaced an open flow's forward key: the open flow is kept.</summary>
     DropLearnConflict,
     /// <summary>From the tunnel to an address that is no Instance IP this node knows.</summary>
     DropUnknownDestination,
@@ -56,7 +56,7 @@ public enum DataPlaneCounter
     DropMissQueueFull,
     DropMissTooLarge,
     DropMissExpired,
-    /// <summary>A flushed miss still found no route (e.g. a Service IP whose instances all left).</summary>
+    /// <summary>A flushed miss still found no route (e.g. a Service IP whose instances all left, a tunnel source the answer did not name).</summary>
     DropMissUnroutable,
 }
 

@@ -19,7 +19,7 @@ public class AllocationTests
             Wire.Build(Wire.Tcp, ANs4, ServerRr4, 7000, 80),      // local target on some turns
             Wire.Build(Wire.IcmpV6, A2Ns6, ServerClosest6, 9, 1, icmpType: 128),
             Wire.Build(Wire.Tcp, R1Inst4, AInst4, 80, 666),       // reply from the tunnel
-            Wire.Build(Wire.Udp, "10.30.9.9", AInst4, 5, 6),      // learned sender
+            Wire.Build(Wire.Udp, R1Inst4, AInst4, 5, 6),          // learned sender
             Wire.Build(Wire.Udp, ANs4, "10.30.8.8", 1, 2),        // miss
             Wire.Build(Wire.Udp, ANs4, "10.19.1.200", 1, 2),      // not service
         ];
