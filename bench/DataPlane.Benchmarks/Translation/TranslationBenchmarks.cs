@@ -27,6 +27,7 @@ public unsafe class TranslationBenchmarks
     private const int Batch = 1024;
     private PacketTranslator _translator = null!;
     private byte[] _request = null!, _reply = null!;
+    private int _replyPeer; // the tunnel believes a reply only from the peer its source lives on
     private byte* _buffer;
 
     [Params(PacketKind.V4Tcp, PacketKind.V4Udp, PacketKind.V6Tcp, PacketKind.V6Udp)]
@@ -52,6 +53,7 @@ public unsafe class TranslationBenchmarks
         Copy(_request);
         var meta = new PacketMeta { PeerIndex = -1 };
         _translator.Process(PacketSource.Tun, _buffer, _request.Length, ref meta);
+        _replyPeer = meta.PeerIndex;
         string target = meta.PeerIndex == 0 ? (v6 ? "fdff::1:2" : "10.30.1.2") : (v6 ? "fdff::1:3" : "10.30.1.3");
         _reply = TranslationPackets.Build(protocol, target, v6 ? "fdff::a" : "10.30.0.10", 80, 40000, SmallLength(v6, protocol));
     }
@@ -92,7 +94,7 @@ public unsafe class TranslationBenchmarks
     public int IncomingReplyFlowHit()
     {
         int sum = 0;
-        var meta = new PacketMeta { PeerIndex = 0 };
+        var meta = new PacketMeta { PeerIndex = _replyPeer };
         for (int i = 0; i < Batch; i++)
         {
             Copy(_reply);

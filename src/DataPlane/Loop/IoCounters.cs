@@ -10,6 +10,7 @@ internal sealed class IoCounters
     public long ProcessorDrops, ProcessorQueued, ProcessorEmits, Batches, ProcessorPolls;
     public long TunReadErrors, TunRunts, TunWriteErrors, TunTruncated;
     public long TunnelReceiveErrors, TunnelUnknownPeer, TunnelBadHeader, TunnelSendErrors, TunnelSendWouldBlock;
+    public long TunnelAuthFailed, TunnelReplayed;
     public long NoTunnel, BadPeerIndex, GsoMalformed, GsoSegmented, UnknownDisposition;
     public long ProbesSent, ProbesAnswered, ProbeRepliesReceived;
 
@@ -32,6 +33,8 @@ internal sealed class IoCounters
         s.TunnelReceiveErrors += Volatile.Read(ref TunnelReceiveErrors);
         s.TunnelUnknownPeer += Volatile.Read(ref TunnelUnknownPeer);
         s.TunnelBadHeader += Volatile.Read(ref TunnelBadHeader);
+        s.TunnelAuthFailed += Volatile.Read(ref TunnelAuthFailed);
+        s.TunnelReplayed += Volatile.Read(ref TunnelReplayed);
         s.TunnelSendErrors += Volatile.Read(ref TunnelSendErrors);
         s.TunnelSendWouldBlock += Volatile.Read(ref TunnelSendWouldBlock);
         s.NoTunnel += Volatile.Read(ref NoTunnel);
@@ -77,6 +80,10 @@ public record struct IoCounterSnapshot
     public long TunnelUnknownPeer { get; set; }
     /// <summary>Datagrams with a wrong version, unknown type or too short: dropped.</summary>
     public long TunnelBadHeader { get; set; }
+    /// <summary>Datagrams whose seal did not open under the peer's key. Reserved: 0 until the tunnel is sealed (AEAD, issue 11).</summary>
+    public long TunnelAuthFailed { get; set; }
+    /// <summary>Datagrams whose counter the replay window had seen or left behind. Reserved: 0 until the tunnel is sealed (AEAD, issue 11).</summary>
+    public long TunnelReplayed { get; set; }
     public long TunnelSendErrors { get; set; }
     /// <summary>Datagrams dropped because the socket send buffer stayed full.</summary>
     public long TunnelSendWouldBlock { get; set; }
@@ -95,5 +102,5 @@ public record struct IoCounterSnapshot
 
     /// <summary>Sum of every I/O-side drop reason.</summary>
     public readonly long IoDrops => TunReadErrors + TunRunts + TunWriteErrors + TunTruncated + TunnelReceiveErrors + TunnelUnknownPeer
-        + TunnelBadHeader + TunnelSendErrors + TunnelSendWouldBlock + NoTunnel + BadPeerIndex + GsoMalformed + UnknownDisposition;
+        + TunnelBadHeader + TunnelAuthFailed + TunnelReplayed + TunnelSendErrors + TunnelSendWouldBlock + NoTunnel + BadPeerIndex + GsoMalformed + UnknownDisposition;
 }

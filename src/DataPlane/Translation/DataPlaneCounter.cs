@@ -37,6 +37,14 @@ public enum DataPlaneCounter
     DropNotService,
     /// <summary>From the tunnel with a source outside the service ranges (not an Instance IP).</summary>
     DropTunnelSourceNotService,
+    /// <summary>
+    /// From the tunnel with an inner source the routes do not place on the sending peer (another peer's or
+    /// this node's Instance IP, a Service IP, or a sender that is no peer of the routes), answering no flow open
+    /// with that peer, and without a forwarded-once mark that covers it.
+    /// </summary>
+    DropSourceNotOnPeer,
+    /// <summary>An incoming packet (from the tunnel, or local to local) whose learned flow would have replaced an open flow's forward key: the open flow is kept.</summary>
+    DropLearnConflict,
     /// <summary>From the tunnel to an address that is no Instance IP this node knows.</summary>
     DropUnknownDestination,
     /// <summary>From the tunnel for an instance that left this node, when it was already forwarded once.</summary>
@@ -48,7 +56,7 @@ public enum DataPlaneCounter
     DropMissQueueFull,
     DropMissTooLarge,
     DropMissExpired,
-    /// <summary>A flushed miss still found no route (e.g. a Service IP whose instances all left).</summary>
+    /// <summary>A flushed miss still found no route (e.g. a Service IP whose instances all left, a tunnel source the answer did not name).</summary>
     DropMissUnroutable,
 }
 

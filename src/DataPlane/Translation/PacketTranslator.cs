@@ -20,10 +20,12 @@ namespace Oakestra.Actors.DataPlane.Translation;
 /// this node, its Namespace IP after the incoming step below (ToTun). No route: the packet waits in the
 /// miss queue (Queued) and the owner is told once.</item>
 /// <item><b>From the tunnel</b> (source = remote sender's Instance IP, destination = a local Instance IP):
-/// destination becomes the local Namespace IP; when the packet is the reply of a flow a local instance
-/// opened through a Service IP, the source becomes that Service IP, otherwise it stays the sender's
+/// believed only as <see cref="Believed"/> says (else DropSourceNotOnPeer; a source the routes do not know
+/// waits in the miss queue for its route); destination becomes the local Namespace IP; when the packet is
+/// the reply of a flow a local instance opened through a Service IP, the source becomes that Service IP, otherwise it stays the sender's
 /// Instance IP and the flow is learned (with the peer it came from), so the replies need no table
-/// query. A destination that left this node is forwarded once (Forwarded flag) to its new node if known.</item>
+/// query (a learned flow never replaces an open flow's forward key: DropLearnConflict). A destination that
+/// left this node is forwarded once (Forwarded flag) to its new node if known.</item>
 /// </list>
 /// Single-threaded: one forwarding thread calls <see cref="Process"/> and <see cref="Poll{TSink}"/>. Other
 /// threads may publish snapshots (<see cref="Snapshots"/>), read <see cref="Counters"/>, usage and misses.
@@ -103,7 +105,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         if (parsed != ParseResult.Ok) return Drop(DropReasonOf(parsed));
         return source == PacketSource.Tun
             ? Outgoing(packet, length, ref p, ref meta, snapshot, mayQueue)
-            : Incoming(packet, ref p, ref meta, snapshot);
+            : Incoming(packet, length, ref p, ref meta, snapshot, mayQueue);
     }
 
     // The flow-hit paths below are kept small so the JIT keeps their state in registers; everything a hit
@@ -236,12 +238,12 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         if (!snapshot.InServiceRange(p.Destination)) return Drop(DataPlaneCounter.DropNotService);
         UInt128 senderIp = snapshot.Instances[sender].Instance(v6);
         int tagged = snapshot.FindDestination(p.Destination);
-        if (tagged < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
+        if (tagged < 0) return Miss(p.Destination, PacketSource.Tun, packet, length, ref meta, snapshot, mayQueue);
         if ((tagged & RouteSnapshot.ServiceAddressTag) != 0)
         {
             var address = snapshot.Addresses[tagged >> 1];
             target = address.Policy.Pick(address);
-            if (target < 0) return Miss(ref p, packet, length, ref meta, snapshot, mayQueue);
+            if (target < 0) return Miss(p.Destination, PacketSource.Tun, packet, length, ref meta, snapshot, mayQueue);
             targetIp = snapshot.Instances[target].Instance(v6);
         }
         else
@@ -293,44 +295,85 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         ulong reverseHash = reverse.Hash();
         FlowEntry* flow = _flows.Lookup(reverse, reverseHash, _now, FlowKeyKind.Reverse);
         UInt128 source = ReplySource(in reverse, reverseHash, flow, p.TcpFlags, target, targetNamespace, learnedPeer: -1, snapshot);
+        if (source == LearnConflict) return Drop(DataPlaneCounter.DropLearnConflict);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
     }
 
     /// <summary>
-    /// From the tunnel. The reply of a flow checked against this snapshot skips the route lookups: its source
-    /// is the flow's target (an Instance IP of this snapshot, or a learned sender that passed the range check),
-    /// its destination the flow's sender, whose local instance the check found (a sender that changed
-    /// identity loses its flows there). Everything else takes <see cref="IncomingRouted"/>.
+    /// From the tunnel. The reply of a flow checked against this snapshot, from the peer this snapshot places
+    /// the flow's target on, skips the route lookups: its source is that target, its destination the flow's
+    /// sender, whose local instance the check found (a sender that changed identity loses its flows there).
+    /// The peer test reads the entry's line the version test already loaded and the (cache-hot) snapshot.
+    /// Everything else takes <see cref="IncomingRouted"/>.
     /// </summary>
-    private Disposition Incoming(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot)
+    private Disposition Incoming(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
     {
         long now = _now;
         ulong hash = p.Key.Hash();
         FlowEntry* entry = _flows.Lookup(p.Key, hash, now, FlowKeyKind.Reverse);
-        if (entry == null || entry->CachedVersion != snapshot.Version) return IncomingRouted(packet, ref p, ref meta, snapshot, entry, hash);
+        if (entry == null || entry->CachedVersion != snapshot.Version || !FromPlacedPeer(entry->CachedInstance, meta.PeerIndex, snapshot))
+            return IncomingRouted(packet, length, ref p, ref meta, snapshot, mayQueue, entry, hash);
         _flows.TouchReverse(entry, p.TcpFlags, now);
         PacketRewriter.Apply(packet, ref p, entry->Dialled, snapshot.Instances[entry->CachedSender].Namespace(p.IsV6), entry->ReverseDelta, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
     }
 
+    /// <summary>True when <paramref name="instance"/> (an index of <paramref name="snapshot"/>, or -1) lives on tunnel peer <paramref name="peer"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FromPlacedPeer(int instance, int peer, RouteSnapshot snapshot)
+        => instance >= 0 && peer >= 0 && snapshot.Instances[instance].PeerIndex == peer;
+
     /// <summary>The routed path from the tunnel; <paramref name="flow"/> is what the lookup of the packet's key (<paramref name="hash"/>) found.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Disposition IncomingRouted(byte* packet, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, FlowEntry* flow, ulong hash)
+    private Disposition IncomingRouted(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue,
+        FlowEntry* flow, ulong hash)
     {
         if (!snapshot.InServiceRange(p.Source)) return Drop(DataPlaneCounter.DropTunnelSourceNotService);
         int target = snapshot.FindInstance(p.Destination);
         if (target < 0) return Drop(DataPlaneCounter.DropUnknownDestination);
+        switch (Believed(snapshot, p.Source, in meta, flow))
+        {
+            case Belief.NotOnPeer: return Drop(DataPlaneCounter.DropSourceNotOnPeer);
+            case Belief.Unknown: return Miss(p.Source, PacketSource.Tunnel, packet, length, ref meta, snapshot, mayQueue);
+        }
         ref readonly InstanceRoute route = ref snapshot.Instances[target];
         if (!route.IsLocal) return ForwardToMoved(ref meta, in route);
         UInt128 targetNamespace = route.Namespace(p.IsV6);
-        int learnedPeer = meta.PeerIndex >= 0 && meta.PeerIndex < snapshot.PeerCount ? meta.PeerIndex : -1;
-        UInt128 source = ReplySource(in p.Key, hash, flow, p.TcpFlags, target, targetNamespace, learnedPeer, snapshot);
+        UInt128 source = ReplySource(in p.Key, hash, flow, p.TcpFlags, target, targetNamespace, learnedPeer: meta.PeerIndex, snapshot);
+        if (source == LearnConflict) return Drop(DataPlaneCounter.DropLearnConflict);
         PacketRewriter.Rewrite(packet, ref p, source, targetNamespace, meta.NeedsChecksum);
         Counters.Increment(DataPlaneCounter.InToTun);
         return Disposition.ToTun;
+    }
+
+    internal enum Belief : byte { Believed, NotOnPeer, Unknown }
+
+    /// <summary>
+    /// Whether a packet from tunnel peer <c>meta.PeerIndex</c> with inner source <paramref name="source"/> is
+    /// believed (DESIGN §4 "Tunnel format and trust"): the routes (the control plane's placement this node
+    /// knows) place the source on that peer, or the packet answers a flow open with that peer
+    /// (<paramref name="flow"/>, what its reverse-key lookup found: it may be bound to the peer it has been
+    /// using after its instance moved), or it carries the forwarded-once mark and its source is a remote
+    /// Instance IP (the node an instance left passes on what its sender still sends there). A source the routes
+    /// do not know is Unknown: it waits for its route like any miss, so what the packet claims is never
+    /// learned before the control plane confirms it. Everything else is NotOnPeer, also any sender that is no
+    /// peer of the routes, a Service IP and this node's own Instance IPs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Belief Believed(RouteSnapshot snapshot, UInt128 source, in PacketMeta meta, FlowEntry* flow)
+    {
+        int peer = meta.PeerIndex;
+        if ((uint)peer >= (uint)snapshot.PeerCount) return Belief.NotOnPeer;
+        if (flow != null && flow->LearnedPeer == peer) return Belief.Believed;
+        int tagged = snapshot.FindDestination(source);
+        if (tagged < 0) return Belief.Unknown;
+        if ((tagged & RouteSnapshot.ServiceAddressTag) != 0) return Belief.NotOnPeer;
+        int placedOn = snapshot.Instances[tagged >> 1].PeerIndex;
+        if (placedOn == peer) return Belief.Believed;
+        return placedOn >= 0 && (meta.TunnelFlags & TunnelFlags.Forwarded) != 0 ? Belief.Believed : Belief.NotOnPeer;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -347,8 +390,8 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     /// The source a packet <paramref name="reverse"/> (remote Instance IP and port → local Instance IP and port)
     /// must carry on its way into the local instance: the dialled Service IP when it answers a flow the local
     /// instance opened, else the remote Instance IP, in which case the flow is learned so the local instance's
-    /// replies find their way back. <paramref name="flow"/> is what the lookup of <paramref name="reverse"/> as a reverse key
-    /// (<paramref name="reverseHash"/>) found; <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
+    /// replies find their way back; <see cref="LearnConflict"/> when learning it would replace an open flow.
+    /// <paramref name="flow"/> is what the lookup of <paramref name="reverse"/> as a reverse key (<paramref name="reverseHash"/>) found; <paramref name="localIndex"/> is the local instance's index in <paramref name="snapshot"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private UInt128 ReplySource(in FlowKey reverse, ulong reverseHash, FlowEntry* flow, byte tcpFlags, int localIndex, UInt128 localNamespace,
@@ -360,13 +403,20 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         return flow->Dialled;
     }
 
+    /// <summary>What <see cref="ReplySource"/> returns instead of a source when it refused to learn: no Instance IP is 0.</summary>
+    private static readonly UInt128 LearnConflict = UInt128.Zero;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private UInt128 Learn(in FlowKey reverse, ulong reverseHash, byte tcpFlags, int localIndex, UInt128 localNamespace, int learnedPeer,
         RouteSnapshot snapshot, long now)
     {
         UInt128 remote = reverse.Source, local = reverse.Destination;
         var forward = new FlowKey(localNamespace, remote, reverse.DestinationPort, reverse.SourcePort, reverse.Protocol);
-        int flow = _flows.Insert(forward, forward.Hash(), reverse, reverseHash, tcpFlags, now);
+        ulong forwardHash = forward.Hash();
+        // The table would replace the open flow under this key: one datagram would take over where the local
+        // instance's packets go. The open flow is re-checked at its own next packet instead.
+        if (_flows.Find(forward, forwardHash, now) >= 0) return LearnConflict;
+        int flow = _flows.Insert(forward, forwardHash, reverse, reverseHash, tcpFlags, now);
         ref FlowEntry entry = ref _flows.Entry(flow);
         entry.Dialled = remote;
         entry.Target = remote;
@@ -382,10 +432,11 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         return remote;
     }
 
-    private Disposition Miss(ref ParsedPacket p, byte* packet, int length, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
+    /// <summary>Queues the packet until the routes know <paramref name="address"/> (a destination from the TUN, a source from the tunnel).</summary>
+    private Disposition Miss(UInt128 address, PacketSource source, byte* packet, int length, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue)
     {
         if (!mayQueue) return Drop(DataPlaneCounter.DropMissUnroutable);
-        return _misses.Enqueue(p.Destination, PacketSource.Tun, packet, length, meta, _now, snapshot.Version);
+        return _misses.Enqueue(address, source, packet, length, meta, _now, snapshot.Version);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,6 +22,8 @@ public static class ForwardingCounters
         ("tunnel_receive_errors", s => s.TunnelReceiveErrors),
         ("tunnel_unknown_peer", s => s.TunnelUnknownPeer),
         ("tunnel_bad_header", s => s.TunnelBadHeader),
+        ("tunnel_auth_failed", s => s.TunnelAuthFailed),
+        ("tunnel_replayed", s => s.TunnelReplayed),
         ("tunnel_send_errors", s => s.TunnelSendErrors),
         ("tunnel_send_would_block", s => s.TunnelSendWouldBlock),
         ("no_tunnel", s => s.NoTunnel),

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Oakestra.Actors.DataPlane.Tests.Io;
 
-/// <summary>A network namespace created for one test (name prefix oakt-io-) and removed on Dispose, also after failures.</summary>
+/// <summary>A network namespace created for one test (name prefix oakt-io- unless given whole) and removed on Dispose, also after failures.</summary>
 internal sealed class Netns : IDisposable
 {
     public const string Prefix = "oakt-io-";
@@ -11,9 +11,10 @@ internal sealed class Netns : IDisposable
 
     public string Name { get; }
 
-    public static Netns Create(string suffix)
+    public static Netns Create(string suffix) => Named(Prefix + suffix);
+
+    public static Netns Named(string name)
     {
-        var name = Prefix + suffix;
         Shell.TryRun("ip", $"netns delete {name}"); // leftover of a killed run
         Shell.Run("ip", $"netns add {name}");
         var ns = new Netns(name);

@@ -5,7 +5,7 @@ using static Oakestra.Actors.DataPlane.Tests.Support.Lab;
 
 namespace Oakestra.Actors.DataPlane.Tests.Translation;
 
-/// <summary>The packet path allocates nothing: flow hits, new flows, evictions, replies, local delivery, misses and polls.</summary>
+/// <summary>The packet path allocates nothing: flow hits, new flows, evictions, replies, local delivery, misses (of destinations and of tunnel sources), trust drops and polls.</summary>
 public class AllocationTests
 {
     [Fact]
@@ -19,7 +19,9 @@ public class AllocationTests
             Wire.Build(Wire.Tcp, ANs4, ServerRr4, 7000, 80),      // local target on some turns
             Wire.Build(Wire.IcmpV6, A2Ns6, ServerClosest6, 9, 1, icmpType: 128),
             Wire.Build(Wire.Tcp, R1Inst4, AInst4, 80, 666),       // reply from the tunnel
-            Wire.Build(Wire.Udp, "10.30.9.9", AInst4, 5, 6),      // learned sender
+            Wire.Build(Wire.Udp, R1Inst4, AInst4, 5, 6),          // learned sender
+            Wire.Build(Wire.Udp, "10.30.9.9", AInst4, 5, 6),      // a tunnel source the routes do not know: a miss
+            Wire.Build(Wire.Udp, R0Inst4, AInst4, 5, 6),          // R0 lives on peer 0, not peer 1: dropped
             Wire.Build(Wire.Udp, ANs4, "10.30.8.8", 1, 2),        // miss
             Wire.Build(Wire.Udp, ANs4, "10.19.1.200", 1, 2),      // not service
         ];
@@ -35,8 +37,9 @@ public class AllocationTests
                     var template = templates[i % templates.Length];
                     template.CopyTo(buffer, 0);
                     if ((i & 7) == 1) { buffer[40] = (byte)(i >> 8); buffer[41] = (byte)i; } // a new UDP v6 flow now and then
-                    var meta = new PacketMeta { PeerIndex = i % templates.Length is 4 or 5 ? 1 : -1 };
-                    var source = i % templates.Length is 4 or 5 ? PacketSource.Tunnel : PacketSource.Tun;
+                    bool tunnel = i % templates.Length is >= 4 and <= 7;
+                    var meta = new PacketMeta { PeerIndex = tunnel ? 1 : -1 };
+                    var source = tunnel ? PacketSource.Tunnel : PacketSource.Tun;
                     t.Process(source, p, template.Length, ref meta);
                     if ((i & 255) == 0) t.Poll(T0 + i * 100_000L, ref sink);
                 }
@@ -53,5 +56,6 @@ public class AllocationTests
         Assert.True(t.Counters[DataPlaneCounter.FlowNew] > 1_000);
         Assert.True(t.Counters[DataPlaneCounter.FlowEvicted] + t.Counters[DataPlaneCounter.FlowExpired] > 0);
         Assert.True(t.Counters[DataPlaneCounter.MissQueued] > 0);
+        Assert.True(t.Counters[DataPlaneCounter.DropSourceNotOnPeer] > 0);
     }
 }
