@@ -38,7 +38,8 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
         _tun = TunDevice.Open(new TunOptions(options.TunName) { Offload = options.Offload, Mtu = options.TunMtu, BringUp = true });
         try
         {
-            _tunnel = UdpTunnel.Open(new UdpTunnelOptions { Port = options.TunnelPort, BindAddress = options.TunnelBindAddress });
+            // Plain until the control plane carries the peers' public keys: sealed, every datagram would wait for a key.
+            _tunnel = UdpTunnel.Open(new UdpTunnelOptions { Port = options.TunnelPort, BindAddress = options.TunnelBindAddress, Security = TunnelSecurity.None });
             _translator = new PacketTranslator(new SnapshotHolder(RouteSnapshot.Empty));
             _loop = new ForwardingLoop<PacketTranslator>(_translator, _tun, _tunnel);
             _loop.Start();
