@@ -99,6 +99,31 @@ public sealed class SealedTunnelTests
         Assert.Equal(0, lab.LoopB.Counters.TunnelPacketsIn);
     }
 
+    [SkippableFact]
+    public void A_restarted_peer_gets_new_keys_and_traffic_resumes_once_the_new_peer_list_arrives()
+    {
+        Requires.RootWithNetns();
+        using var lab = TwoNodes.Create("s", LoopThreading.Single);
+        using var receiver = NetworkNamespace.Run(lab.B.Name, () => Udp("10.81.0.1", 9000));
+        using var sender = NetworkNamespace.Run(lab.A.Name, () => Udp("10.80.0.1"));
+        var target = new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000);
+        var buffer = new byte[16];
+        sender.SendTo(new byte[] { 1 }, target);
+        Assert.Equal(1, receiver.Receive(buffer));
+        var before = lab.TunnelA.SessionOf(lab.PeerB.EndPoint);
+
+        lab.RestartB();
+        sender.SendTo(new byte[] { 2 }, target); // sealed under B's previous start
+        Assert.True(Wait.Until(() => lab.LoopB.Counters.TunnelAuthFailed >= 1), lab.LoopB.Counters.ToString());
+        Assert.Equal(0, lab.LoopB.Counters.TunnelPacketsIn);
+
+        lab.TunnelA.PublishPeers([lab.PeerB]); // the control plane's new SitePeers: B's new salt
+        Assert.NotSame(before, lab.TunnelA.SessionOf(lab.PeerB.EndPoint));
+        sender.SendTo(new byte[] { 3, 3 }, target);
+        Assert.Equal(2, receiver.Receive(buffer));
+        Assert.Equal(3, buffer[0]);
+    }
+
     private static Socket Udp(string address, int port = 0)
     {
         var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };

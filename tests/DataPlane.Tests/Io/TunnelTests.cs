@@ -19,6 +19,10 @@ namespace Oakestra.Actors.DataPlane.Tests.Io;
 internal sealed class TwoNodes : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
+    private TunDevice _tunB = null!;
+    private ForwardingLoopOptions _options = null!;
+    private TimeSpan _probeInterval;
+    private TunnelSecurity _security;
 
     public Netns A { get; private set; } = null!;
     public Netns B { get; private set; } = null!;
@@ -71,9 +75,28 @@ internal sealed class TwoNodes : IDisposable
         B.Ip($"route add 10.80.0.0/16 dev {tunB.Name}");
 
         var options = new ForwardingLoopOptions { Threading = threading, TunIo = io };
+        (_tunB, _options, _probeInterval, _security) = (tunB, options, probeInterval, security);
         LoopA = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorA, tunA, TunnelA, options));
         LoopB = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorB, tunB, TunnelB, options));
         LoopA.Start();
+        LoopB.Start();
+    }
+
+    /// <summary>
+    /// B's process restarts: its loop and tunnel go, a new tunnel opens with the same key pair and a new salt
+    /// (as a worker's would), knowing A as before. A still holds B's old start until it is given <see cref="PeerB"/> again.
+    /// </summary>
+    public void RestartB()
+    {
+        var keys = TunnelB.Identity.Keys;
+        LoopB.Dispose();
+        TunnelB.Dispose();
+        TunnelB = Own(NetworkNamespace.Run(B.Name, () => UdpTunnel.Open(new UdpTunnelOptions
+        {
+            BindAddress = IPAddress.Parse("10.78.0.2"), ProbeInterval = _probeInterval, Security = _security, Identity = new TunnelIdentity(keys),
+        })));
+        TunnelB.PublishPeers([PeerA]);
+        LoopB = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorB, _tunB, TunnelB, _options));
         LoopB.Start();
     }
 
