@@ -79,13 +79,14 @@ public class NodeTableReportTests
         Assert.Equal(1, c.Drops["tun_truncated"]);
         // Every translator drop reason is listed, zero or not, by its name without the Drop prefix.
         var translatorReasons = Enum.GetNames<Oakestra.Actors.DataPlane.Translation.DataPlaneCounter>().Count(n => n.StartsWith("Drop", StringComparison.Ordinal));
-        Assert.Equal(translatorReasons + 15, c.Drops.Count);
+        Assert.Equal(translatorReasons + 16, c.Drops.Count);
         Assert.Equal(0, c.Drops["spoofed"]);
-        // The tunnel's trust reasons (auth_failed and replayed stay 0 until the tunnel is sealed).
+        // The tunnel's trust reasons (the last three count only with Oak:Tunnel:Security = aead).
         Assert.Equal(0, c.Drops["source_not_on_peer"]);
         Assert.Equal(0, c.Drops["learn_conflict"]);
         Assert.Equal(0, c.Drops["tunnel_auth_failed"]);
         Assert.Equal(0, c.Drops["tunnel_replayed"]);
+        Assert.Equal(0, c.Drops["tunnel_no_key"]);
         Assert.Equal(0, c.Drops["miss_expired"]);
         Assert.Equal(10, c.All["io_tun_packets_in"]);
         Assert.Equal(0, c.All["flow_new"]);

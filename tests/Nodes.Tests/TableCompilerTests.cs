@@ -40,4 +40,21 @@ public class TableCompilerTests
         // Peers: the other site workers and the remote owner in the other site, never this node itself.
         Assert.Equal(["10.0.0.2:50103", "10.9.0.7:50103"], table.Peers.Select(p => p.TunnelEndpoint));
     }
+
+    [Fact]
+    public void Each_peer_carries_its_tunnel_key_and_salt_from_SitePeers_or_for_another_site_from_the_owner_placement()
+    {
+        var routes = Svc.Routes(1, 9,
+            Svc.Instance(1, 0, new Placement("a", "w2", Ipv4Address.Parse("10.18.0.66"), null, "10.0.0.2:50103", 5, null, "stale-key", "stale-salt")),
+            Svc.Instance(1, 1, new Placement("b", "x7", null, null, "10.9.0.7:50103", 1, null, "x7-key", "x7-salt")));
+        // The site's own list is the authority for its workers (it follows their registrations); a placement only fills in
+        // for a node of another site, which no SitePeers names.
+        var peers = new[] { new SitePeer("a", "w2", "10.0.0.2:50103", 48.1, 11.6, "w2-key", "w2-salt-after-restart") };
+
+        var table = TableCompiler.Compile(1, Self, 1, 1, ImmutableDictionary<string, ServiceRoutes>.Empty.Add(routes.ServiceId, routes), [], peers,
+            new Dictionary<string, TimeSpan>());
+
+        Assert.Equal([("10.0.0.2:50103", "w2-key", "w2-salt-after-restart"), ("10.9.0.7:50103", "x7-key", "x7-salt")],
+            table.Peers.Select(p => (p.TunnelEndpoint, p.TunnelPublicKey, p.TunnelSalt)));
+    }
 }

@@ -42,7 +42,12 @@ public sealed partial class OrchestratorActor
         }
         Context.Watch(msg.Worker);
         var worker = new SiteWorker(msg.Node, msg.Worker, msg.TunnelEndpoint, msg.Latitude, msg.Longitude, WorkerState.Up,
-            known?.SubnetV4 ?? msg.SubnetV4, known?.SubnetV6 ?? msg.SubnetV6);
+            known?.SubnetV4 ?? msg.SubnetV4, known?.SubnetV6 ?? msg.SubnetV6)
+        {
+            // A restarted worker registers a new salt: the broadcast below gives its peers the new keys.
+            TunnelPublicKey = msg.TunnelPublicKey,
+            TunnelSalt = msg.TunnelSalt,
+        };
         _workers.Put(worker);
         Timers.Cancel(("grace", msg.Node));
         // Answer at once from what we (or the worker) know; the root's answer (the same subnets, keyed by
@@ -140,7 +145,7 @@ public sealed partial class OrchestratorActor
     private void BroadcastPeers()
     {
         var up = _workers.All.Where(w => w.Placeable).OrderBy(w => w.Node, StringComparer.Ordinal).ToArray();
-        var peers = new SitePeers(Site, up.Select(w => new SitePeer(Site, w.Node, w.TunnelEndpoint, w.Latitude, w.Longitude)).ToArray());
+        var peers = new SitePeers(Site, up.Select(w => new SitePeer(Site, w.Node, w.TunnelEndpoint, w.Latitude, w.Longitude, w.TunnelPublicKey, w.TunnelSalt)).ToArray());
         foreach (var w in up) w.Ref.Tell(peers);
     }
 

@@ -15,6 +15,10 @@ public sealed record SiteWorker(
 
     /// <summary>When the worker left the site's cluster (its placements wait a grace for it to come back).</summary>
     public DateTime? LostAtUtc { get; init; }
+
+    /// <summary>The worker's tunnel public key and the salt of its current start (base64), as it registered them.</summary>
+    public string? TunnelPublicKey { get; init; }
+    public string? TunnelSalt { get; init; }
 }
 
 /// <summary>

@@ -5,8 +5,13 @@ namespace Oakestra.Actors.Contracts.Protocol;
 
 // Additions of the node roles (orchestrator, worker) to the cross-role protocol.
 
-/// <summary>One worker of a site as its peers see it: where to send tunnel packets, where it stands (for Closest).</summary>
-public sealed record SitePeer(string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude);
+/// <summary>
+/// One worker of a site as its peers see it: where to send tunnel packets, where it stands (for Closest), and
+/// its tunnel public key and the salt of its current start (base64; null from a worker that sent none), from
+/// which every peer derives the pair's keys. A new salt (the worker restarted) means new keys.
+/// </summary>
+public sealed record SitePeer(string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude,
+    string? TunnelPublicKey = null, string? TunnelSalt = null);
 
 /// <summary>
 /// Orchestrator → every Up worker of its site, whenever the set changes: the tunnel accepts packets

@@ -18,10 +18,12 @@ public sealed record SiteRegistered(string Site) : IClusterMessage;
 /// Worker → its orchestrator. Idempotent; repeated after either side restarts. <see cref="SubnetV4"/>/<see cref="SubnetV6"/>:
 /// the subnets the worker already runs on (a restarted worker or ActorSystem), so that an orchestrator can accept it
 /// while the root tier is out of reach; the root's answer for the (site, node) is the same subnets.
+/// <see cref="TunnelPublicKey"/>/<see cref="TunnelSalt"/> (base64): the worker's tunnel key and the salt of this
+/// process start, passed on to its peers in <see cref="SitePeers"/>.
 /// </summary>
 public sealed record RegisterWorker(
     string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude, IActorRef Worker,
-    Ipv4Prefix? SubnetV4 = null, Ipv6Prefix? SubnetV6 = null) : IClusterMessage;
+    Ipv4Prefix? SubnetV4 = null, Ipv6Prefix? SubnetV6 = null, string? TunnelPublicKey = null, string? TunnelSalt = null) : IClusterMessage;
 
 /// <summary>Orchestrator → root: subnets for a worker (the same ones again for a known worker).</summary>
 public sealed record AssignWorkerSubnets(

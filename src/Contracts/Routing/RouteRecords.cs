@@ -10,7 +10,11 @@ public enum InstanceStatus { Pending, Starting, Running, Migrating, Failed, Stop
 /// <summary>One Service IP pair of a service for one balancing policy.</summary>
 public sealed record ServiceAddress(string Policy, Ipv4Address? V4, Ipv6Address? V6);
 
-/// <summary>Where one placement (epoch) of an instance runs; <see cref="NetworkNamespace"/> is the node-local netns name (for `oak exec`).</summary>
+/// <summary>
+/// Where one placement (epoch) of an instance runs; <see cref="NetworkNamespace"/> is the node-local netns name (for `oak exec`).
+/// <see cref="TunnelPublicKey"/>/<see cref="TunnelSalt"/> (base64): the node's tunnel key and start salt, so a worker of
+/// another site, which gets no SitePeers for that node, can still derive the pair keys to reach it.
+/// </summary>
 public sealed record Placement(
     string Cluster,
     string Node,
@@ -18,7 +22,9 @@ public sealed record Placement(
     Ipv6Address? NamespaceV6,
     string TunnelEndpoint,
     long Epoch,
-    string? NetworkNamespace = null);
+    string? NetworkNamespace = null,
+    string? TunnelPublicKey = null,
+    string? TunnelSalt = null);
 
 /// <summary>
 /// One instance as routing sees it. <see cref="Owner"/> is the placement that currently owns the

@@ -10,7 +10,7 @@ internal sealed class IoCounters
     public long ProcessorDrops, ProcessorQueued, ProcessorEmits, Batches, ProcessorPolls;
     public long TunReadErrors, TunRunts, TunWriteErrors, TunTruncated;
     public long TunnelReceiveErrors, TunnelUnknownPeer, TunnelBadHeader, TunnelSendErrors, TunnelSendWouldBlock;
-    public long TunnelAuthFailed, TunnelReplayed;
+    public long TunnelAuthFailed, TunnelReplayed, TunnelNoKey;
     public long NoTunnel, BadPeerIndex, GsoMalformed, GsoSegmented, UnknownDisposition;
     public long ProbesSent, ProbesAnswered, ProbeRepliesReceived;
 
@@ -35,6 +35,7 @@ internal sealed class IoCounters
         s.TunnelBadHeader += Volatile.Read(ref TunnelBadHeader);
         s.TunnelAuthFailed += Volatile.Read(ref TunnelAuthFailed);
         s.TunnelReplayed += Volatile.Read(ref TunnelReplayed);
+        s.TunnelNoKey += Volatile.Read(ref TunnelNoKey);
         s.TunnelSendErrors += Volatile.Read(ref TunnelSendErrors);
         s.TunnelSendWouldBlock += Volatile.Read(ref TunnelSendWouldBlock);
         s.NoTunnel += Volatile.Read(ref NoTunnel);
@@ -80,10 +81,12 @@ public record struct IoCounterSnapshot
     public long TunnelUnknownPeer { get; set; }
     /// <summary>Datagrams with a wrong version, unknown type or too short: dropped.</summary>
     public long TunnelBadHeader { get; set; }
-    /// <summary>Datagrams whose seal did not open under the peer's key. Reserved: 0 until the tunnel is sealed (AEAD, issue 11).</summary>
+    /// <summary>With security on: datagrams from a peer that did not open under its key (forged, tampered, another start's keys, unsealed, or the peer's key not known yet).</summary>
     public long TunnelAuthFailed { get; set; }
-    /// <summary>Datagrams whose counter the replay window had seen or left behind. Reserved: 0 until the tunnel is sealed (AEAD, issue 11).</summary>
+    /// <summary>With security on: datagrams whose counter the replay window had seen or left behind.</summary>
     public long TunnelReplayed { get; set; }
+    /// <summary>With security on: datagrams not sent because the peer's public key has not arrived from the control plane.</summary>
+    public long TunnelNoKey { get; set; }
     public long TunnelSendErrors { get; set; }
     /// <summary>Datagrams dropped because the socket send buffer stayed full.</summary>
     public long TunnelSendWouldBlock { get; set; }
@@ -102,5 +105,5 @@ public record struct IoCounterSnapshot
 
     /// <summary>Sum of every I/O-side drop reason.</summary>
     public readonly long IoDrops => TunReadErrors + TunRunts + TunWriteErrors + TunTruncated + TunnelReceiveErrors + TunnelUnknownPeer
-        + TunnelBadHeader + TunnelAuthFailed + TunnelReplayed + TunnelSendErrors + TunnelSendWouldBlock + NoTunnel + BadPeerIndex + GsoMalformed + UnknownDisposition;
+        + TunnelBadHeader + TunnelAuthFailed + TunnelReplayed + TunnelNoKey + TunnelSendErrors + TunnelSendWouldBlock + NoTunnel + BadPeerIndex + GsoMalformed + UnknownDisposition;
 }

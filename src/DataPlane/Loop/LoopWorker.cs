@@ -25,6 +25,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private readonly TunDevice? _tun;            // read by this thread when _readsTun
     private readonly TunDevice? _tunOut;         // written by this thread
     private readonly UdpTunnel? _tunnel;
+    private readonly bool _sealed;
+    // This thread's AEAD objects by peer index; replaced when the peer's session changes (a key change, never per packet).
+    private SessionCipher?[] _ciphers = [];
     private readonly bool _readsTun;
     private readonly bool _readsTunnel;
     private readonly bool _pollsProcessor;
@@ -82,6 +85,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _tunOut = tun;
         _tun = readsTun ? tun : null;
         _tunnel = tunnel;
+        _sealed = tunnel is { Sealed: true };
         _readsTun = readsTun && tun != null;
         _readsTunnel = readsTunnel && tunnel != null;
         _pollsProcessor = pollsProcessor;
@@ -518,6 +522,9 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             if (!PeerKey.TryRead(rx.Name(i), rx.NameLength(i), out var from)) { Counters.TunnelUnknownPeer++; continue; }
             var peer = peers.IndexOf(from);
             if (peer < 0) { Counters.TunnelUnknownPeer++; continue; }
+            if (!TunnelHeader.IsCurrent(datagram, length)) { Counters.TunnelBadHeader++; continue; }
+            if (_sealed && !Open(peers, peer, datagram, ref length)) continue;
+            if (!_sealed && TunnelHeader.IsSealed(datagram)) { Counters.TunnelBadHeader++; continue; } // a sealing peer, security off here
             if (!TunnelHeader.TryReadType(datagram, length, out var type)) { Counters.TunnelBadHeader++; continue; }
             switch (type)
             {
@@ -536,10 +543,11 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                     }
                 case TunnelMessageType.RttProbe:
                     {
-                        var reply = AllocateTx(TunnelHeader.ProbeLength);
+                        var reply = AllocateTxEntry(TunnelHeader.ProbeLength + SessionCipher.TagLength);
                         TunnelHeader.WriteProbe(reply, TunnelMessageType.RttReply, TunnelHeader.ReadTimestamp(datagram));
-                        if (_tx!.IsFull) FlushTunnel();
-                        _tx.Enqueue(reply, TunnelHeader.ProbeLength, peers.Key(peer), _tunnel.Family);
+                        var replyLength = TunnelHeader.ProbeLength;
+                        if (!Seal(peers, peer, reply, ref replyLength)) break;
+                        _tx!.Enqueue(reply, replyLength, peers.Key(peer), _tunnel.Family);
                         Counters.ProbesAnswered++;
                         break;
                     }
@@ -578,10 +586,11 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         for (var i = 0; i < peers.Count; i++)
         {
             if (!peers.IsPresent(i)) continue;
-            var probe = AllocateTx(TunnelHeader.ProbeLength);
+            var probe = AllocateTxEntry(TunnelHeader.ProbeLength + SessionCipher.TagLength);
             TunnelHeader.WriteProbe(probe, TunnelMessageType.RttProbe, now);
-            if (_tx!.IsFull) FlushTunnel();
-            if (_tx.Enqueue(probe, TunnelHeader.ProbeLength, peers.Key(i), _tunnel.Family)) Counters.ProbesSent++;
+            var probeLength = TunnelHeader.ProbeLength;
+            if (!Seal(peers, i, probe, ref probeLength)) continue;
+            if (_tx!.Enqueue(probe, probeLength, peers.Key(i), _tunnel.Family)) Counters.ProbesSent++;
         }
         FlushTunnel();
     }
@@ -646,25 +655,87 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             if (!GsoSegmenter.TryPlan(packet, length, meta, out var plan)) { Counters.GsoMalformed++; return; }
             for (var i = 0; i < plan.Count; i++)
             {
-                var datagram = AllocateTx(TunnelHeader.Length + plan.MaxSegmentLength);
+                var datagram = AllocateTxEntry(TunnelHeader.Length + plan.MaxSegmentLength + SessionCipher.TagLength);
                 var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
                 TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
-                if (_tx.IsFull) FlushTunnel();
-                _tx.Enqueue(datagram, TunnelHeader.Length + segmentLength, key, _tunnel.Family);
+                var datagramLength = TunnelHeader.Length + segmentLength;
+                if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
+                _tx.Enqueue(datagram, datagramLength, key, _tunnel.Family);
             }
             Counters.GsoSegmented++;
             return;
         }
         if (copy)
         {
-            var target = AllocateTx(TunnelHeader.Length + length) + TunnelHeader.Length;
+            var target = AllocateTxEntry(TunnelHeader.Length + length + SessionCipher.TagLength) + TunnelHeader.Length;
             Buffer.MemoryCopy(packet, target, length, length);
             packet = target;
         }
         if (meta.NeedsChecksum && !GsoSegmenter.CompleteChecksum(packet, length, meta)) { Counters.GsoMalformed++; return; }
         TunnelHeader.WritePlainData(packet - TunnelHeader.Length, meta.TunnelFlags);
+        // In place: the slot (or arena entry) has room for the tag behind the packet (see PacketSlots).
+        var sealedLength = length + TunnelHeader.Length;
+        if (!Seal(peers, meta.PeerIndex, packet - TunnelHeader.Length, ref sealedLength)) return;
         if (_tx.IsFull) FlushTunnel();
-        if (!_tx.Enqueue(packet - TunnelHeader.Length, length + TunnelHeader.Length, key, _tunnel.Family)) Counters.BadPeerIndex++;
+        if (!_tx.Enqueue(packet - TunnelHeader.Length, sealedLength, key, _tunnel.Family)) Counters.BadPeerIndex++;
+    }
+
+    /// <summary>
+    /// With security on, seals a datagram whose header is final and whose payload ends at
+    /// <paramref name="length"/>, and grows <paramref name="length"/> by the tag; false (counted) when the
+    /// peer's key has not arrived. A no-op with security off.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Seal(PeerTable peers, int peer, byte* datagram, ref int length)
+    {
+        if (!_sealed) return true;
+        var cipher = CipherFor(peers, peer);
+        if (cipher is null) { Counters.TunnelNoKey++; return false; }
+        TunnelHeader.MarkSealed(datagram);
+        cipher.Seal(datagram, length - TunnelHeader.Length);
+        length += SessionCipher.TagLength;
+        return true;
+    }
+
+    /// <summary>Opens a sealed datagram in place and shrinks <paramref name="length"/> by the tag; false (counted) for anything that does not open.</summary>
+    private bool Open(PeerTable peers, int peer, byte* datagram, ref int length)
+    {
+        var cipher = TunnelHeader.IsSealed(datagram) ? CipherFor(peers, peer) : null;
+        var result = cipher is null ? OpenResult.AuthFailed : cipher.Open(datagram, length);
+        switch (result)
+        {
+            case OpenResult.Ok: length -= SessionCipher.TagLength; return true;
+            case OpenResult.Replayed: Counters.TunnelReplayed++; return false;
+            default: Counters.TunnelAuthFailed++; return false;
+        }
+    }
+
+    private SessionCipher? CipherFor(PeerTable peers, int peer)
+    {
+        var session = peers.Sessions[peer];
+        if (session is null) return null;
+        var ciphers = _ciphers;
+        if ((uint)peer < (uint)ciphers.Length && ciphers[peer] is { } cached && ReferenceEquals(cached.Session, session)) return cached;
+        return NewCipher(peers, peer, session);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SessionCipher NewCipher(PeerTable peers, int peer, PeerSession session)
+    {
+        if ((uint)peer >= (uint)_ciphers.Length) Array.Resize(ref _ciphers, Math.Max(peers.Count, peer + 1));
+        _ciphers[peer]?.Dispose();
+        return _ciphers[peer] = new SessionCipher(session);
+    }
+
+    /// <summary>
+    /// Arena bytes for one datagram about to be queued, with a queue slot free for it: a flush for a full
+    /// queue must come before the allocation, since the flush hands the arena out again from its start.
+    /// (Flushing between the two made the next datagram overwrite this one: sealed, the copy arrived as a replay.)
+    /// </summary>
+    private byte* AllocateTxEntry(int bytes)
+    {
+        if (_tx!.IsFull) FlushTunnel();
+        return AllocateTx(bytes);
     }
 
     private byte* AllocateTx(int bytes)
@@ -731,5 +802,6 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _tx?.Dispose();
         _tunArena.Dispose();
         _pollFds.Dispose();
+        foreach (var c in _ciphers) c?.Dispose();
     }
 }

@@ -15,7 +15,7 @@ namespace Oakestra.Actors.DataPlane.Packets;
 /// <item><term>ICMP / ICMPv6 echo request or reply</term><description>translated, identifier as port</description></item>
 /// <item><term>other ICMP / ICMPv6 (errors, ND, ...)</term><description>dropped, <see cref="ParseResult.IcmpNotEcho"/>: errors embed the original header, which would need a second rewrite</description></item>
 /// <item><term>IPv4 with options (IHL &gt; 5)</term><description>translated; options are kept untouched</description></item>
-/// <item><term>IPv4 fragment (MF or offset ≠ 0)</term><description>dropped, <see cref="ParseResult.Fragment"/>: later fragments carry no ports, so a flow cannot be kept (instances use MTU 1450 and PMTU discovery)</description></item>
+/// <item><term>IPv4 fragment (MF or offset ≠ 0)</term><description>dropped, <see cref="ParseResult.Fragment"/>: later fragments carry no ports, so a flow cannot be kept (instances use MTU 1412 and PMTU discovery)</description></item>
 /// <item><term>IPv6 hop-by-hop / destination options</term><description>skipped (up to 4 extension headers), then translated</description></item>
 /// <item><term>IPv6 fragment header</term><description>dropped, <see cref="ParseResult.Fragment"/></description></item>
 /// <item><term>IPv6 routing header, more than 4 extension headers</term><description>dropped, <see cref="ParseResult.UnsupportedExtension"/>: a routing header changes the final destination the pseudo-header uses</description></item>

@@ -137,22 +137,25 @@ public sealed class PeerRttState
 /// </summary>
 internal sealed class PeerTable
 {
-    public static readonly PeerTable Empty = new([], [], [], []);
+    public static readonly PeerTable Empty = new([], [], [], [], []);
 
     private readonly PeerKey[] _keys;
     private readonly bool[] _present;
     private int _lastHit;
 
-    private PeerTable(IPEndPoint?[] endPoints, PeerKey[] keys, bool[] present, PeerRttState?[] states)
+    private PeerTable(IPEndPoint?[] endPoints, PeerKey[] keys, bool[] present, PeerRttState?[] states, PeerSession?[] sessions)
     {
-        EndPoints = endPoints; _keys = keys; _present = present; States = states;
+        EndPoints = endPoints; _keys = keys; _present = present; States = states; Sessions = sessions;
     }
 
     public IPEndPoint?[] EndPoints { get; }
     public PeerRttState?[] States { get; }
+    /// <summary>Each peer's keys (null while its public key is unknown, and always with security off).</summary>
+    public PeerSession?[] Sessions { get; }
     public int Count => _keys.Length;
 
-    public static PeerTable Build(IReadOnlyList<IPEndPoint?> peers, PeerTable previous)
+
+    public static PeerTable Build(IReadOnlyList<IPEndPoint?> peers, PeerSession?[] sessions, PeerTable previous)
     {
         var endPoints = new IPEndPoint?[peers.Count];
         var keys = new PeerKey[peers.Count];
@@ -168,7 +171,7 @@ internal sealed class PeerTable
             var old = previous.IndexOf(keys[i]);
             states[i] = old >= 0 ? previous.States[old] : new PeerRttState(ep);
         }
-        return new PeerTable(endPoints, keys, present, states);
+        return new PeerTable(endPoints, keys, present, states, sessions);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -12,13 +12,17 @@ public enum TunnelMessageType : byte
 }
 
 /// <summary>
-/// The 12-byte header in front of every tunnel datagram (all multi-byte fields big-endian):
+/// The 24-byte header in front of every tunnel datagram (all multi-byte fields big-endian):
 /// <code>
-///  0: version (high nibble, = 1) | message type (low nibble)
-///  1: flags: bit0 Forwarded (TunnelFlags), bit1 NeedsChecksum
+///  0: version (high nibble, = 2) | message type (low nibble)
+///  1: flags: bit0 Forwarded (TunnelFlags), bit1 NeedsChecksum, bit2 Sealed
 ///  2: GSO type (virtio numbering)      3: reserved (0)
 ///  4: GSO size   6: header length   8: checksum start   10: checksum offset
+/// 12: key id    16: counter (64 bit)    (0 when not sealed)
 /// </code>
+/// Sealed (<c>Oak:Tunnel:Security = aead</c>), the payload after the header is AES-GCM ciphertext with a
+/// 16-byte tag after it, the whole header is associated data and bytes 12..23 are the nonce (see
+/// <see cref="SessionCipher"/>).
 /// Data carries one IP packet after the header. This implementation segments TCP GSO packets before
 /// sending (see <see cref="GsoSegmenter"/>), so it always sends GSO type 0 and complete checksums; the
 /// GSO fields exist so a sender may carry a whole segment and let the receiving TUN's kernel segment it,
@@ -27,12 +31,19 @@ public enum TunnelMessageType : byte
 /// </summary>
 public static unsafe class TunnelHeader
 {
-    public const int Length = 12;
+    public const int Length = SessionCipher.HeaderLength;
     public const int ProbeLength = Length + 8;
-    public const byte Version = 1;
+    /// <summary>2 since the header grew the key id and counter: a version 1 node's datagrams are refused, not misread.</summary>
+    public const byte Version = 2;
 
     private const byte FlagForwarded = 1;
     private const byte FlagNeedsChecksum = 2;
+    private const byte FlagSealed = 4;
+
+    public static bool IsSealed(byte* h) => (h[1] & FlagSealed) != 0;
+
+    /// <summary>Marks the header sealed; done before the seal, since the flags are associated data.</summary>
+    public static void MarkSealed(byte* h) => h[1] |= FlagSealed;
 
     public static void WriteData(byte* h, in PacketMeta meta)
     {
@@ -44,24 +55,34 @@ public static unsafe class TunnelHeader
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(h + 6, 2), meta.HeaderLength);
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(h + 8, 2), meta.ChecksumStart);
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(h + 10, 2), meta.ChecksumOffset);
+        *(ulong*)(h + 12) = 0;
+        *(uint*)(h + 20) = 0;
     }
 
     /// <summary>Plain data header: no GSO, checksums complete.</summary>
     public static void WritePlainData(byte* h, TunnelFlags flags)
     {
-        *(ulong*)h = 0;
-        *(uint*)(h + 8) = 0;
+        Clear(h);
         h[0] = (Version << 4) | (byte)TunnelMessageType.Data;
         h[1] = (flags & TunnelFlags.Forwarded) != 0 ? FlagForwarded : (byte)0;
     }
 
     public static void WriteProbe(byte* h, TunnelMessageType type, long timestamp)
     {
-        *(ulong*)h = 0;
-        *(uint*)(h + 8) = 0;
+        Clear(h);
         h[0] = (byte)((Version << 4) | (byte)type);
         BinaryPrimitives.WriteInt64BigEndian(new Span<byte>(h + Length, 8), timestamp);
     }
+
+    private static void Clear(byte* h)
+    {
+        *(ulong*)h = 0;
+        *(ulong*)(h + 8) = 0;
+        *(ulong*)(h + 16) = 0;
+    }
+
+    /// <summary>The version this build speaks and not a header shorter than <see cref="Length"/>: checked before anything is opened.</summary>
+    public static bool IsCurrent(byte* h, int length) => length >= Length && h[0] >> 4 == Version;
 
     public static long ReadTimestamp(byte* h) => BinaryPrimitives.ReadInt64BigEndian(new ReadOnlySpan<byte>(h + Length, 8));
 

@@ -17,16 +17,26 @@ public sealed unsafe class UdpTunnel : IDisposable
     private PeerTable _peers = PeerTable.Empty;
     private readonly Lock _publishLock = new();
 
+    // Every session made in this process, so a peer that leaves the list and comes back under the same
+    // start gets its session (and counter) back: a fresh counter under the same key would reuse nonces.
+    private readonly List<PeerSession> _sessions = [];
+
     private UdpTunnel(int fd, int family, IPEndPoint local, UdpTunnelOptions options)
     {
         _fd = fd; Family = family; LocalEndPoint = local; Options = options;
+        Identity = options.Identity ?? TunnelIdentity.Ephemeral();
     }
 
     public IPEndPoint LocalEndPoint { get; }
     public UdpTunnelOptions Options { get; }
+    public TunnelSecurity Security => Options.Security;
+    internal bool Sealed => Options.Security == TunnelSecurity.Aead;
 
-    /// <summary>Bytes the tunnel adds to an inner packet on the wire: tunnel header + UDP + outer IP (IPv6 when dual-stack).</summary>
-    public int Overhead => TunnelHeader.Length + 8 + (Family == Libc.AF_INET ? 20 : 40);
+    /// <summary>This node's public key and salt: what its peers need to talk to it.</summary>
+    public TunnelIdentity Identity { get; }
+
+    /// <summary>Bytes the tunnel adds to an inner packet on the wire: tunnel header (+ tag when sealed) + UDP + outer IP (IPv6 when dual-stack).</summary>
+    public int Overhead => TunnelHeader.Length + (Sealed ? SessionCipher.TagLength : 0) + 8 + (Family == Libc.AF_INET ? 20 : 40);
 
     internal int Family { get; }
     internal int Fd => _fd >= 0 ? _fd : throw new ObjectDisposedException(nameof(UdpTunnel));
@@ -73,10 +83,40 @@ public sealed unsafe class UdpTunnel : IDisposable
     public void PublishPeers(IReadOnlyList<IPEndPoint?> peers)
     {
         ArgumentNullException.ThrowIfNull(peers);
+        PublishPeers(peers.Select(p => p is null ? null : new TunnelPeer(p)).ToArray());
+    }
+
+    /// <summary>
+    /// As above, with each peer's public key and salt: the pair keys are derived here, on the publisher's
+    /// thread, and a peer whose key and salt did not change keeps its session (counter and replay window).
+    /// </summary>
+    public void PublishPeers(IReadOnlyList<TunnelPeer?> peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
         lock (_publishLock) // publishers only; the loop never takes it
         {
-            Volatile.Write(ref _peers, PeerTable.Build(peers, _peers));
+            var sessions = new PeerSession?[peers.Count];
+            for (var i = 0; i < peers.Count; i++)
+                if (Sealed && peers[i] is { HasKey: true } p) sessions[i] = SessionFor(p.PublicKey!, p.Salt!);
+            Volatile.Write(ref _peers, PeerTable.Build(peers.Select(p => p?.EndPoint).ToArray(), sessions, _peers));
         }
+    }
+
+    private PeerSession SessionFor(byte[] publicKey, byte[] salt)
+    {
+        foreach (var s in _sessions)
+            if (s.Matches(publicKey, salt)) return s;
+        var session = PeerSession.Create(Identity, publicKey.ToArray(), salt.ToArray());
+        _sessions.Add(session);
+        return session;
+    }
+
+    /// <summary>The session the current list holds for <paramref name="peer"/>, if it has a key.</summary>
+    public PeerSession? SessionOf(IPEndPoint peer)
+    {
+        var table = Peers;
+        var i = table.IndexOf(PeerKey.From(peer));
+        return i >= 0 ? table.Sessions[i] : null;
     }
 
     /// <summary>The published peer list.</summary>

@@ -21,4 +21,10 @@ public sealed record UdpTunnelOptions
 
     /// <summary>How often every peer is sent an RTT probe (by the loop thread serving the tunnel).</summary>
     public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Sealed datagrams (default) or plain ones (benchmarks only).</summary>
+    public TunnelSecurity Security { get; init; } = TunnelSecurity.Aead;
+
+    /// <summary>This node's key pair and salt for this start; null makes a throwaway one (tests, benchmarks).</summary>
+    public TunnelIdentity? Identity { get; init; }
 }

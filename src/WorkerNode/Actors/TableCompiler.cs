@@ -23,7 +23,8 @@ public static class TableCompiler
 
         var peers = new Dictionary<string, PeerEntry>(StringComparer.Ordinal);
         foreach (var p in sitePeers.Where(p => !(p.Site == self.Site && p.Node == self.Node)))
-            peers[p.TunnelEndpoint] = new PeerEntry(p.Site, p.Node, p.TunnelEndpoint, p.Latitude, p.Longitude, Rtt(rtts, p.TunnelEndpoint));
+            peers[p.TunnelEndpoint] = new PeerEntry(p.Site, p.Node, p.TunnelEndpoint, p.Latitude, p.Longitude, Rtt(rtts, p.TunnelEndpoint),
+                p.TunnelPublicKey, p.TunnelSalt);
 
         var entries = new List<ServiceEntry>(services.Count);
         foreach (var routes in services.Values.OrderBy(s => s.ServiceId, StringComparer.Ordinal))
@@ -41,7 +42,8 @@ public static class TableCompiler
                 var at = coordinates.TryGetValue((o.Cluster, o.Node), out var c) ? c : ((double, double)?)null;
                 if (!isLocal && !peers.ContainsKey(o.TunnelEndpoint))
                     // An owner in another site: reachable through the tunnel like a site peer.
-                    peers[o.TunnelEndpoint] = new PeerEntry(o.Cluster, o.Node, o.TunnelEndpoint, at?.Item1, at?.Item2, Rtt(rtts, o.TunnelEndpoint));
+                    peers[o.TunnelEndpoint] = new PeerEntry(o.Cluster, o.Node, o.TunnelEndpoint, at?.Item1, at?.Item2, Rtt(rtts, o.TunnelEndpoint),
+                        o.TunnelPublicKey, o.TunnelSalt);
                 targets.Add(new InstanceTarget(i.InstanceId, i.InstanceV4, i.InstanceV6, i.Status, o.Cluster, o.Node, o.Epoch, isLocal,
                     isLocal ? null : o.TunnelEndpoint, at?.Item1, at?.Item2, isLocal ? TimeSpan.Zero : Rtt(rtts, o.TunnelEndpoint)));
             }

@@ -122,7 +122,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private void Register() =>
         _orchestrator.Tell(new RegisterWorker(Site, Node, _settings.TunnelEndpoint, _latitude, _longitude, Self,
-            _addresses.Subnets?.V4, _addresses.Subnets?.V6), Self);
+            _addresses.Subnets?.V4, _addresses.Subnets?.V6, _settings.TunnelPublicKey, _settings.TunnelSalt), Self);
 
     private void OnSubnets(WorkerSubnetsAssigned msg)
     {
@@ -277,7 +277,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         slot.State == SlotState.Starting ? InstanceStatus.Starting : InstanceStatus.Running;
 
     private Placement PlacementOf((string Instance, long Epoch) key, Slot slot) =>
-        new(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _settings.TunnelEndpoint, key.Epoch, slot.NetworkNamespace);
+        new(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _settings.TunnelEndpoint, key.Epoch, slot.NetworkNamespace,
+            _settings.TunnelPublicKey, _settings.TunnelSalt);
 
     private void Report((string Instance, long Epoch) key, Slot slot, InstanceStatus status, string? detail = null) =>
         _orchestrator.Tell(new InstanceStatusReport(key.Instance, key.Epoch, status, PlacementOf(key, slot), detail), Self);

@@ -18,6 +18,10 @@ public sealed record WorkerSettings(string Site, string Node, string TunnelEndpo
     /// <summary>An address no service owns is not asked for again before this passes.</summary>
     public TimeSpan NotFoundHold { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>This node's tunnel public key and the salt of this process start (base64), sent with its registration and placements.</summary>
+    public string? TunnelPublicKey { get; init; }
+    public string? TunnelSalt { get; init; }
+
     /// <summary>RTT changes smaller than this do not recompile the table.</summary>
     public TimeSpan RttChangeThreshold { get; init; } = TimeSpan.FromMilliseconds(1);
 }

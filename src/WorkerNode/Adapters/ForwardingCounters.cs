@@ -24,6 +24,7 @@ public static class ForwardingCounters
         ("tunnel_bad_header", s => s.TunnelBadHeader),
         ("tunnel_auth_failed", s => s.TunnelAuthFailed),
         ("tunnel_replayed", s => s.TunnelReplayed),
+        ("tunnel_no_key", s => s.TunnelNoKey),
         ("tunnel_send_errors", s => s.TunnelSendErrors),
         ("tunnel_send_would_block", s => s.TunnelSendWouldBlock),
         ("no_tunnel", s => s.NoTunnel),

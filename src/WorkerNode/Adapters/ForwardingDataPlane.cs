@@ -31,6 +31,8 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
     private readonly Dictionary<string, int> _peerIndex = new(StringComparer.Ordinal);
     private readonly List<IPEndPoint> _peers = [];
     private readonly List<string> _peerNames = [];
+    // Last key and salt heard for each peer endpoint: a peer that drops out of one table keeps its keys for the next.
+    private readonly Dictionary<string, (byte[] PublicKey, byte[] Salt)> _peerKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RouteKey> _serviceKeys = new(StringComparer.Ordinal);
 
     public ForwardingDataPlane(ForwardingDataPlaneOptions options)
@@ -38,7 +40,10 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
         _tun = TunDevice.Open(new TunOptions(options.TunName) { Offload = options.Offload, Mtu = options.TunMtu, BringUp = true });
         try
         {
-            _tunnel = UdpTunnel.Open(new UdpTunnelOptions { Port = options.TunnelPort, BindAddress = options.TunnelBindAddress });
+            _tunnel = UdpTunnel.Open(new UdpTunnelOptions
+            {
+                Port = options.TunnelPort, BindAddress = options.TunnelBindAddress, Security = options.Security, Identity = options.Identity,
+            });
             _translator = new PacketTranslator(new SnapshotHolder(RouteSnapshot.Empty));
             _loop = new ForwardingLoop<PacketTranslator>(_translator, _tun, _tunnel);
             _loop.Start();
@@ -60,7 +65,8 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
             var spec = Compile(table);
             var previous = _translator.Snapshots.Current;
             _translator.Snapshots.Publish(RouteSnapshot.Compile(spec, previous: previous));
-            _tunnel.PublishPeers(_peers.ToArray());
+            _tunnel.PublishPeers(_peers.Select((ep, i) => _peerKeys.TryGetValue(_peerNames[i], out var k)
+                ? new TunnelPeer(ep, k.PublicKey, k.Salt) : new TunnelPeer(ep)).ToArray());
         }
     }
 
@@ -76,7 +82,11 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
             return i;
         }
 
-        foreach (var p in table.Peers) PeerOf(p.TunnelEndpoint);
+        foreach (var p in table.Peers)
+        {
+            PeerOf(p.TunnelEndpoint);
+            if (KeyOf(p) is { } key) _peerKeys[p.TunnelEndpoint] = key;
+        }
         // See InstanceRouting for draining placements and routes that name this node before the start completed.
         var localHere = table.LocalInstances.Select(l => l.InstanceV4).ToHashSet();
         var services = new List<SpecService>(table.Services.Count);
@@ -118,6 +128,16 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
         var locals = table.LocalInstances.Select(l => new LocalInstanceSpec(
             l.ServiceId, l.InstanceV4.ToIPAddress(), l.InstanceV6.ToIPAddress(), l.NamespaceV4.ToIPAddress(), l.NamespaceV6.ToIPAddress())).ToArray();
         return new RouteTableSpec(table.Version, new GeoPoint(table.Latitude, table.Longitude), peers, locals, services);
+    }
+
+    /// <summary>The peer's key and salt when both are well-formed base64 of the right lengths; a peer without them gets no sealed traffic.</summary>
+    private static (byte[] PublicKey, byte[] Salt)? KeyOf(PeerEntry peer)
+    {
+        if (peer.TunnelPublicKey is not { } k || peer.TunnelSalt is not { } s) return null;
+        var key = new byte[32];
+        var salt = new byte[TunnelIdentity.SaltLength];
+        return Convert.TryFromBase64String(k, key, out var kn) && kn == key.Length && Convert.TryFromBase64String(s, salt, out var sn) && sn == salt.Length
+            ? (key, salt) : null;
     }
 
     private static BalancingPolicyId? PolicyOf(string policy) => policy switch
@@ -197,4 +217,8 @@ public sealed record ForwardingDataPlaneOptions
     public int? TunMtu { get; init; }
     public int TunnelPort { get; init; } = UdpTunnelOptions.DefaultPort;
     public IPAddress TunnelBindAddress { get; init; } = IPAddress.IPv6Any;
+    /// <summary>Oak:Tunnel:Security.</summary>
+    public TunnelSecurity Security { get; init; } = TunnelSecurity.Aead;
+    /// <summary>The node's key pair and this start's salt (the same the worker registers); null = a throwaway one.</summary>
+    public TunnelIdentity? Identity { get; init; }
 }

@@ -261,6 +261,6 @@ public sealed record NodeHostOptions(string StateDirectory)
     public string BridgeName { get; init; } = "oak-br0";
     public string? NamespacePrefix { get; init; }
     public string? NetnsMountNamespace { get; init; }
-    public int Mtu { get; init; } = 1450;
+    public int Mtu { get; init; } = InstanceRuntimeOptions.DefaultMtu;
     public TimeSpan PrepareTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

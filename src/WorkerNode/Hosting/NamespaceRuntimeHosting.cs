@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Oakestra.Actors.DataPlane.Tunnel;
 using Oakestra.Actors.WorkerNode.Adapters;
 using Oakestra.Actors.WorkerNode.Ports;
 using Oakestra.Actors.WorkerNode.Shell;
@@ -25,12 +26,22 @@ public static class NamespaceRuntimeHosting
         var prefix = oak["NamespacePrefix"] is { Length: > 0 } p ? p : "oak-";
         var stateDir = oak["StateDir"] is { Length: > 0 } s ? s : $"/run/oakestra/{settings.Node}";
 
-        services.AddSingleton(_ => new ForwardingDataPlane(new ForwardingDataPlaneOptions
+        var security = TunnelHosting.SecurityFrom(configuration);
+        services.AddSingleton(_ => TunnelHosting.IdentityFrom(stateDir));
+        services.AddSingleton(sp =>
         {
-            TunName = tunName,
-            TunnelPort = tunnelPort,
-            Offload = !string.Equals(oak["Offload"], "false", StringComparison.OrdinalIgnoreCase),
-        }));
+            if (security == TunnelSecurity.None)
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ForwardingDataPlane)).LogWarning(
+                    "Oak:Tunnel:Security = none: tunnel datagrams are neither encrypted nor authenticated; any host that can send from a peer's address is believed (benchmarks only)");
+            return new ForwardingDataPlane(new ForwardingDataPlaneOptions
+            {
+                TunName = tunName,
+                TunnelPort = tunnelPort,
+                Offload = !string.Equals(oak["Offload"], "false", StringComparison.OrdinalIgnoreCase),
+                Security = security,
+                Identity = sp.GetRequiredService<TunnelIdentity>(),
+            });
+        });
         services.AddSingleton<IDataPlane>(sp => sp.GetRequiredService<ForwardingDataPlane>());
         services.AddSingleton(new NodeHostOptions(stateDir)
         {

@@ -61,8 +61,10 @@ public static class WorkerHosting
                 {
                     var link = UpstreamLink.ViaCluster(new ClusterUpstream(
                         [NodeRoles.Orchestrator, NodeRoles.SiteRole(settings.Site)], NodeRoles.OrchestratorPath));
+                    // The real data plane's identity (AddNamespaceRuntime): the key and salt its tunnel seals with.
+                    var self = node.GetService<DataPlane.Tunnel.TunnelIdentity>() is { } identity ? settings.WithTunnel(identity) : settings;
                     var agent = system.ActorOf(
-                        WorkerAgent.Props(settings, node.GetRequiredService<IInstanceHost>(), node.GetRequiredService<IDataPlane>(), link,
+                        WorkerAgent.Props(self, node.GetRequiredService<IInstanceHost>(), node.GetRequiredService<IDataPlane>(), link,
                             node.GetRequiredService<NodeMemory>()),
                         WorkerAgent.Name);
                     registry.Register<WorkerAgent>(agent);

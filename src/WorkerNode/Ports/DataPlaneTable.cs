@@ -41,5 +41,6 @@ public sealed record InstanceTarget(
     string? Site, string? Node, long Epoch, bool Local, string? TunnelEndpoint,
     double? Latitude, double? Longitude, TimeSpan? Rtt);
 
-/// <summary>A worker node the tunnel accepts packets from and sends to.</summary>
-public sealed record PeerEntry(string Site, string Node, string TunnelEndpoint, double? Latitude, double? Longitude, TimeSpan? Rtt);
+/// <summary>A worker node the tunnel accepts packets from and sends to, with its tunnel key and start salt (base64) when known.</summary>
+public sealed record PeerEntry(string Site, string Node, string TunnelEndpoint, double? Latitude, double? Longitude, TimeSpan? Rtt,
+    string? TunnelPublicKey = null, string? TunnelSalt = null);

@@ -15,7 +15,14 @@ public sealed record InstanceRuntimeOptions(string NodeName, NodeSubnet Subnet, 
     /// <summary>Veth host ends are named prefix + slot inside the node namespace (IFNAMSIZ: ≤ 15 chars in total).</summary>
     public string VethPrefix { get; init; } = "oakv";
 
-    public int Mtu { get; init; } = 1450;
+    /// <summary>
+    /// The instance's eth0 MTU: what fits a 1500-byte underlay once sealed. Tunnel overhead on an IPv6 underlay is
+    /// 40 + 8 (outer IPv6, UDP) + 24 (tunnel header) + 16 (AEAD tag) = 88, so 1412; the 1450 before the seal would
+    /// make every full-size packet 1518–1538 bytes on the wire, i.e. two fragments.
+    /// </summary>
+    public int Mtu { get; init; } = DefaultMtu;
+
+    public const int DefaultMtu = 1412;
 
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -34,7 +34,7 @@ public sealed unsafe class HeaderTests
         var h = new byte[TunnelHeader.Length];
         fixed (byte* p = h) TunnelHeader.WriteData(p, meta);
 
-        Assert.Equal(new byte[] { 0x10, 0x03, 4, 0, 0x05, 0x78, 0, 60, 0, 40, 0, 16 }, h);
+        Assert.Equal(new byte[] { 0x20, 0x03, 4, 0, 0x05, 0x78, 0, 60, 0, 40, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, h);
         var back = default(PacketMeta);
         fixed (byte* p = h)
         {
@@ -58,9 +58,9 @@ public sealed unsafe class HeaderTests
             Assert.Equal(TunnelMessageType.RttProbe, type);
             Assert.Equal(0x0102030405060708, TunnelHeader.ReadTimestamp(p));
             Assert.False(TunnelHeader.TryReadType(p, TunnelHeader.Length, out _)); // probe without its timestamp
-            p[0] = 0x21; // version 2
+            p[0] = 0x11; // version 1 (12-byte header, before the seal)
             Assert.False(TunnelHeader.TryReadType(p, h.Length, out _));
-            p[0] = 0x17; // version 1, type 7
+            p[0] = 0x27; // version 2, type 7
             Assert.False(TunnelHeader.TryReadType(p, h.Length, out _));
             Assert.False(TunnelHeader.TryReadType(p, 5, out _));
         }

@@ -19,6 +19,10 @@ namespace Oakestra.Actors.DataPlane.Tests.Io;
 internal sealed class TwoNodes : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
+    private TunDevice _tunB = null!;
+    private ForwardingLoopOptions _options = null!;
+    private TimeSpan _probeInterval;
+    private TunnelSecurity _security;
 
     public Netns A { get; private set; } = null!;
     public Netns B { get; private set; } = null!;
@@ -29,12 +33,13 @@ internal sealed class TwoNodes : IDisposable
     public ForwardingLoop<PeerForwardProcessor> LoopA { get; private set; } = null!;
     public ForwardingLoop<PeerForwardProcessor> LoopB { get; private set; } = null!;
 
-    public static TwoNodes Create(string tag, LoopThreading threading, TimeSpan? probeInterval = null, TunIo io = TunIo.Auto)
+    public static TwoNodes Create(string tag, LoopThreading threading, TimeSpan? probeInterval = null, TunIo io = TunIo.Auto,
+        TunnelSecurity security = TunnelSecurity.Aead)
     {
         var lab = new TwoNodes();
         try
         {
-            lab.Build(tag, threading, probeInterval ?? TimeSpan.FromSeconds(1), io);
+            lab.Build(tag, threading, probeInterval ?? TimeSpan.FromSeconds(1), io, security);
             return lab;
         }
         catch
@@ -44,7 +49,7 @@ internal sealed class TwoNodes : IDisposable
         }
     }
 
-    private void Build(string tag, LoopThreading threading, TimeSpan probeInterval, TunIo io)
+    private void Build(string tag, LoopThreading threading, TimeSpan probeInterval, TunIo io, TunnelSecurity security)
     {
         A = Own(Netns.Create(tag + "a"));
         B = Own(Netns.Create(tag + "b"));
@@ -55,10 +60,10 @@ internal sealed class TwoNodes : IDisposable
         B.Ip($"link set oio{tag}vb up");
 
         // A: dual-stack socket on ::, B: IPv4 socket on its address; both on the default port.
-        TunnelA = Own(NetworkNamespace.Run(A.Name, () => UdpTunnel.Open(new UdpTunnelOptions { ProbeInterval = probeInterval })));
-        TunnelB = Own(NetworkNamespace.Run(B.Name, () => UdpTunnel.Open(new UdpTunnelOptions { BindAddress = IPAddress.Parse("10.78.0.2"), ProbeInterval = probeInterval })));
-        TunnelA.PublishPeers([new IPEndPoint(IPAddress.Parse("10.78.0.2"), UdpTunnelOptions.DefaultPort)]);
-        TunnelB.PublishPeers([new IPEndPoint(IPAddress.Parse("10.78.0.1"), UdpTunnelOptions.DefaultPort)]);
+        TunnelA = Own(NetworkNamespace.Run(A.Name, () => UdpTunnel.Open(new UdpTunnelOptions { ProbeInterval = probeInterval, Security = security })));
+        TunnelB = Own(NetworkNamespace.Run(B.Name, () => UdpTunnel.Open(new UdpTunnelOptions { BindAddress = IPAddress.Parse("10.78.0.2"), ProbeInterval = probeInterval, Security = security })));
+        TunnelA.PublishPeers([PeerB]);
+        TunnelB.PublishPeers([PeerA]);
 
         // Inner MTU leaves room for the tunnel's own headers on the 1500-byte veth.
         var mtu = 1500 - TunnelA.Overhead;
@@ -70,11 +75,34 @@ internal sealed class TwoNodes : IDisposable
         B.Ip($"route add 10.80.0.0/16 dev {tunB.Name}");
 
         var options = new ForwardingLoopOptions { Threading = threading, TunIo = io };
+        (_tunB, _options, _probeInterval, _security) = (tunB, options, probeInterval, security);
         LoopA = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorA, tunA, TunnelA, options));
         LoopB = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorB, tunB, TunnelB, options));
         LoopA.Start();
         LoopB.Start();
     }
+
+    /// <summary>
+    /// B's process restarts: its loop and tunnel go, a new tunnel opens with the same key pair and a new salt
+    /// (as a worker's would), knowing A as before. A still holds B's old start until it is given <see cref="PeerB"/> again.
+    /// </summary>
+    public void RestartB()
+    {
+        var keys = TunnelB.Identity.Keys;
+        LoopB.Dispose();
+        TunnelB.Dispose();
+        TunnelB = Own(NetworkNamespace.Run(B.Name, () => UdpTunnel.Open(new UdpTunnelOptions
+        {
+            BindAddress = IPAddress.Parse("10.78.0.2"), ProbeInterval = _probeInterval, Security = _security, Identity = new TunnelIdentity(keys),
+        })));
+        TunnelB.PublishPeers([PeerA]);
+        LoopB = Own(new ForwardingLoop<PeerForwardProcessor>(ProcessorB, _tunB, TunnelB, _options));
+        LoopB.Start();
+    }
+
+    /// <summary>Each side as the other's peer list names it: endpoint, public key, salt of this start.</summary>
+    public TunnelPeer PeerA => new(new IPEndPoint(IPAddress.Parse("10.78.0.1"), UdpTunnelOptions.DefaultPort), TunnelA.Identity.PublicKey, TunnelA.Identity.Salt);
+    public TunnelPeer PeerB => new(new IPEndPoint(IPAddress.Parse("10.78.0.2"), UdpTunnelOptions.DefaultPort), TunnelB.Identity.PublicKey, TunnelB.Identity.Salt);
 
     private T Own<T>(T item) where T : IDisposable
     {
@@ -116,7 +144,7 @@ public sealed class TunnelTests
         Assert.Equal(payload, buffer[..n]);
         Assert.Equal(IPAddress.Parse("10.80.0.1"), ((IPEndPoint)from).Address);
         Assert.True(Wait.Until(() => lab.LoopB.Counters.TunPacketsOut >= 1), lab.LoopB.Counters.ToString());
-        Assert.Equal(0, lab.LoopA.Counters.IoDrops + lab.LoopB.Counters.IoDrops);
+        Assert.True(lab.LoopA.Counters.IoDrops + lab.LoopB.Counters.IoDrops == 0, $"{lab.LoopA.Counters} / {lab.LoopB.Counters}");
     }
 
     [SkippableTheory]
@@ -135,7 +163,7 @@ public sealed class TunnelTests
         Assert.True(lab.LoopA.Counters.GsoSegmented > 0, $"sender never saw a GSO packet: {lab.LoopA.Counters}");
         Assert.True(lab.ProcessorA.MaxLength > 1500);
         Assert.True(lab.ProcessorB.MaxLength <= 1500 - lab.TunnelA.Overhead, $"receiver got {lab.ProcessorB.MaxLength} B from the tunnel");
-        Assert.Equal(0, lab.LoopA.Counters.IoDrops + lab.LoopB.Counters.IoDrops);
+        Assert.True(lab.LoopA.Counters.IoDrops + lab.LoopB.Counters.IoDrops == 0, $"{lab.LoopA.Counters} / {lab.LoopB.Counters}");
     }
 
     [SkippableFact]
@@ -174,8 +202,12 @@ public sealed class TunnelTests
         Assert.True(lab.LoopB.Counters.ProbesAnswered >= 3);
 
         // Republishing a list that keeps the peer keeps its measurements.
-        lab.TunnelA.PublishPeers([peerOfA, new IPEndPoint(IPAddress.Parse("10.78.0.3"), UdpTunnelOptions.DefaultPort)]);
+        var session = lab.TunnelA.SessionOf(peerOfA);
+        lab.TunnelA.PublishPeers([lab.PeerB, new TunnelPeer(new IPEndPoint(IPAddress.Parse("10.78.0.3"), UdpTunnelOptions.DefaultPort))]);
         Assert.True(lab.TunnelA.TryGetRtt(peerOfA, out _));
+        // ... and its session: the send counter goes on under the same keys, never from 0 again.
+        Assert.NotNull(session);
+        Assert.Same(session, lab.TunnelA.SessionOf(peerOfA));
     }
 
     private static Socket Bound(string address, int port)
@@ -194,7 +226,7 @@ public sealed class TunnelPeerListTests
     {
         Requires.RootWithNetns();
         using var lab = TwoNodes.Create("p", LoopThreading.Single);
-        lab.TunnelA.PublishPeers([null]); // slot 0 retired: the processor's peer 0 no longer exists
+        lab.TunnelA.PublishPeers([(TunnelPeer?)null]); // slot 0 retired: the processor's peer 0 no longer exists
         using var sender = NetworkNamespace.Run(lab.A.Name, () =>
         {
             var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -218,8 +250,8 @@ public sealed class TunnelPeerListTests
         // A's tunnel is dual-stack; B gets a second, dual-stack tunnel (tunnel-only loop) and the two peer over IPv6.
         using var tunnelB6 = NetworkNamespace.Run(lab.B.Name, () => UdpTunnel.Open(new UdpTunnelOptions { Port = 50104 }));
         var peerB6 = new IPEndPoint(IPAddress.Parse("fd00:78::2"), 50104);
-        lab.TunnelA.PublishPeers([peerB6]);
-        tunnelB6.PublishPeers([new IPEndPoint(IPAddress.Parse("fd00:78::1"), UdpTunnelOptions.DefaultPort)]);
+        lab.TunnelA.PublishPeers([new TunnelPeer(peerB6, tunnelB6.Identity.PublicKey, tunnelB6.Identity.Salt)]);
+        tunnelB6.PublishPeers([new TunnelPeer(new IPEndPoint(IPAddress.Parse("fd00:78::1"), UdpTunnelOptions.DefaultPort), lab.TunnelA.Identity.PublicKey, lab.TunnelA.Identity.Salt)]);
         var processorB6 = new PeerForwardProcessor();
         using var loopB6 = new ForwardingLoop<PeerForwardProcessor>(processorB6, null, tunnelB6, new ForwardingLoopOptions());
         loopB6.Start();

@@ -81,7 +81,7 @@ public class InstanceRuntimeTests
         Assert.Equal(info.NetworkNamespace, (await Sh.Run("ip", "netns", "identify", info.ProcessId.ToString())).Trim());
         Assert.StartsWith(node.Lab.InstancePrefix, info.NetworkNamespace);
         Assert.Contains($"master {NodeLab.Bridge}", await Sh.InNs(node.Lab.NodeNetns, "ip", "-o", "link", "show", "dev", info.HostVeth));
-        Assert.Contains("mtu 1450", await Sh.InNs(info.NetworkNamespace, "ip", "-o", "link", "show", "dev", "eth0"));
+        Assert.Contains("mtu 1412", await Sh.InNs(info.NetworkNamespace, "ip", "-o", "link", "show", "dev", "eth0"));
         Assert.Contains("default via 10.18.0.65 dev eth0", await Sh.InNs(info.NetworkNamespace, "ip", "-4", "route"));
         Assert.Contains("default via fc00::101 dev eth0", await Sh.InNs(info.NetworkNamespace, "ip", "-6", "route"));
         Assert.Contains("UP", await Sh.InNs(info.NetworkNamespace, "ip", "-o", "link", "show", "dev", "lo"));

@@ -12,6 +12,10 @@ public static class MessageSamples
     private static readonly Ipv4Address V4 = Ipv4Address.Parse("10.30.0.7");
     private static readonly Ipv6Address V6 = Ipv6Address.Parse("fdff::7");
 
+    /// <summary>A tunnel public key (32 bytes) and start salt (16 bytes), base64, as workers register them.</summary>
+    public const string TunnelKey = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
+    public const string TunnelSalt = "AAECAwQFBgcICQoLDA0ODw==";
+
     public static Placement Placement => new("site1", "w1", Ipv4Address.Parse("10.18.0.2"), Ipv6Address.Parse("fc00::2"), "10.0.0.1:50103", 3, "oak-ns-1");
 
     public static InstanceRoute Instance(int n, Placement? owner) =>
@@ -60,6 +64,7 @@ public static class MessageSamples
         new SiteRegistered("site1"),
         new RegisterWorker("site1", "w1", "10.0.0.1:50103", 48.1, 11.6, actor),
         new RegisterWorker("site1", "w1", "10.0.0.1:50103", 48.1, 11.6, actor, Ipv4Prefix.Parse("10.18.0.64/26"), Ipv6Prefix.Parse("fc00::100/120")),
+        new RegisterWorker("site1", "w1", "10.0.0.1:50103", 48.1, 11.6, actor, null, null, TunnelKey, TunnelSalt),
         new SiteHeartbeat("site1", actor, 42, 3),
         new SiteHeartbeatAck("site1", 42, "a1b2c3"),
         new WorkerDigest("site1", "w1", actor,
@@ -73,6 +78,8 @@ public static class MessageSamples
         new UpdateWorkerLocation("site1", "w1", -33.9, 151.2),
         new WorkerStateChanged("site1", "w1", WorkerState.Unreachable),
         new SitePeers("site1", [new SitePeer("site1", "w1", "10.99.0.3:50103", 48.1, 11.6), new SitePeer("site1", "w2", "[fc00::2]:50103", -33.9, 151.2)]),
+        new SitePeers("site1", [new SitePeer("site1", "w1", "10.99.0.3:50103", 48.1, 11.6, TunnelKey, TunnelSalt)]),
+        new InstanceStatusReport("a.b.c.d.0", 4, InstanceStatus.Running, Placement with { TunnelPublicKey = TunnelKey, TunnelSalt = TunnelSalt }, "started"),
         new QueryNodeTable("site1", "w1"),
         new NodeTableUnavailable("site1", "w1", "node w1 of site site1 is unreachable"),
         NodeTable,

@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Oakestra.Actors.DataPlane.Tunnel;
+
+/// <summary>What opening a sealed datagram found.</summary>
+internal enum OpenResult : byte
+{
+    Ok,
+    AuthFailed,
+    Replayed,
+}
+
+/// <summary>
+/// One loop thread's AEAD state for one <see cref="PeerSession"/> (the runtime's AEAD objects are not
+/// thread-safe, so each thread holds its own). AES-256-GCM: measured against ChaCha20-Poly1305 in
+/// bench/DataPlane.Benchmarks (`aead`), it seals and opens a 1400-byte packet faster on this machine.
+/// </summary>
+/// <remarks>
+/// A sealed datagram is <c>header (AD) | ciphertext | tag</c>. The header's last 12 bytes are the key id
+/// and the 64-bit counter, and they are the nonce as they stand: the key id is fixed per direction key
+/// and the counter never repeats under it, so no nonce is ever built or copied.
+/// </remarks>
+internal sealed unsafe class SessionCipher : IDisposable
+{
+    public const int TagLength = 16;
+    /// <summary>Where the key id starts in the header; the counter follows, and the two are the nonce.</summary>
+    public const int NonceOffset = 12;
+    public const int NonceLength = 12;
+    /// <summary>Header bytes covered as associated data (the whole tunnel header).</summary>
+    public const int HeaderLength = NonceOffset + NonceLength;
+
+    private readonly AesGcm _send;
+    private readonly AesGcm _receive;
+
+    public SessionCipher(PeerSession session)
+    {
+        Session = session;
+        _send = new AesGcm(session.Keys.SendKey, TagLength);
+        _receive = new AesGcm(session.Keys.ReceiveKey, TagLength);
+    }
+
+    public PeerSession Session { get; }
+
+    /// <summary>
+    /// Seals <paramref name="payloadLength"/> bytes after the header in place and writes the tag after
+    /// them (the caller leaves <see cref="TagLength"/> bytes of room). Every other header byte must be final.
+    /// </summary>
+    public void Seal(byte* datagram, int payloadLength)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(datagram + NonceOffset, 4), Session.Keys.SendKeyId);
+        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(datagram + NonceOffset + 4, 8), Session.NextCounter());
+        var payload = new Span<byte>(datagram + HeaderLength, payloadLength);
+        _send.Encrypt(new ReadOnlySpan<byte>(datagram + NonceOffset, NonceLength), payload, payload,
+            new Span<byte>(datagram + HeaderLength + payloadLength, TagLength), new ReadOnlySpan<byte>(datagram, HeaderLength));
+    }
+
+    /// <summary>
+    /// Opens a whole datagram in place; on <see cref="OpenResult.Ok"/> the plain payload is the
+    /// <c>length - HeaderLength - TagLength</c> bytes after the header. Only the thread that reads the
+    /// tunnel calls this (it owns the session's replay window).
+    /// </summary>
+    public OpenResult Open(byte* datagram, int length)
+    {
+        var payloadLength = length - HeaderLength - TagLength;
+        if (payloadLength < 0) return OpenResult.AuthFailed;
+        if (BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(datagram + NonceOffset, 4)) != Session.Keys.ReceiveKeyId) return OpenResult.AuthFailed;
+        var counter = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(datagram + NonceOffset + 4, 8));
+        // Refused before the AEAD runs: a replay costs a bitmap look, not a decryption.
+        if (!Session.Window.MayAccept(counter)) return OpenResult.Replayed;
+        var payload = new Span<byte>(datagram + HeaderLength, payloadLength);
+        try
+        {
+            _receive.Decrypt(new ReadOnlySpan<byte>(datagram + NonceOffset, NonceLength), payload,
+                new ReadOnlySpan<byte>(datagram + HeaderLength + payloadLength, TagLength), payload, new ReadOnlySpan<byte>(datagram, HeaderLength));
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            // The runtime has no non-throwing open; a forged datagram costs an exception (~14 µs measured),
+            // but only one that already came from a peer's address.
+            return OpenResult.AuthFailed;
+        }
+        return Session.Window.Accept(counter) ? OpenResult.Ok : OpenResult.Replayed;
+    }
+
+    public void Dispose()
+    {
+        _send.Dispose();
+        _receive.Dispose();
+    }
+}
