@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Oakestra.Actors.DataPlane.Tests.Support;
 using Oakestra.Actors.DataPlane.Loop;
 using Oakestra.Actors.DataPlane.Native;
 using Oakestra.Actors.DataPlane.Tunnel;
@@ -20,7 +21,7 @@ public sealed class SealedTunnelTests
         Requires.RootWithNetns();
         // Probes every 20 ms, so the sealed probe and reply paths are warm as well before counting.
         using var lab = TwoNodes.Create($"z{(int)threading}{(int)security}", threading, probeInterval: TimeSpan.FromMilliseconds(20), security: security);
-        using var sender = NetworkNamespace.Run(lab.A.Name, () => Udp("10.80.0.1"));
+        using var sender = NetworkNamespace.Run(lab.A.Name, () => UdpSockets.Bound("10.80.0.1"));
         var target = new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000);
         var payload = new byte[64];
         using var stop = new CancellationTokenSource();
@@ -37,7 +38,7 @@ public sealed class SealedTunnelTests
             Assert.True(Wait.Until(() => lab.LoopB.Counters.TunnelPacketsIn >= 20_000 && lab.LoopB.Counters.ProbesSent >= 50, TimeSpan.FromSeconds(120)), $"warm-up stalled: {lab.LoopA.Counters} / {lab.LoopB.Counters}");
             // Each thread makes its AEAD objects on its first packet for a session (a key change, not a packet):
             // have B's TUN thread seal once too before counting.
-            using (var back = NetworkNamespace.Run(lab.B.Name, () => Udp("10.81.0.1")))
+            using (var back = NetworkNamespace.Run(lab.B.Name, () => UdpSockets.Bound("10.81.0.1")))
             {
                 var fromB = lab.LoopA.Counters.TunnelPacketsIn;
                 for (var i = 0; i < 20; i++) back.SendTo(payload, new IPEndPoint(IPAddress.Parse("10.80.0.1"), 9000));
@@ -76,8 +77,8 @@ public sealed class SealedTunnelTests
     {
         Requires.RootWithNetns();
         using var lab = TwoNodes.Create("n", LoopThreading.Single, security: TunnelSecurity.None);
-        using var receiver = NetworkNamespace.Run(lab.B.Name, () => Udp("10.81.0.1", 9000));
-        using var sender = NetworkNamespace.Run(lab.A.Name, () => Udp("10.80.0.1"));
+        using var receiver = NetworkNamespace.Run(lab.B.Name, () => UdpSockets.Bound("10.81.0.1", 9000));
+        using var sender = NetworkNamespace.Run(lab.A.Name, () => UdpSockets.Bound("10.80.0.1"));
         sender.SendTo(new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000));
         var buffer = new byte[16];
         Assert.Equal(3, receiver.Receive(buffer));
@@ -91,7 +92,7 @@ public sealed class SealedTunnelTests
         Requires.RootWithNetns();
         using var lab = TwoNodes.Create("k", LoopThreading.Single);
         lab.TunnelA.PublishPeers([new TunnelPeer(lab.PeerB.EndPoint)]); // B known by address only
-        using var sender = NetworkNamespace.Run(lab.A.Name, () => Udp("10.80.0.1"));
+        using var sender = NetworkNamespace.Run(lab.A.Name, () => UdpSockets.Bound("10.80.0.1"));
         sender.SendTo(new byte[] { 1 }, new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000));
 
         Assert.True(Wait.Until(() => lab.LoopA.Counters.TunnelNoKey >= 1), lab.LoopA.Counters.ToString());
@@ -105,8 +106,8 @@ public sealed class SealedTunnelTests
     {
         Requires.RootWithNetns();
         using var lab = TwoNodes.Create("s", LoopThreading.Single);
-        using var receiver = NetworkNamespace.Run(lab.B.Name, () => Udp("10.81.0.1", 9000));
-        using var sender = NetworkNamespace.Run(lab.A.Name, () => Udp("10.80.0.1"));
+        using var receiver = NetworkNamespace.Run(lab.B.Name, () => UdpSockets.Bound("10.81.0.1", 9000));
+        using var sender = NetworkNamespace.Run(lab.A.Name, () => UdpSockets.Bound("10.80.0.1"));
         var target = new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000);
         var buffer = new byte[16];
         sender.SendTo(new byte[] { 1 }, target);
@@ -123,12 +124,5 @@ public sealed class SealedTunnelTests
         sender.SendTo(new byte[] { 3, 3 }, target);
         Assert.Equal(2, receiver.Receive(buffer));
         Assert.Equal(3, buffer[0]);
-    }
-
-    private static Socket Udp(string address, int port = 0)
-    {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
-        s.Bind(new IPEndPoint(IPAddress.Parse(address), port));
-        return s;
     }
 }

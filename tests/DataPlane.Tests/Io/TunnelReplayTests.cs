@@ -45,7 +45,7 @@ public sealed class TunnelReplayTests
             var peerIdentity = TunnelIdentity.Ephemeral();
             var peerEndPoint = new IPEndPoint(IPAddress.Parse(PeerAddress), UdpTunnelOptions.DefaultPort);
             var peers = new[] { peerEndPoint, new IPEndPoint(IPAddress.Parse("10.99.50.3"), UdpTunnelOptions.DefaultPort) };
-            var translator = new PacketTranslator(new SnapshotHolder(RouteSnapshot.Compile(NodeSpec(peers))), SmallOptions());
+            var translator = new PacketTranslator(new SnapshotHolder(RouteSnapshot.Compile(ClientBehindPeers(peers, ANamespace))), SmallOptions());
             var tunnel = Own(NetworkNamespace.Run(node.Name, () => UdpTunnel.Open(new UdpTunnelOptions())));
             Assert.Equal(TunnelSecurity.Aead, tunnel.Security);
             tunnel.PublishPeers([new TunnelPeer(peerEndPoint, peerIdentity.PublicKey, peerIdentity.Salt), new TunnelPeer(peers[1])]);
@@ -54,8 +54,8 @@ public sealed class TunnelReplayTests
             var loop = Own(new ForwardingLoop<PacketTranslator>(translator, tun, tunnel));
             loop.Start();
 
-            var instance = Own(NetworkNamespace.Run(node.Name, () => Bound(ANamespace, 40000)));
-            var peerSocket = Own(NetworkNamespace.Run(peer.Name, () => Bound(PeerAddress, UdpTunnelOptions.DefaultPort)));
+            var instance = Own(NetworkNamespace.Run(node.Name, () => UdpSockets.Bound(ANamespace, 40000)));
+            var peerSocket = Own(NetworkNamespace.Run(peer.Name, () => UdpSockets.Bound(PeerAddress, UdpTunnelOptions.DefaultPort)));
             var sealer = Own(new SessionCipher(PeerSession.Create(peerIdentity, tunnel.Identity.PublicKey, tunnel.Identity.Salt)));
             var nodeTunnel = new IPEndPoint(IPAddress.Parse(NodeLink), UdpTunnelOptions.DefaultPort);
             byte[] Sealed(string text)
@@ -110,18 +110,5 @@ public sealed class TunnelReplayTests
         }
         Assert.False(Netns.Exists("oaka-rnode"));
         Assert.False(Netns.Exists("oaka-rpeer"));
-    }
-
-    private static RouteTableSpec NodeSpec(IPEndPoint[] peers) => new(
-        1, null, peers.Select(p => new PeerSpec(p)).ToArray(),
-        [new LocalInstanceSpec("client", IPAddress.Parse(AInst4), null, IPAddress.Parse(ANamespace), null)],
-        [new ServiceSpec("remote", [new(IPAddress.Parse(RemoteRr4), BalancingPolicyId.RoundRobin)],
-            [new(IPAddress.Parse(R0Inst4), null, 0), new(IPAddress.Parse(R1Inst4), null, 1)])]);
-
-    private static Socket Bound(string address, int port)
-    {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
-        s.Bind(new IPEndPoint(IPAddress.Parse(address), port));
-        return s;
     }
 }

@@ -54,7 +54,7 @@ public sealed class TunnelSpoofTests
             node.Sysctl("net.ipv4.conf.oaka-ns.rp_filter", "0");
 
             var peers = new[] { new IPEndPoint(IPAddress.Parse(PeerAddress), UdpTunnelOptions.DefaultPort), new IPEndPoint(IPAddress.Parse("10.99.50.3"), UdpTunnelOptions.DefaultPort) };
-            var translator = new PacketTranslator(new SnapshotHolder(RouteSnapshot.Compile(NodeSpec(peers))), SmallOptions());
+            var translator = new PacketTranslator(new SnapshotHolder(RouteSnapshot.Compile(ClientBehindPeers(peers, ANamespace))), SmallOptions());
             // Seal off: this test is about the source check alone, with datagrams built by hand (the seal has its own test).
             var tunnel = Own(NetworkNamespace.Run(node.Name, () => UdpTunnel.Open(new UdpTunnelOptions { Security = TunnelSecurity.None })));
             tunnel.PublishPeers(peers);
@@ -64,10 +64,10 @@ public sealed class TunnelSpoofTests
             var loop = Own(new ForwardingLoop<PacketTranslator>(translator, tun, tunnel));
             loop.Start();
 
-            var instance = Own(NetworkNamespace.Run(node.Name, () => Bound(ANamespace, 40000)));
-            var peerSocket = Own(NetworkNamespace.Run(peer.Name, () => Bound(PeerAddress, UdpTunnelOptions.DefaultPort)));
-            var asPeer = Own(NetworkNamespace.Run(spoof.Name, () => Bound(PeerAddress, UdpTunnelOptions.DefaultPort)));
-            var notPeer = Own(NetworkNamespace.Run(spoof.Name, () => Bound(Stranger, UdpTunnelOptions.DefaultPort)));
+            var instance = Own(NetworkNamespace.Run(node.Name, () => UdpSockets.Bound(ANamespace, 40000)));
+            var peerSocket = Own(NetworkNamespace.Run(peer.Name, () => UdpSockets.Bound(PeerAddress, UdpTunnelOptions.DefaultPort)));
+            var asPeer = Own(NetworkNamespace.Run(spoof.Name, () => UdpSockets.Bound(PeerAddress, UdpTunnelOptions.DefaultPort)));
+            var notPeer = Own(NetworkNamespace.Run(spoof.Name, () => UdpSockets.Bound(Stranger, UdpTunnelOptions.DefaultPort)));
             var service = new IPEndPoint(IPAddress.Parse(RemoteRr4), 80);
             var nodeTunnel = new IPEndPoint(IPAddress.Parse(NodeLink), UdpTunnelOptions.DefaultPort);
             var nodeTunnelFromSpoofer = new IPEndPoint(IPAddress.Parse(NodeSpoofLink), UdpTunnelOptions.DefaultPort);
@@ -109,12 +109,6 @@ public sealed class TunnelSpoofTests
         }
     }
 
-    private static RouteTableSpec NodeSpec(IPEndPoint[] peers) => new(
-        1, null, peers.Select(p => new PeerSpec(p)).ToArray(),
-        [new LocalInstanceSpec("client", IPAddress.Parse(AInst4), null, IPAddress.Parse(ANamespace), null)],
-        [new ServiceSpec("remote", [new(IPAddress.Parse(RemoteRr4), BalancingPolicyId.RoundRobin)],
-            [new(IPAddress.Parse(R0Inst4), null, 0), new(IPAddress.Parse(R1Inst4), null, 1)])]);
-
     private static unsafe byte[] Datagram(byte[] inner)
     {
         var datagram = new byte[TunnelHeader.Length + inner.Length];
@@ -136,11 +130,4 @@ public sealed class TunnelSpoofTests
     }
 
     private static string Describe(DataPlaneCounters counters) => string.Join(", ", counters.Read().Select(kv => $"{kv.Key}={kv.Value}"));
-
-    private static Socket Bound(string address, int port)
-    {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
-        s.Bind(new IPEndPoint(IPAddress.Parse(address), port));
-        return s;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Oakestra.Actors.DataPlane.Tests.Support;
 using Oakestra.Actors.DataPlane.Forwarding;
 using Oakestra.Actors.DataPlane.Loop;
 using Oakestra.Actors.DataPlane.Native;
@@ -132,8 +133,8 @@ public sealed class TunnelTests
     {
         Requires.RootWithNetns();
         using var lab = TwoNodes.Create($"u{(int)threading}{(int)io}", threading, io: io);
-        using var receiver = NetworkNamespace.Run(lab.B.Name, () => Bound("10.81.0.1", 9000));
-        using var sender = NetworkNamespace.Run(lab.A.Name, () => Bound("10.80.0.1", 0));
+        using var receiver = NetworkNamespace.Run(lab.B.Name, () => UdpSockets.Bound("10.81.0.1", 9000));
+        using var sender = NetworkNamespace.Run(lab.A.Name, () => UdpSockets.Bound("10.80.0.1", 0));
 
         var payload = RandomNumberGenerator.GetBytes(1200);
         sender.SendTo(payload, new IPEndPoint(IPAddress.Parse("10.81.0.1"), 9000));
@@ -171,7 +172,7 @@ public sealed class TunnelTests
     {
         Requires.RootWithNetns();
         using var lab = TwoNodes.Create("x", LoopThreading.Single);
-        using var stranger = NetworkNamespace.Run(lab.A.Name, () => Bound("10.78.0.1", 40000));
+        using var stranger = NetworkNamespace.Run(lab.A.Name, () => UdpSockets.Bound("10.78.0.1", 40000));
 
         // A well-formed data datagram carrying a UDP packet for B's address, from the right host but the wrong port.
         var datagram = new byte[TunnelHeader.Length + 28 + 4];
@@ -208,13 +209,6 @@ public sealed class TunnelTests
         // ... and its session: the send counter goes on under the same keys, never from 0 again.
         Assert.NotNull(session);
         Assert.Same(session, lab.TunnelA.SessionOf(peerOfA));
-    }
-
-    private static Socket Bound(string address, int port)
-    {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
-        s.Bind(new IPEndPoint(IPAddress.Parse(address), port));
-        return s;
     }
 }
 

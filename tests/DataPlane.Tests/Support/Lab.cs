@@ -36,6 +36,16 @@ public static class Lab
         new(new IPEndPoint(Ip("192.168.50.4"), 50103), Hamburg, rtt2),
     ];
 
+    /// <summary>
+    /// The namespace tests' node: the client A (its Namespace IPv4 <paramref name="aNamespace"/>, where the test's socket binds)
+    /// and the remote service with R0 on peer 0 and R1 on peer 1 of <paramref name="peers"/> (real endpoints).
+    /// </summary>
+    public static RouteTableSpec ClientBehindPeers(IPEndPoint[] peers, string aNamespace) => new(
+        1, null, peers.Select(p => new PeerSpec(p)).ToArray(),
+        [new LocalInstanceSpec("client", Ip(AInst4), null, Ip(aNamespace), null)],
+        [new ServiceSpec("remote", [new(Ip(RemoteRr4), BalancingPolicyId.RoundRobin)],
+            [new(Ip(R0Inst4), null, 0), new(Ip(R1Inst4), null, 1)])]);
+
     public static RouteTableSpec Spec(long version = 1, PeerSpec[]? peers = null, int r1Peer = 1, bool withRemote = true, int r0Peer = 0) => new(
         version,
         Munich,
