@@ -19,8 +19,18 @@ public sealed record OakClusterSettings(
     public const int DefaultOrchestratorPort = 4054;
     public const int DefaultWorkerPort = 4055;
 
-    /// <summary>How long a member stays unreachable before its tier's split brain resolver downs it.</summary>
-    public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a member stays unreachable before its tier's split brain resolver downs it, and (as Akka's
+    /// down-removal-margin) how long shards and singletons of a removed member wait before they move.
+    /// </summary>
+    public TimeSpan DownAfter { get; init; } = DefaultDownAfter(ClusterTier.Site);
+
+    /// <summary>
+    /// Roots decide a split with the PostgreSQL lease (never both sides), so their tier can decide sooner: a root's
+    /// API must answer through the survivor within 20 s of a crash. A site has no lease: a worker downed by a
+    /// false suspicion starts a new incarnation, so it waits longer before it decides.
+    /// </summary>
+    public static TimeSpan DefaultDownAfter(ClusterTier tier) => TimeSpan.FromSeconds(tier == ClusterTier.Root ? 5 : 10);
 
     /// <summary>The system name of an edge site's cluster (its orchestrator and workers).</summary>
     public static string SiteSystemName(string site) => $"oakestra-site-{site}";
@@ -41,7 +51,15 @@ public sealed record OakClusterSettings(
         // Alone, a root seeds its own tier and an orchestrator its own site; a worker looks for its orchestrator.
         var defaultSeed = role == OakestraRoles.Worker ? $"127.0.0.1:{DefaultOrchestratorPort}" : $"{hostname}:{port}";
         var seeds = AkkaAddresses.Parse(NonEmpty(section["Seeds"]) ?? defaultSeed, systemName);
-        var settings = new OakClusterSettings(tier, systemName, hostname, port, seeds, role);
+        // A member that its tier downed rejoins the members that downed it and never forms a cluster of its own:
+        // with itself as the first seed it would, after the seed timeout, while the partition lasts (two root tiers).
+        if (string.Equals(section["RejoinOnly"], "true", StringComparison.OrdinalIgnoreCase))
+        {
+            var self = $"@{hostname}:{port}";
+            var others = seeds.Where(s => !s.EndsWith(self, StringComparison.Ordinal)).ToArray();
+            if (others.Length > 0) seeds = others;
+        }
+        var settings = new OakClusterSettings(tier, systemName, hostname, port, seeds, role) { DownAfter = DefaultDownAfter(tier) };
         return double.TryParse(section["DownAfterSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var down) && down > 0
             ? settings with { DownAfter = TimeSpan.FromSeconds(down) }
             : settings;

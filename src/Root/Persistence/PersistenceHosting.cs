@@ -33,12 +33,18 @@ public static class PersistenceHosting
     /// keep the side with the lowest address, which is no one when that root is the one that crashed.
     /// </summary>
     private static string LeaseMajority(string connectionString) => $$"""
+        # A removed root's shards move after 3 s instead of stable-after: the side that lost the lease downs itself
+        # about 1 s (acquire-lease-delay-for-minority) after the winner decided, so its shards stop before ours
+        # start; a straggler's write would still fail on the journal's (persistence id, sequence nr) key.
+        akka.cluster.down-removal-margin = 3s
+        # Regions ask the moved coordinator for their shards' homes every 0.5 s instead of 2 s (the API waits on it).
+        akka.cluster.sharding.retry-interval = 500ms
         akka.cluster.split-brain-resolver.active-strategy = lease-majority
         akka.cluster.split-brain-resolver.lease-majority {
           lease-implementation = "oak.lease.postgres"
           lease-name = "oakestra-root-sbr"
           role = "{{Contracts.Hosting.OakestraRoles.Root}}"
-          acquire-lease-delay-for-minority = 2s
+          acquire-lease-delay-for-minority = 1s
         }
         oak.lease.postgres {
           lease-class = "{{typeof(PostgresLease).AssemblyQualifiedName}}"

@@ -20,6 +20,8 @@ public sealed class ClusterHostingTests
         Assert.Equal(["akka.tcp://oakestra-site-edge1@127.0.0.1:4054"], worker.Seeds);
         Assert.Throws<ArgumentException>(() => OakClusterSettings.FromConfiguration(empty, OakestraRoles.Worker));
         Assert.Equal(TimeSpan.FromSeconds(10), worker.DownAfter);
+        // Roots decide an even split with the lease: sooner (the survivor's API answers within 20 s of a crash).
+        Assert.Equal(TimeSpan.FromSeconds(5), root.DownAfter);
 
         var set = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -41,6 +43,18 @@ public sealed class ClusterHostingTests
         var r = OakClusterSettings.FromConfiguration(short_, OakestraRoles.Root);
         Assert.Equal(["akka.tcp://oakestra-root@10.0.0.1:4053", "akka.tcp://oakestra-root@10.0.0.2:4053"], r.Seeds);
         Assert.Equal(TimeSpan.FromSeconds(4), r.DownAfter);
+
+        // A root downed by its tier rejoins the others only: it never forms a second root tier during a partition.
+        var rejoin = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Oak:Akka:Hostname"] = "10.0.0.1",
+            ["Oak:Akka:Seeds"] = "10.0.0.1:4053,10.0.0.2:4053",
+            ["Oak:Akka:RejoinOnly"] = "true",
+        }).Build();
+        Assert.Equal(["akka.tcp://oakestra-root@10.0.0.2:4053"], OakClusterSettings.FromConfiguration(rejoin, OakestraRoles.Root).Seeds);
+        // Alone in its seeds (one root), it has no one else to rejoin: it forms its tier again.
+        var alone = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Oak:Akka:RejoinOnly"] = "true" }).Build();
+        Assert.Equal(["akka.tcp://oakestra-root@127.0.0.1:4053"], OakClusterSettings.FromConfiguration(alone, OakestraRoles.Root).Seeds);
     }
 
     [Fact]

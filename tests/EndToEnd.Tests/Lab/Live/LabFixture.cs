@@ -71,6 +71,9 @@ public abstract class LabFixture : IAsyncLifetime
         if (Broken is not null) Assert.Fail(Broken);
     }
 
+    /// <summary>An HTTP client for the lab's root APIs as `oak` would call them (for timings that an `oak` process per call would blur).</summary>
+    public HttpClient ApiClient(TimeSpan timeout) => new() { Timeout = timeout };
+
     public Task<Proc.Result> Oak(TimeSpan timeout, params string[] args) => Proc.RunAsync(Repo, timeout, Path.Combine(Repo, "oak"), args);
 
     public async Task<Proc.Result> OakOk(params string[] args)

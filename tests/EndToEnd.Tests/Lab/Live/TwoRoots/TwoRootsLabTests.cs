@@ -18,12 +18,13 @@ public sealed class TwoRootsLabFixture : LabFixture
 
 /// <summary>Root HA as a user of the CLI sees it: one root killed in the middle of a stream of deployments.</summary>
 [Collection(TwoRootsLabCollection.Name)]
+[TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
 public sealed class TwoRootsLabTests(TwoRootsLabFixture lab, ITestOutputHelper log)
 {
     private const int Deployments = 50;
     private const int KillBefore = 10; // the root is killed after this many deployments
 
-    [SkippableFact]
+    [SkippableFact, Step(1)]
     public async Task Fifty_deployments_while_a_root_is_killed_each_success_exists_once_and_the_other_root_takes_over()
     {
         lab.RequireUp();
@@ -57,7 +58,7 @@ public sealed class TwoRootsLabTests(TwoRootsLabFixture lab, ITestOutputHelper l
         }
         var (sentAfterKill, answeredAfterKill) = await failover!;
         var failed = results.Where(r => r.Result.ExitCode != 0).ToList();
-        log.WriteLine($"killed {victim} after {KillBefore} deployments ({killedAt.TotalSeconds:F1} s); the first `oak services` asked of {survivor} alone " +
+        log.WriteLine($"killed {victim} after {KillBefore} deployments ({killedAt.TotalSeconds:F1} s); the first ask of {survivor}'s API alone for its services " +
                       $"that answered was sent {sentAfterKill.TotalSeconds:F1} s and answered {answeredAfterKill.TotalSeconds:F1} s after the kill; " +
                       $"{Deployments - failed.Count} of {Deployments} deployments answered success, {failed.Count} failed");
         foreach (var r in results.Where(r => r.Started >= killedAt).Take(6))
@@ -95,11 +96,92 @@ public sealed class TwoRootsLabTests(TwoRootsLabFixture lab, ITestOutputHelper l
         var twice = owners.Where(o => o.Address.Length > 0).GroupBy(o => o.Address).Where(g => g.Count() > 1).ToList();
         log.WriteLine($"{services.Count} services listed, {owners.Count} addresses, {twice.Count} with two owners");
         Assert.True(twice.Count == 0, "addresses with two owners: " + string.Join("; ", twice.Select(g => $"{g.Key}: {string.Join(", ", g.Select(o => o.Owner))}")));
-        // Last, so that the checks above report too when the failover is slow. The issue's target is 20 s; measured
-        // 31-34 s here (failure detector 6.5 s + SBR stable-after 10 s + down-removal-margin 10 s + pool recovery 4 s,
-        // docs/NODES.md), so this bound only says the other root takes over at all; the figure is printed above.
-        Assert.True(answeredAfterKill <= TimeSpan.FromSeconds(60), $"{survivor} answered `oak services` only {answeredAfterKill.TotalSeconds:F1} s after {victim} was killed");
+        // Last, so that the checks above report too when the failover is slow (docs/NODES.md has the breakdown).
+        Assert.True(answeredAfterKill <= TimeSpan.FromSeconds(20), $"{survivor}'s API answered only {answeredAfterKill.TotalSeconds:F1} s after {victim} was killed");
     }
+
+    [SkippableFact, Step(2)]
+    public async Task A_partition_between_the_roots_downs_one_that_rejoins_by_itself_when_it_heals_and_no_root_process_exits()
+    {
+        lab.RequireUp();
+        var roots = await RootUrls();
+        // The root the step before killed comes back first, as an operator would start it.
+        foreach (var (name, _) in await RootPids())
+            if (name.Pid is null) await lab.OakOk("lab", "start", name.Name);
+        await WaitBothAnswer(roots, TimeSpan.FromSeconds(60), "before the cut");
+        var before = await RootPids();
+
+        // `root` names the whole root tier in a cut; `root1` the first root alone.
+        await lab.OakOk("lab", "cut", "root1", "root2");
+        var cut = Stopwatch.StartNew();
+        // Both sides suspect each other; the lease lets one decide, the other is downed and starts a new ActorSystem
+        // that keeps asking the winner to let it back in (never a root tier of its own).
+        var downed = await WaitForLog(roots.Keys, "the root's ActorSystem ended without a signal", TimeSpan.FromSeconds(60));
+        log.WriteLine($"{downed} was downed by the other root {cut.Elapsed.TotalSeconds:F1} s after the cut");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await lab.OakOk("lab", "heal");
+        var healed = Stopwatch.StartNew();
+        await WaitBothAnswer(roots, TimeSpan.FromSeconds(30), "after the heal");
+        log.WriteLine($"both roots answered `oak services` {healed.Elapsed.TotalSeconds:F1} s after the heal");
+
+        Assert.Equal(before, await RootPids()); // the downed root's process went on: no supervisor needed
+        // One root tier again: a deployment through either root is seen by the other.
+        foreach (var (name, url) in roots)
+        {
+            var file = Path.Combine(lab.Repo, ".lab", "ha", $"after-{name}.json");
+            await File.WriteAllTextAsync(file, Sla($"after{name}"));
+            await lab.OakOk("--root", url, "deploy", file);
+        }
+        foreach (var (name, url) in roots)
+        {
+            var listed = (await lab.OakOk("--root", url, "services")).Out;
+            Assert.All(roots.Keys, other => Assert.Contains($"after{other}", listed, StringComparison.Ordinal));
+        }
+    }
+
+    private async Task<List<((string Name, int? Pid), string Url)>> RootPids()
+    {
+        using var doc = JsonDocument.Parse((await lab.OakOk("lab", "status", "--json")).Out);
+        var urls = await RootUrls();
+        return doc.RootElement.GetProperty("processes").EnumerateArray().Where(p => p.GetProperty("role").GetString() == "root")
+            .Select(p => ((p.GetProperty("name").GetString()!, p.GetProperty("alive").GetBoolean() ? p.GetProperty("pid").GetInt32() : (int?)null),
+                urls[p.GetProperty("name").GetString()!]))
+            .OrderBy(r => r.Item1.Item1, StringComparer.Ordinal).ToList();
+    }
+
+    private async Task WaitBothAnswer(Dictionary<string, string> roots, TimeSpan limit, string when)
+    {
+        var sw = Stopwatch.StartNew();
+        var last = "";
+        while (true)
+        {
+            var answers = await Task.WhenAll(roots.Select(async r => (r.Key, await lab.Oak(TimeSpan.FromSeconds(15), "--root", r.Value, "services"))));
+            if (answers.All(a => a.Item2.ExitCode == 0)) return;
+            last = string.Join("; ", answers.Where(a => a.Item2.ExitCode != 0).Select(a => $"{a.Key}: {a.Item2.Err.Trim()}"));
+            if (sw.Elapsed > limit) Assert.Fail($"not both roots answered `oak services` {when} within {limit.TotalSeconds:0} s: {last}");
+            await Task.Delay(1000);
+        }
+    }
+
+    private async Task<string> WaitForLog(IEnumerable<string> names, string line, TimeSpan limit)
+    {
+        var sw = Stopwatch.StartNew();
+        var offsets = names.ToDictionary(n => n, n => new FileInfo(LogOf(n)).Length);
+        while (sw.Elapsed < limit)
+        {
+            foreach (var (name, offset) in offsets)
+            {
+                using var f = new FileStream(LogOf(name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                f.Seek(offset, SeekOrigin.Begin);
+                if ((await new StreamReader(f).ReadToEndAsync()).Contains(line, StringComparison.Ordinal)) return name;
+            }
+            await Task.Delay(500);
+        }
+        Assert.Fail($"no root logged \"{line}\" within {limit.TotalSeconds:0} s of the cut");
+        return "";
+    }
+
+    private string LogOf(string name) => Path.Combine(lab.Repo, ".lab", "logs", $"{name}.log");
 
     /// <summary>A one-service SLA whose instance is a plain process (no port: placed and started, nothing to answer).</summary>
     private static string Sla(string app) => $$"""
@@ -119,17 +201,23 @@ public sealed class TwoRootsLabTests(TwoRootsLabFixture lab, ITestOutputHelper l
     }
 
     /// <summary>
-    /// Asks that root alone for `oak services` once a second, each ask on its own (a 503 takes the root's 10 s ask
+    /// Asks that root's API alone for its services once a second, each ask on its own (a 503 takes the root's 10 s ask
     /// timeout, which would otherwise hide the seconds in between), until one answers: when that ask was sent and answered.
+    /// Straight over HTTP: an `oak` process per ask would add its own start-up, seconds on a loaded machine.
     /// </summary>
     private async Task<(TimeSpan Sent, TimeSpan Answered)> FirstAnswer(string url, TimeSpan limit)
     {
+        using var http = lab.ApiClient(TimeSpan.FromSeconds(30));
         var sw = Stopwatch.StartNew();
         var asks = new List<Task<(TimeSpan Sent, TimeSpan? Answered)>>();
         while (sw.Elapsed < limit && !asks.Any(a => a.IsCompletedSuccessfully && a.Result.Answered is not null))
         {
             var sent = sw.Elapsed;
-            asks.Add(Task.Run(async () => (sent, (await lab.Oak(TimeSpan.FromSeconds(30), "--root", url, "services")).ExitCode == 0 ? sw.Elapsed : (TimeSpan?)null)));
+            asks.Add(Task.Run(async () =>
+            {
+                try { return (sent, (await http.GetAsync($"{url}/api/v1/services")).IsSuccessStatusCode ? sw.Elapsed : (TimeSpan?)null); }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return (sent, (TimeSpan?)null); }
+            }));
             await Task.Delay(1000);
         }
         var first = (await Task.WhenAll(asks)).Where(a => a.Answered is not null).OrderBy(a => a.Sent).ToList();
