@@ -238,6 +238,16 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_options.KeepInstancesOnExit)
+        {
+            // A stopped worker (an upgrade, `systemctl restart`) is a restarted worker: what it runs keeps running and
+            // answering on the node's bridge, and the next start adopts it from the state file, as after kill -9.
+            // The TUN and its routes end with this process; the next start puts them back.
+            var kept = _runtime?.Instances.Count ?? 0;
+            if (kept > 0)
+                _log.LogInformation("{Count} instances keep running in their namespaces; the next start of this worker adopts them (`oak drain` empties a node)", kept);
+            return;
+        }
         if (_runtime is { } runtime) await runtime.DisposeAsync();
         if (_network is { } network)
         {
@@ -263,4 +273,10 @@ public sealed record NodeHostOptions(string StateDirectory)
     public string? NetnsMountNamespace { get; init; }
     public int Mtu { get; init; } = InstanceRuntimeOptions.DefaultMtu;
     public TimeSpan PrepareTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// What the end of the worker process does to its instances: keep them (the worker process sets this from
+    /// Oak:Node:OnExit, default keep) or stop them and remove the node's bridge (tests, which own what they start).
+    /// </summary>
+    public bool KeepInstancesOnExit { get; init; }
 }

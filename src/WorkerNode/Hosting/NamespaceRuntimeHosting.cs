@@ -49,6 +49,7 @@ public static class NamespaceRuntimeHosting
             // `oak exec` finds instance namespaces as <prefix><node>-i<host>, host = the Namespace IPv4's offset.
             NamespacePrefix = $"{prefix}{settings.Node}-i",
             NetnsMountNamespace = oak["NetnsMountNamespace"] is { Length: > 0 } m ? m : MachineMountNamespaceIfPrivate(),
+            KeepInstancesOnExit = OnExit(oak["OnExit"]),
         });
         services.AddSingleton(_ => NodeShell.Current());
         services.AddSingleton(sp => new NamespaceInstanceHost(
@@ -57,6 +58,13 @@ public static class NamespaceRuntimeHosting
         services.AddSingleton<IInstanceHost>(sp => sp.GetRequiredService<NamespaceInstanceHost>());
         return services;
     }
+
+    private static bool OnExit(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "keep" => true,
+        "stop" => false,
+        _ => throw new ArgumentException($"Oak:Node:OnExit must be keep or stop, not '{value}'"),
+    };
 
     /// <summary>
     /// A worker started with `ip netns exec` runs in a private mount namespace: instance namespaces it names
