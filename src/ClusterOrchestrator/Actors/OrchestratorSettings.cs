@@ -9,9 +9,11 @@ public sealed record OrchestratorSettings(string Site)
     /// <summary>
     /// A worker gone from the site's cluster keeps its placements this long: a restarted worker process (or
     /// ActorSystem) comes back and adopts them. Past the grace they are reported lost and the root places them
-    /// again elsewhere.
+    /// again elsewhere. The grace starts when the worker leaves (SIGTERM) or is removed after its downing (a crash,
+    /// some 15 s later): 30 s lets a stopped worker start again on a loaded machine (stop 2.5 s + .NET start and
+    /// rejoin 8-11 s in the lab under load) where 15 s lost the placements of a plain restart.
     /// </summary>
-    public TimeSpan WorkerGrace { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan WorkerGrace { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the site's digest goes to the root tier (anti-entropy).</summary>
     public TimeSpan DigestInterval { get; init; } = TimeSpan.FromSeconds(5);

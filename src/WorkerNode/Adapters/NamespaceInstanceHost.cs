@@ -28,6 +28,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
     private InstanceRuntime? _runtime;
     private NodeNetworkSetup? _network;
     private NodeSubnets? _subnets;
+    private int _disposed;
     // Placements can arrive while the node is still being prepared (bridge, routes, leftover cleanup).
     private readonly TaskCompletionSource _prepared = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -238,6 +239,8 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as IInstanceHost: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (_options.KeepInstancesOnExit)
         {
             // A stopped worker (an upgrade, `systemctl restart`) is a restarted worker: what it runs keeps running and
