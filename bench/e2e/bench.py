@@ -260,7 +260,7 @@ def iperf(netns, dest, streams, seconds):
 
 
 def rr_start(netns, dest, proto, rate, seconds):
-    return subprocess.Popen(["ip", "netns", "exec", netns, "python3", RR, "client", "--host", dest, "--port", str(RR_PORT),
+    return subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, RR, "client", "--host", dest, "--port", str(RR_PORT),
                              "--proto", proto, "--rate", str(rate), "--seconds", str(seconds)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -487,12 +487,54 @@ def plot(paths, result, png):
     return True
 
 
+def results_md(result, table_text, png_written):
+    """RESULTS.md: the figures with the machine, load and date they were taken at."""
+    m = result["machine"]
+    p = result["paths"]
+    st = result["settings"]
+    lines = [
+        "# bench/e2e results",
+        "",
+        "Written by `bench/e2e/run` (bench.py) from `results.json`; what every figure means is in [README.md](README.md).",
+        "",
+        f"- **date**: {result['date']} ({result['seconds']} s of measuring, {result['rounds']} interleaved rounds)",
+        f"- **machine**: {m['nproc']} cores, {m['cpu']}, kernel {m['kernel']}, {m['iperf3']}",
+        f"- **load average** (1, 5, 15 min): {' '.join(result['load_before'])} before, {' '.join(result['load_after'])} after "
+        "(a shared machine: other engineers' builds and tests may have run at the same time; "
+        "only the ratios to the kernel path of the same round are meant to be compared)",
+        f"- **settings**: iperf3 {st['iperf_seconds']} s per test after {st['iperf_omit_seconds']} s omitted; request/response "
+        f"{st['request_bytes']}-byte echoes, paced at {result['rate']:g}/s for {st['paced_seconds']:g} s per round on every path at once, "
+        f"back to back for {st['b2b_seconds']:g} s per path and round",
+        "",
+        "```",
+        table_text,
+        "```",
+        "",
+    ]
+    if png_written:
+        lines += ["![bench/e2e results](results.png)", ""]
+    lines += ["Medians over the valid rounds, [min, max] over rounds:", "",
+              "| path | TCP 1 stream Gbit/s | ratio to kernel | TCP 4 streams Gbit/s | IPv6 TCP 1 Gbit/s | UDP RTT p50 / p99 / p999 µs (20/s) | added half-RTT p50 µs | back-to-back UDP p50 µs | cores per Gbit/s (machine / forwarding) |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for name, s in p.items():
+        def mr(key, d=2):
+            return "–" if s[key] is None else f"{s[key]:.{d}f} [{s[key + '_range'][0]:.{d}f}, {s[key + '_range'][1]:.{d}f}]"
+        u = s["udp_paced"]
+        lines.append(f"| `{name}` | {mr('tcp1_gbps')} | {mr('ratio_tcp1')} | {mr('tcp4_gbps')} | {mr('tcp1_v6_gbps')} | "
+                     f"{fmt(u['p50_us'], 0)} / {fmt(u['p99_us'], 0)} / {fmt(u['p999_us'], 0)} | {fmt(s['added_half_rtt_p50_us'], 0)} | "
+                     f"{fmt(s['udp_b2b']['p50_us'], 0)} | {fmt(s['cpu_per_gbps'])} / {fmt(s['fwd_cpu_per_gbps'])} |")
+    invalid = {n: s["errors"] for n, s in p.items() if s["errors"]}
+    if invalid:
+        lines += ["", "Problems reported by the run:", ""] + [f"- `{n}`: {'; '.join(e)}" for n, e in invalid.items()]
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--iperf-seconds", type=int, default=4, help="per iperf3 test, after one omitted second")
-    ap.add_argument("--b2b-seconds", type=float, default=2, help="per back-to-back request/response test")
-    ap.add_argument("--paced-seconds", type=float, default=20, help="per paced request/response test and round")
+    ap.add_argument("--iperf-seconds", type=int, default=3, help="per iperf3 test, after one omitted second")
+    ap.add_argument("--b2b-seconds", type=float, default=1.5, help="per back-to-back request/response test")
+    ap.add_argument("--paced-seconds", type=float, default=15, help="per paced request/response test and round")
     ap.add_argument("--rate", type=float, default=20, help="requests per second of the paced test")
     ap.add_argument("--prefix", default=os.environ.get("OAK_LAB_PREFIX", "oakb-"))
     ap.add_argument("--out", default=HERE, help="folder for results.json and results.png")
@@ -535,10 +577,13 @@ def main():
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
-    plot(result["paths"], result, os.path.join(args.out, "results.png"))
+    png = plot(result["paths"], result, os.path.join(args.out, "results.png"))
+    text = table(result["paths"])
+    with open(os.path.join(args.out, "RESULTS.md"), "w") as f:
+        f.write(results_md(result, text, png))
     print(f"bench/e2e: {result['rounds']} rounds, {result['date']}, {result['machine']['nproc']} x {result['machine']['cpu']}, "
           f"load {' '.join(result['load_before'])} -> {' '.join(result['load_after'])}, {result['seconds']} s")
-    print(table(result["paths"]))
+    print(text)
     print("RATIO = TCP1 / the kernel path of the same side, same round (median); +HALF = (p50 - kernel p50)/2 at "
           f"{args.rate:g} req/s UDP; CPU/Gb, FWD/Gb = cores busy (machine, forwarding threads) per Gbit/s of TCP1")
     return 0 if all(s["rounds_invalid"] == 0 for s in result["paths"].values()) else 1
