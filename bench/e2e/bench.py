@@ -312,6 +312,10 @@ def measure_path(lab, path, args):
     after = counters(nodes)
     translated = moved(before, after, "packets_translated")
     r["packets_translated"] = translated
+    # Drops that moved during the tests, per node and reason: where a slow path loses its packets.
+    r["drops_moved"] = {n: {k: after[n]["drops"][k] - before[n]["drops"][k] for k in after[n]["drops"]
+                            if after[n]["drops"][k] != before[n]["drops"].get(k, 0)}
+                        for n in nodes if before[n] and after[n]}
     unread = [n for n, d in translated.items() if d is None]
     r["valid"] = not unread
     if unread:
