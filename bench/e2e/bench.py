@@ -554,6 +554,7 @@ def main():
               "settings": {"iperf_seconds": args.iperf_seconds, "iperf_omit_seconds": 1, "b2b_seconds": args.b2b_seconds,
                            "paced_seconds": args.paced_seconds, "request_bytes": 64}}
     rounds, paced = [], []
+    result["path_order"] = []
     started = time.monotonic()
     try:
         for i in range(args.rounds):
@@ -561,6 +562,7 @@ def main():
             # different paths in different rounds instead of always on the same one.
             order = list(PATHS)
             rng.shuffle(order)
+            result["path_order"].append(order)
             log(f"round {i + 1}/{args.rounds} (load {' '.join(loadavg())}): paced request/response on every path, {args.paced_seconds:g} s")
             paced.append(paced_round(lab, args))
             rd = {}
