@@ -692,7 +692,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         var cipher = CipherFor(peers, peer);
         if (cipher is null) { Counters.TunnelNoKey++; return false; }
         TunnelHeader.MarkSealed(datagram);
-        cipher.Seal(datagram, length - TunnelHeader.Length);
+        if (!cipher.Seal(datagram, length - TunnelHeader.Length)) { Counters.TunnelSendErrors++; return false; }
         length += SessionCipher.TagLength;
         return true;
     }
