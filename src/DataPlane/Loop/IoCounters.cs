@@ -11,6 +11,7 @@ internal sealed class IoCounters
     public long TunReadErrors, TunRunts, TunWriteErrors, TunTruncated;
     public long TunnelReceiveErrors, TunnelUnknownPeer, TunnelBadHeader, TunnelSendErrors, TunnelSendWouldBlock;
     public long TunnelAuthFailed, TunnelReplayed, TunnelNoKey;
+    public long TunnelSegmentedSends, TunnelSegmentFallbacks;
     public long NoTunnel, BadPeerIndex, GsoMalformed, GsoSegmented, UnknownDisposition;
     public long ProbesSent, ProbesAnswered, ProbeRepliesReceived;
 
@@ -38,6 +39,8 @@ internal sealed class IoCounters
         s.TunnelNoKey += Volatile.Read(ref TunnelNoKey);
         s.TunnelSendErrors += Volatile.Read(ref TunnelSendErrors);
         s.TunnelSendWouldBlock += Volatile.Read(ref TunnelSendWouldBlock);
+        s.TunnelSegmentedSends += Volatile.Read(ref TunnelSegmentedSends);
+        s.TunnelSegmentFallbacks += Volatile.Read(ref TunnelSegmentFallbacks);
         s.NoTunnel += Volatile.Read(ref NoTunnel);
         s.BadPeerIndex += Volatile.Read(ref BadPeerIndex);
         s.GsoMalformed += Volatile.Read(ref GsoMalformed);
@@ -90,6 +93,10 @@ public record struct IoCounterSnapshot
     public long TunnelSendErrors { get; set; }
     /// <summary>Datagrams dropped because the socket send buffer stayed full.</summary>
     public long TunnelSendWouldBlock { get; set; }
+    /// <summary>Sends that carried several datagrams to one peer with UDP_SEGMENT (UDP GSO), each counted in <see cref="TunnelDatagramsOut"/>.</summary>
+    public long TunnelSegmentedSends { get; set; }
+    /// <summary>Segmented sends the kernel refused (EIO/EINVAL) and that went out datagram by datagram; later runs are not segmented.</summary>
+    public long TunnelSegmentFallbacks { get; set; }
     /// <summary>ToTunnel with no tunnel configured: dropped.</summary>
     public long NoTunnel { get; set; }
     /// <summary>ToTunnel naming a peer index not present in the current list: dropped.</summary>

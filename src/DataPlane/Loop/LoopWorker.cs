@@ -653,14 +653,18 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         if (meta.GsoType != VirtioNetHeader.GsoNone)
         {
             if (!GsoSegmenter.TryPlan(packet, length, meta, out var plan)) { Counters.GsoMalformed++; return; }
-            for (var i = 0; i < plan.Count; i++)
+            if (_tx.Segments && plan.Count > 1) SendSegmented(packet, length, in plan, ref meta, in key);
+            else
             {
-                var datagram = AllocateTxEntry(TunnelHeader.Length + plan.MaxSegmentLength + SessionCipher.TagLength);
-                var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
-                TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
-                var datagramLength = TunnelHeader.Length + segmentLength;
-                if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
-                _tx.Enqueue(datagram, datagramLength, key, _tunnel.Family);
+                for (var i = 0; i < plan.Count; i++)
+                {
+                    var datagram = AllocateTxEntry(TunnelHeader.Length + plan.MaxSegmentLength + SessionCipher.TagLength);
+                    var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
+                    TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
+                    var datagramLength = TunnelHeader.Length + segmentLength;
+                    if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
+                    _tx.Enqueue(datagram, datagramLength, key, _tunnel.Family);
+                }
             }
             Counters.GsoSegmented++;
             return;
@@ -678,6 +682,33 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         if (!Seal(peers, meta.PeerIndex, packet - TunnelHeader.Length, ref sealedLength)) return;
         if (_tx.IsFull) FlushTunnel();
         if (!_tx.Enqueue(packet - TunnelHeader.Length, sealedLength, key, _tunnel.Family)) Counters.BadPeerIndex++;
+    }
+
+    /// <summary>
+    /// The segments of one TCP super-packet as runs of datagrams laid end to end, each datagram (tunnel header,
+    /// segment, tag) a full stride but the plan's last, each run one UDP GSO send of at most
+    /// <see cref="TunnelSender.MaxSegments"/> datagrams and one UDP packet's worth of bytes.
+    /// </summary>
+    private void SendSegmented(byte* packet, int length, in GsoSegmenter.Plan plan, ref PacketMeta meta, in PeerKey key)
+    {
+        var peers = _tunnel!.Peers;
+        var stride = TunnelHeader.Length + plan.MaxSegmentLength + (_sealed ? SessionCipher.TagLength : 0);
+        var perRun = Math.Max(1, Math.Min(TunnelSender.MaxSegments, TunnelSender.MaxSegmentedBytes / stride));
+        for (var first = 0; first < plan.Count; first += perRun)
+        {
+            var count = Math.Min(perRun, plan.Count - first);
+            var run = AllocateTxEntry(count * stride);
+            var runLength = 0;
+            for (var i = first; i < first + count; i++)
+            {
+                var datagram = run + runLength;
+                var datagramLength = TunnelHeader.Length + GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
+                TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
+                if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
+                runLength += datagramLength;
+            }
+            _tx!.EnqueueSegmented(run, runLength, stride, key, _tunnel.Family);
+        }
     }
 
     /// <summary>

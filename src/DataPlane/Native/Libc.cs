@@ -15,6 +15,8 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int EIO = 5;
+    public const int EINVAL = 22;
     public const int EMSGSIZE = 90;
 
     public const short POLLIN = 0x1;
@@ -33,6 +35,11 @@ internal static unsafe partial class Libc
     public const int IPPROTO_IPV6 = 41;
     public const int IPV6_V6ONLY = 26;
     public const int MSG_DONTWAIT = 0x40;
+    public const int SOL_UDP = 17;
+    /// <summary>UDP GSO: a cmsg (u16) or socket option giving the size the kernel cuts one send into.</summary>
+    public const int UDP_SEGMENT = 103;
+    /// <summary>UDP GRO: socket option (int); received coalesced runs carry a cmsg (int) with their segment size.</summary>
+    public const int UDP_GRO = 104;
 
     public const int CLONE_NEWNET = 0x40000000;
 
