@@ -35,6 +35,7 @@ internal static unsafe partial class Libc
     public const int IPPROTO_IPV6 = 41;
     public const int IPV6_V6ONLY = 26;
     public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_TRUNC = 0x20;
     public const int SOL_UDP = 17;
     /// <summary>UDP GSO: a cmsg (u16) or socket option giving the size the kernel cuts one send into.</summary>
     public const int UDP_SEGMENT = 103;

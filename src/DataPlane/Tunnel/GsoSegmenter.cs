@@ -98,6 +98,36 @@ public static unsafe class GsoSegmenter
     }
 
     /// <summary>
+    /// Whether offload fields that came over the network (a tunnel header's GSO type, size and checksum fields)
+    /// may go to a TUN's kernel: a TCPv4/TCPv6 GSO packet whose IP length fields match its bytes, with the TCP
+    /// checksum as the partial one and at most <see cref="TunnelSender.MaxSegments"/> segments (so one datagram
+    /// never becomes more packets than a sender's run could have been), or a plain packet whose partial checksum
+    /// field is the TCP or UDP one right after the IP header. <paramref name="meta"/>'s header length is set
+    /// from the packet, not taken from the peer.
+    /// </summary>
+    public static bool IsSafeFromNetwork(byte* packet, int length, ref PacketMeta meta)
+    {
+        if (length < 28) return meta.GsoType == VirtioNetHeader.GsoNone && !meta.NeedsChecksum;
+        var v4 = packet[0] >> 4 == 4;
+        if (!v4 && packet[0] >> 4 != 6) return meta.GsoType == VirtioNetHeader.GsoNone && !meta.NeedsChecksum;
+        var ipLen = v4 ? (packet[0] & 0x0F) * 4 : 40;
+        var protocol = v4 ? packet[9] : packet[6];
+        var ipLengthOk = v4
+            ? BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(packet + 2, 2)) == length
+            : length >= 40 && BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(packet + 4, 2)) == length - 40;
+        if (meta.GsoType == VirtioNetHeader.GsoNone)
+        {
+            if (!meta.NeedsChecksum) return true;
+            var offset = protocol == 6 ? 16 : protocol == 17 ? 6 : -1;
+            return ipLengthOk && meta.ChecksumStart == ipLen && meta.ChecksumOffset == offset && ipLen + offset + 2 <= length;
+        }
+        if (!meta.NeedsChecksum || !ipLengthOk || protocol != 6 || meta.ChecksumStart != ipLen || meta.ChecksumOffset != 16) return false;
+        if (!TryPlan(packet, length, meta, out var plan) || plan.Count > TunnelSender.MaxSegments) return false;
+        meta.HeaderLength = (ushort)plan.HeaderLength;
+        return true;
+    }
+
+    /// <summary>
     /// Completes a partial (VIRTIO_NET_HDR_F_NEEDS_CSUM) transport checksum in place: the field holds the
     /// pseudo-header sum, the rest of the transport bytes are added and the result complemented.
     /// </summary>

@@ -6,25 +6,31 @@ namespace Oakestra.Actors.DataPlane.Tunnel;
 /// <summary>
 /// recvmmsg over preallocated slots, owned by one loop thread. Datagram i lands at
 /// <c>slot(i) + Headroom - TunnelHeader.Length</c>, so the inner packet starts at <c>slot(i) + Headroom</c>
-/// and a virtio header can be written in front of it without copying.
+/// and a virtio header can be written in front of it without copying. With UDP_GRO on the socket an entry
+/// may hold a run of datagrams from one peer coalesced by the kernel, each <see cref="SegmentSize"/> bytes
+/// (the last may be shorter), laid end to end.
 /// </summary>
 internal sealed unsafe class TunnelReceiver : IDisposable
 {
     private const int NameSize = 32;
+    /// <summary>CMSG_SPACE(sizeof(int)) with room to spare.</summary>
+    private const int ControlSize = 32;
     private readonly NativeBuffer _slots;
     private readonly NativeBuffer _descriptors;
     private readonly MMsgHdr* _msgs;
     private readonly IoVec* _iov;
     private readonly byte* _names;
+    private readonly byte* _controls;
 
     public TunnelReceiver(int capacity)
     {
         Capacity = capacity;
         _slots = new NativeBuffer((nuint)(capacity * PacketSlots.SlotSize));
-        _descriptors = new NativeBuffer((nuint)(capacity * (sizeof(MMsgHdr) + sizeof(IoVec) + NameSize)));
+        _descriptors = new NativeBuffer((nuint)(capacity * (sizeof(MMsgHdr) + sizeof(IoVec) + NameSize + ControlSize)));
         _msgs = (MMsgHdr*)_descriptors.Pointer;
         _iov = (IoVec*)(_msgs + capacity);
         _names = (byte*)(_iov + capacity);
+        _controls = _names + capacity * NameSize;
         for (var i = 0; i < capacity; i++)
         {
             _iov[i].Base = Datagram(i);
@@ -32,6 +38,7 @@ internal sealed unsafe class TunnelReceiver : IDisposable
             _msgs[i].Header.Iov = &_iov[i];
             _msgs[i].Header.IovLength = 1;
             _msgs[i].Header.Name = _names + i * NameSize;
+            _msgs[i].Header.Control = _controls + i * ControlSize;
         }
     }
 
@@ -42,12 +49,32 @@ internal sealed unsafe class TunnelReceiver : IDisposable
     public byte* Name(int i) => _names + i * NameSize;
     public uint NameLength(int i) => _msgs[i].Header.NameLength;
 
-    /// <summary>Returns the number of datagrams received, or -errno (-EAGAIN when none).</summary>
+    /// <summary>True when entry i did not fit its slot (MSG_TRUNC): its datagrams are incomplete.</summary>
+    public bool Truncated(int i) => (_msgs[i].Header.Flags & Libc.MSG_TRUNC) != 0;
+
+    /// <summary>
+    /// Size of each datagram in entry i: the UDP_GRO cmsg's segment size when the kernel coalesced a run, else the
+    /// entry's whole length. Never below one tunnel header plus one byte, so a run never splits into more
+    /// datagrams than its bytes can hold packets.
+    /// </summary>
+    public int SegmentSize(int i)
+    {
+        var length = Length(i);
+        ref var header = ref _msgs[i].Header;
+        if (header.ControlLength < 20) return length;
+        var c = (byte*)header.Control;
+        if (*(int*)(c + 8) != Libc.SOL_UDP || *(int*)(c + 12) != Libc.UDP_GRO) return length;
+        var size = *(int*)(c + 16);
+        return size > TunnelHeader.Length && size < length ? size : length;
+    }
+
+    /// <summary>Returns the number of entries received, or -errno (-EAGAIN when none).</summary>
     public int Receive(int fd)
     {
         for (var i = 0; i < Capacity; i++)
         {
             _msgs[i].Header.NameLength = NameSize;
+            _msgs[i].Header.ControlLength = ControlSize;
             _msgs[i].Header.Flags = 0;
         }
         var n = Libc.RecvMmsg(fd, _msgs, (uint)Capacity, Libc.MSG_DONTWAIT, null);

@@ -38,7 +38,10 @@ public sealed class TunnelOffloadTests
         Assert.Equal(SHA256.HashData(toA), SHA256.HashData(ba.Result));
         Assert.Equal((0L, 0L), (instanceA.TcpChecksumErrors(), instanceB.TcpChecksumErrors()));
         var (ca, cb) = (lab.LoopA.Counters, lab.LoopB.Counters);
+        Console.Error.WriteLine($"offload {tag}: A {ca}\n B {cb}");
         Assert.True(ca.TunnelSegmentedSends > 0 && cb.TunnelSegmentedSends > 0, $"no UDP GSO send: {ca} / {cb}");
+        Assert.True(ca.TunnelCoalescedReceives > 0 && cb.TunnelCoalescedReceives > 0, $"no UDP GRO receive: {ca} / {cb}");
+        Assert.True(ca.TunCoalescedWrites > 0 && cb.TunCoalescedWrites > 0, $"no coalesced TUN write: {ca} / {cb}");
         Assert.True(ca.IoDrops + cb.IoDrops == 0, $"{ca} / {cb}");
     }
 }
