@@ -556,7 +556,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                     if (packetLength <= 0) { Counters.TunnelBadHeader++; break; }
                     Counters.TunnelPacketsIn++;
                     // The peer's offload fields would reach the kernel as they stand (an offloading TUN takes them): checked first.
-                    if ((meta.GsoType != VirtioNetHeader.GsoNone || meta.NeedsChecksum) && !GsoSegmenter.IsSafeFromNetwork(packet, packetLength, ref meta))
+                    if (!GsoSegmenter.IsSafeFromNetwork(packet, packetLength, ref meta))
                     {
                         Counters.GsoMalformed++;
                         break;

@@ -102,11 +102,23 @@ public static unsafe class GsoSegmenter
     /// may go to a TUN's kernel: a TCPv4/TCPv6 GSO packet whose IP length fields match its bytes, with the TCP
     /// checksum as the partial one and at most <see cref="TunnelSender.MaxSegments"/> segments (so one datagram
     /// never becomes more packets than a sender's run could have been), or a plain packet whose partial checksum
-    /// field is the TCP or UDP one right after the IP header. <paramref name="meta"/>'s header length is set
-    /// from the packet, not taken from the peer.
+    /// field is the TCP or UDP one right after the IP header. Fields the packet's kind does not use are zeroed
+    /// and the header length is set from the packet: a peer's leftovers there made the TUN refuse the write
+    /// (hdr_len beyond the packet is EINVAL).
     /// </summary>
     public static bool IsSafeFromNetwork(byte* packet, int length, ref PacketMeta meta)
     {
+        if (meta.GsoType == VirtioNetHeader.GsoNone)
+        {
+            meta.GsoSize = 0;
+            meta.HeaderLength = 0;
+            if (!meta.NeedsChecksum)
+            {
+                meta.ChecksumStart = 0;
+                meta.ChecksumOffset = 0;
+                return true;
+            }
+        }
         if (length < 28) return meta.GsoType == VirtioNetHeader.GsoNone && !meta.NeedsChecksum;
         var v4 = packet[0] >> 4 == 4;
         if (!v4 && packet[0] >> 4 != 6) return meta.GsoType == VirtioNetHeader.GsoNone && !meta.NeedsChecksum;
