@@ -591,7 +591,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     {
         var c = _coalescer!;
         var open = c.FindFlow(packet, length);
-        if (meta.GsoType != VirtioNetHeader.GsoNone || meta.NeedsChecksum || !TcpCoalescer.TryParse(packet, length, out var segment))
+        if (meta.GsoType != VirtioNetHeader.GsoNone || !TcpCoalescer.TryParse(packet, length, meta.NeedsChecksum, out var segment))
         {
             if (open >= 0) WriteRun(open);
             EnqueueTun(packet, length, ref meta, copy: false);
@@ -730,8 +730,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
                 for (var i = 0; i < plan.Count; i++)
                 {
                     var datagram = AllocateTxEntry(TunnelHeader.Length + plan.MaxSegmentLength + SessionCipher.TagLength);
-                    var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
-                    TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
+                    var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length, partialChecksum: true);
+                    TunnelHeader.WritePartialData(datagram, meta.TunnelFlags, plan.IpHeaderLength, 16);
                     var datagramLength = TunnelHeader.Length + segmentLength;
                     if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
                     _tx.Enqueue(datagram, datagramLength, key, _tunnel.Family);
@@ -746,8 +746,15 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             Buffer.MemoryCopy(packet, target, length, length);
             packet = target;
         }
-        if (meta.NeedsChecksum && !GsoSegmenter.CompleteChecksum(packet, length, meta)) { Counters.GsoMalformed++; return; }
-        TunnelHeader.WritePlainData(packet - TunnelHeader.Length, meta.TunnelFlags);
+        var carried = meta;
+        // A partial checksum the receiver will take as it stands (its rule, GsoSegmenter.IsSafeFromNetwork) goes partial; any other is completed here.
+        if (meta.NeedsChecksum && GsoSegmenter.IsSafeFromNetwork(packet, length, ref carried))
+            TunnelHeader.WritePartialData(packet - TunnelHeader.Length, meta.TunnelFlags, carried.ChecksumStart, carried.ChecksumOffset);
+        else
+        {
+            if (meta.NeedsChecksum && !GsoSegmenter.CompleteChecksum(packet, length, meta)) { Counters.GsoMalformed++; return; }
+            TunnelHeader.WritePlainData(packet - TunnelHeader.Length, meta.TunnelFlags);
+        }
         // In place: the slot (or arena entry) has room for the tag behind the packet (see PacketSlots).
         var sealedLength = length + TunnelHeader.Length;
         if (!Seal(peers, meta.PeerIndex, packet - TunnelHeader.Length, ref sealedLength)) return;
@@ -773,8 +780,8 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             for (var i = first; i < first + count; i++)
             {
                 var datagram = run + runLength;
-                var datagramLength = TunnelHeader.Length + GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
-                TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
+                var datagramLength = TunnelHeader.Length + GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length, partialChecksum: true);
+                TunnelHeader.WritePartialData(datagram, meta.TunnelFlags, plan.IpHeaderLength, 16);
                 if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
                 runLength += datagramLength;
             }

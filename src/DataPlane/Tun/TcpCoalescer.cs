@@ -27,15 +27,15 @@ internal sealed unsafe class TcpCoalescer : IDisposable
         public byte* Packet;
         public int Length, IpLength, HeaderLength, GsoSize, Segments;
         public uint NextSeq;
-        public bool V6, Open, Written;
+        public bool V6, Open, Written, Partial;
     }
 
     /// <summary>What <see cref="TryParse"/> found out about a candidate segment.</summary>
     public readonly struct Segment
     {
-        public Segment(bool v6, int ipLength, int headerLength, int payload, uint seq, bool psh)
+        public Segment(bool v6, int ipLength, int headerLength, int payload, uint seq, bool psh, bool partial)
         {
-            V6 = v6; IpLength = ipLength; HeaderLength = headerLength; Payload = payload; Seq = seq; Psh = psh;
+            V6 = v6; IpLength = ipLength; HeaderLength = headerLength; Payload = payload; Seq = seq; Psh = psh; Partial = partial;
         }
         public bool V6 { get; }
         public int IpLength { get; }
@@ -43,6 +43,8 @@ internal sealed unsafe class TcpCoalescer : IDisposable
         public int Payload { get; }
         public uint Seq { get; }
         public bool Psh { get; }
+        /// <summary>The checksum field holds the pseudo-header sum only (NEEDS_CSUM).</summary>
+        public bool Partial { get; }
     }
 
     private readonly NativeBuffer _slots = new((nuint)(Slots * PacketSlots.SlotSize));
@@ -53,8 +55,12 @@ internal sealed unsafe class TcpCoalescer : IDisposable
         for (var i = 0; i < Slots; i++) _items[i].Packet = _slots.Pointer + (nint)i * PacketSlots.SlotSize + PacketSlots.Headroom;
     }
 
-    /// <summary>True for a TCP segment that may be merged: plain IPv4 (no options, no fragment) or IPv6 with TCP next, ACK or ACK|PSH, payload, valid checksum.</summary>
-    public static bool TryParse(byte* p, int length, out Segment segment)
+    /// <summary>
+    /// True for a TCP segment that may be merged: plain IPv4 (no options, no fragment) or IPv6 with TCP next, ACK or
+    /// ACK|PSH, payload, and a valid checksum, or a <paramref name="partial"/> one (NEEDS_CSUM, already checked to
+    /// be the TCP field; the sum over the data is then the kernel's to make, as it would be for the segment alone).
+    /// </summary>
+    public static bool TryParse(byte* p, int length, bool partial, out Segment segment)
     {
         segment = default;
         if (length < 40) return false;
@@ -76,9 +82,12 @@ internal sealed unsafe class TcpCoalescer : IDisposable
         if (tcp < 20 || ip + tcp >= length) return false;
         var flags = p[ip + 13];
         if (flags != TcpAck && flags != (TcpAck | TcpPsh)) return false;
-        var sum = v6 ? InternetChecksum.PseudoHeader(p + 8, p + 24, 16, 6, length - ip) : InternetChecksum.PseudoHeader(p + 12, p + 16, 4, 6, length - ip);
-        if (InternetChecksum.Fold(InternetChecksum.Add(sum, p + ip, length - ip)) != 0xFFFF) return false;
-        segment = new Segment(v6, ip, ip + tcp, length - ip - tcp, BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(p + ip + 4, 4)), flags == (TcpAck | TcpPsh));
+        if (!partial)
+        {
+            var sum = v6 ? InternetChecksum.PseudoHeader(p + 8, p + 24, 16, 6, length - ip) : InternetChecksum.PseudoHeader(p + 12, p + 16, 4, 6, length - ip);
+            if (InternetChecksum.Fold(InternetChecksum.Add(sum, p + ip, length - ip)) != 0xFFFF) return false;
+        }
+        segment = new Segment(v6, ip, ip + tcp, length - ip - tcp, BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(p + ip + 4, 4)), flags == (TcpAck | TcpPsh), partial);
         return true;
     }
 
@@ -149,6 +158,7 @@ internal sealed unsafe class TcpCoalescer : IDisposable
             item.GsoSize = s.Payload;
             item.Segments = 1;
             item.NextSeq = s.Seq + (uint)s.Payload;
+            item.Partial = s.Partial;
             item.Open = true;
             return i;
         }
@@ -177,8 +187,15 @@ internal sealed unsafe class TcpCoalescer : IDisposable
         segments = item.Segments;
         meta = default;
         meta.PeerIndex = -1;
-        if (item.Segments == 1) return p;
         var ip = item.IpLength;
+        if (item.Segments == 1)
+        {
+            if (!item.Partial) return p;
+            meta.NeedsChecksum = true; // as it came: its field holds its own pseudo-header sum
+            meta.ChecksumStart = (ushort)ip;
+            meta.ChecksumOffset = 16;
+            return p;
+        }
         if (item.V6)
         {
             BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(p + 4, 2), (ushort)(length - 40));

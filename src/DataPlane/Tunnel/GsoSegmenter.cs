@@ -57,8 +57,12 @@ public static unsafe class GsoSegmenter
         return true;
     }
 
-    /// <summary>Writes segment <paramref name="index"/> of <paramref name="packet"/> to <paramref name="output"/>; returns its length.</summary>
-    public static int WriteSegment(byte* packet, int length, in Plan plan, int index, byte* output)
+    /// <summary>
+    /// Writes segment <paramref name="index"/> of <paramref name="packet"/> to <paramref name="output"/>; returns its length.
+    /// <paramref name="partialChecksum"/>: the TCP checksum field gets the segment's pseudo-header sum only
+    /// (NEEDS_CSUM), for a receiver whose kernel completes it, instead of a pass over the payload here.
+    /// </summary>
+    public static int WriteSegment(byte* packet, int length, in Plan plan, int index, byte* output, bool partialChecksum = false)
     {
         var ipLen = plan.IpHeaderLength;
         var hdrLen = plan.HeaderLength;
@@ -92,6 +96,11 @@ public static unsafe class GsoSegmenter
         var sum = plan.IsV4
             ? InternetChecksum.PseudoHeader(output + 12, output + 16, 4, 6, total - ipLen)
             : InternetChecksum.PseudoHeader(output + 8, output + 24, 16, 6, total - ipLen);
+        if (partialChecksum)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(tcp + 16, 2), InternetChecksum.Fold(sum));
+            return total;
+        }
         sum = InternetChecksum.Add(sum, tcp, total - ipLen);
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(tcp + 16, 2), InternetChecksum.Complement(sum));
         return total;
