@@ -45,12 +45,9 @@ internal sealed unsafe class EvpAesGcm : IDisposable
     public bool Seal(byte* nonce, byte* ad, int adLength, byte* data, int length, byte* tag)
     {
         int n;
-        var ctx = _seal;
-        if (Libc.EvpCipherInit(ctx, 0, 0, null, nonce, -1) != 1) return false;
-        if (Libc.EvpCipherUpdate(ctx, null, &n, ad, adLength) != 1) return false;
-        if (length > 0 && Libc.EvpCipherUpdate(ctx, data, &n, data, length) != 1) return false;
-        if (Libc.EvpCipherFinal(ctx, data + length, &n) != 1) return false; // GCM writes nothing here
-        return Libc.EvpCipherCtxCtrl(ctx, Libc.EVP_CTRL_GCM_GET_TAG, SessionCipher.TagLength, tag) == 1;
+        return Run(_seal, nonce, ad, adLength, data, length)
+            && Libc.EvpCipherFinal(_seal, data + length, &n) == 1 // GCM writes nothing here
+            && Libc.EvpCipherCtxCtrl(_seal, Libc.EVP_CTRL_GCM_GET_TAG, SessionCipher.TagLength, tag) == 1;
     }
 
     /// <summary>
@@ -60,12 +57,18 @@ internal sealed unsafe class EvpAesGcm : IDisposable
     public bool Open(byte* nonce, byte* ad, int adLength, byte* data, int length, byte* tag)
     {
         int n;
-        var ctx = _open;
-        if (Libc.EvpCipherInit(ctx, 0, 0, null, nonce, -1) != 1) return false;
-        if (Libc.EvpCipherUpdate(ctx, null, &n, ad, adLength) != 1) return false;
-        if (length > 0 && Libc.EvpCipherUpdate(ctx, data, &n, data, length) != 1) return false;
-        if (Libc.EvpCipherCtxCtrl(ctx, Libc.EVP_CTRL_GCM_SET_TAG, SessionCipher.TagLength, tag) != 1) return false;
-        return Libc.EvpCipherFinal(ctx, data + length, &n) == 1;
+        return Run(_open, nonce, ad, adLength, data, length)
+            && Libc.EvpCipherCtxCtrl(_open, Libc.EVP_CTRL_GCM_SET_TAG, SessionCipher.TagLength, tag) == 1
+            && Libc.EvpCipherFinal(_open, data + length, &n) == 1;
+    }
+
+    /// <summary>A new nonce on the keyed context, then the associated data and the data in place.</summary>
+    private static bool Run(nint ctx, byte* nonce, byte* ad, int adLength, byte* data, int length)
+    {
+        int n;
+        return Libc.EvpCipherInit(ctx, 0, 0, null, nonce, -1) == 1
+            && Libc.EvpCipherUpdate(ctx, null, &n, ad, adLength) == 1
+            && (length == 0 || Libc.EvpCipherUpdate(ctx, data, &n, data, length) == 1);
     }
 
     public void Dispose()
