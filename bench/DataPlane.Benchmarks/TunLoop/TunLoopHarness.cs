@@ -216,7 +216,7 @@ internal static class TunLoopHarness
         throw new FileNotFoundException("bench/tun-loop/*.c not found above " + AppContext.BaseDirectory);
     }
 
-    private static string Sh(string file, string args, bool check = true)
+    internal static string Sh(string file, string args, bool check = true)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi)!;
@@ -227,13 +227,13 @@ internal static class TunLoopHarness
         return stdout.Result;
     }
 
-    private static double Option(string[] args, string name, double fallback)
+    internal static double Option(string[] args, string name, double fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static string[] OptionStrings(string[] args, string name, string[] fallback)
+    internal static string[] OptionStrings(string[] args, string name, string[] fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1].Split(',') : fallback;

@@ -11,6 +11,7 @@ internal sealed class IoCounters
     public long TunReadErrors, TunRunts, TunWriteErrors, TunTruncated;
     public long TunnelReceiveErrors, TunnelUnknownPeer, TunnelBadHeader, TunnelSendErrors, TunnelSendWouldBlock;
     public long TunnelAuthFailed, TunnelReplayed, TunnelNoKey;
+    public long TunnelSegmentedSends, TunnelSegmentFallbacks, TunnelCoalescedReceives, TunCoalescedWrites, TunCoalescedSegments;
     public long NoTunnel, BadPeerIndex, GsoMalformed, GsoSegmented, UnknownDisposition;
     public long ProbesSent, ProbesAnswered, ProbeRepliesReceived;
 
@@ -38,6 +39,11 @@ internal sealed class IoCounters
         s.TunnelNoKey += Volatile.Read(ref TunnelNoKey);
         s.TunnelSendErrors += Volatile.Read(ref TunnelSendErrors);
         s.TunnelSendWouldBlock += Volatile.Read(ref TunnelSendWouldBlock);
+        s.TunnelSegmentedSends += Volatile.Read(ref TunnelSegmentedSends);
+        s.TunnelSegmentFallbacks += Volatile.Read(ref TunnelSegmentFallbacks);
+        s.TunnelCoalescedReceives += Volatile.Read(ref TunnelCoalescedReceives);
+        s.TunCoalescedWrites += Volatile.Read(ref TunCoalescedWrites);
+        s.TunCoalescedSegments += Volatile.Read(ref TunCoalescedSegments);
         s.NoTunnel += Volatile.Read(ref NoTunnel);
         s.BadPeerIndex += Volatile.Read(ref BadPeerIndex);
         s.GsoMalformed += Volatile.Read(ref GsoMalformed);
@@ -56,7 +62,7 @@ public record struct IoCounterSnapshot
     public long TunPacketsIn { get; set; }
     /// <summary>Packets written to the TUN.</summary>
     public long TunPacketsOut { get; set; }
-    /// <summary>Datagrams received on the tunnel socket (before any check).</summary>
+    /// <summary>Datagrams received on the tunnel socket (before any check; a coalesced run counts each of its datagrams).</summary>
     public long TunnelDatagramsIn { get; set; }
     /// <summary>Data packets from known peers handed to the processor.</summary>
     public long TunnelPacketsIn { get; set; }
@@ -90,6 +96,16 @@ public record struct IoCounterSnapshot
     public long TunnelSendErrors { get; set; }
     /// <summary>Datagrams dropped because the socket send buffer stayed full.</summary>
     public long TunnelSendWouldBlock { get; set; }
+    /// <summary>Sends that carried several datagrams to one peer with UDP_SEGMENT (UDP GSO), each counted in <see cref="TunnelDatagramsOut"/>.</summary>
+    public long TunnelSegmentedSends { get; set; }
+    /// <summary>Segmented sends the kernel refused (EIO/EINVAL) and that went out datagram by datagram; later runs are not segmented.</summary>
+    public long TunnelSegmentFallbacks { get; set; }
+    /// <summary>Receives that held a run of datagrams the kernel coalesced (UDP GRO), each counted in <see cref="TunnelDatagramsIn"/>.</summary>
+    public long TunnelCoalescedReceives { get; set; }
+    /// <summary>TUN writes that carried several tunnel TCP segments merged into one GSO packet.</summary>
+    public long TunCoalescedWrites { get; set; }
+    /// <summary>Segments those writes carried (each also in <see cref="TunnelPacketsIn"/>).</summary>
+    public long TunCoalescedSegments { get; set; }
     /// <summary>ToTunnel with no tunnel configured: dropped.</summary>
     public long NoTunnel { get; set; }
     /// <summary>ToTunnel naming a peer index not present in the current list: dropped.</summary>

@@ -40,6 +40,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
     private readonly TunnelReceiver? _rx;
     private readonly TunnelSender? _tx;
     private readonly TunWrite[] _tunWrites;
+    private readonly TcpCoalescer? _coalescer;
     private int _tunWriteCount;
     private readonly NativeBuffer _tunArena;
     private int _tunArenaUsed;
@@ -97,6 +98,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
 
         if (_readsTun) _tunSlots = new NativeBuffer((nuint)(_batch * PacketSlots.SlotSize));
         if (_readsTunnel) _rx = new TunnelReceiver(_batch);
+        if (_readsTunnel && tun is { Offload: true }) _coalescer = new TcpCoalescer();
         if (tunnel != null) _tx = new TunnelSender(Math.Max(_batch * 2, 128), options.ArenaBytes);
         _tunWrites = new TunWrite[Math.Max(_batch * 2, 128)];
         _heldSlots = new int[_batch];
@@ -513,53 +515,122 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             if (r < 0 && r != -Libc.EAGAIN && r != -Libc.EINTR) Counters.TunnelReceiveErrors++;
             return 0;
         }
-        Counters.TunnelDatagramsIn += r;
         var peers = _tunnel.Peers;
         for (var i = 0; i < r; i++)
         {
-            var datagram = rx.Datagram(i);
+            var entry = rx.Datagram(i);
             var length = rx.Length(i);
-            if (!PeerKey.TryRead(rx.Name(i), rx.NameLength(i), out var from)) { Counters.TunnelUnknownPeer++; continue; }
+            var size = Math.Max(1, rx.SegmentSize(i));
+            var count = Math.Max(1, (length + size - 1) / size);
+            Counters.TunnelDatagramsIn += count;
+            if (count > 1) Counters.TunnelCoalescedReceives++;
+            if (rx.Truncated(i)) { Counters.TunnelBadHeader += count; continue; }
+            if (!PeerKey.TryRead(rx.Name(i), rx.NameLength(i), out var from)) { Counters.TunnelUnknownPeer += count; continue; }
             var peer = peers.IndexOf(from);
-            if (peer < 0) { Counters.TunnelUnknownPeer++; continue; }
-            if (!TunnelHeader.IsCurrent(datagram, length)) { Counters.TunnelBadHeader++; continue; }
-            if (_sealed && !Open(peers, peer, datagram, ref length)) continue;
-            if (!_sealed && TunnelHeader.IsSealed(datagram)) { Counters.TunnelBadHeader++; continue; } // a sealing peer, security off here
-            if (!TunnelHeader.TryReadType(datagram, length, out var type)) { Counters.TunnelBadHeader++; continue; }
-            switch (type)
-            {
-                case TunnelMessageType.Data:
-                    {
-                        var meta = default(PacketMeta);
-                        TunnelHeader.ReadData(datagram, ref meta);
-                        meta.PeerIndex = peer;
-                        var packet = datagram + TunnelHeader.Length;
-                        var packetLength = length - TunnelHeader.Length;
-                        if (packetLength <= 0) { Counters.TunnelBadHeader++; break; }
-                        Counters.TunnelPacketsIn++;
-                        var disposition = _processor.Process(PacketSource.Tunnel, packet, packetLength, ref meta);
-                        Dispatch(disposition, packet, packetLength, ref meta, copy: false);
-                        break;
-                    }
-                case TunnelMessageType.RttProbe:
-                    {
-                        var reply = AllocateTxEntry(TunnelHeader.ProbeLength + SessionCipher.TagLength);
-                        TunnelHeader.WriteProbe(reply, TunnelMessageType.RttReply, TunnelHeader.ReadTimestamp(datagram));
-                        var replyLength = TunnelHeader.ProbeLength;
-                        if (!Seal(peers, peer, reply, ref replyLength)) break;
-                        _tx!.Enqueue(reply, replyLength, peers.Key(peer), _tunnel.Family);
-                        Counters.ProbesAnswered++;
-                        break;
-                    }
-                case TunnelMessageType.RttReply:
-                    peers.States[peer]?.OnReply(Stopwatch.GetTimestamp(), TunnelHeader.ReadTimestamp(datagram));
-                    Counters.ProbeRepliesReceived++;
-                    break;
-            }
+            if (peer < 0) { Counters.TunnelUnknownPeer += count; continue; }
+            for (var offset = 0; offset < length || offset == 0; offset += size)
+                ReceiveDatagram(peers, peer, entry + offset, Math.Min(size, length - offset));
         }
+        WriteOpenRuns();
         Counters.Batches++;
         Flush();
         return r;
+    }
+
+    /// <summary>One tunnel datagram from a known peer: opened, checked, handed to the processor (data) or answered (probes).</summary>
+    private void ReceiveDatagram(PeerTable peers, int peer, byte* datagram, int length)
+    {
+        if (!TunnelHeader.IsCurrent(datagram, length)) { Counters.TunnelBadHeader++; return; }
+        if (_sealed && !Open(peers, peer, datagram, ref length)) return;
+        if (!_sealed && TunnelHeader.IsSealed(datagram)) { Counters.TunnelBadHeader++; return; } // a sealing peer, security off here
+        if (!TunnelHeader.TryReadType(datagram, length, out var type)) { Counters.TunnelBadHeader++; return; }
+        switch (type)
+        {
+            case TunnelMessageType.Data:
+                {
+                    var meta = default(PacketMeta);
+                    TunnelHeader.ReadData(datagram, ref meta);
+                    meta.PeerIndex = peer;
+                    var packet = datagram + TunnelHeader.Length;
+                    var packetLength = length - TunnelHeader.Length;
+                    if (packetLength <= 0) { Counters.TunnelBadHeader++; break; }
+                    Counters.TunnelPacketsIn++;
+                    // The peer's offload fields would reach the kernel as they stand (an offloading TUN takes them): checked first.
+                    if (!GsoSegmenter.IsSafeFromNetwork(packet, packetLength, ref meta))
+                    {
+                        Counters.GsoMalformed++;
+                        break;
+                    }
+                    var disposition = _processor.Process(PacketSource.Tunnel, packet, packetLength, ref meta);
+                    if (disposition == Disposition.ToTun && _coalescer != null) EnqueueTunCoalescing(packet, packetLength, ref meta);
+                    else Dispatch(disposition, packet, packetLength, ref meta, copy: false);
+                    break;
+                }
+            case TunnelMessageType.RttProbe:
+                {
+                    var reply = AllocateTxEntry(TunnelHeader.ProbeLength + SessionCipher.TagLength);
+                    TunnelHeader.WriteProbe(reply, TunnelMessageType.RttReply, TunnelHeader.ReadTimestamp(datagram));
+                    var replyLength = TunnelHeader.ProbeLength;
+                    if (!Seal(peers, peer, reply, ref replyLength)) break;
+                    _tx!.Enqueue(reply, replyLength, peers.Key(peer), _tunnel!.Family);
+                    Counters.ProbesAnswered++;
+                    break;
+                }
+            case TunnelMessageType.RttReply:
+                peers.States[peer]?.OnReply(Stopwatch.GetTimestamp(), TunnelHeader.ReadTimestamp(datagram));
+                Counters.ProbeRepliesReceived++;
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A tunnel packet for the TUN, with coalescing on: an in-order TCP segment joins its flow's open run (see
+    /// <see cref="TcpCoalescer"/>); anything else of that flow first closes the run, so nothing overtakes it.
+    /// </summary>
+    private void EnqueueTunCoalescing(byte* packet, int length, ref PacketMeta meta)
+    {
+        var c = _coalescer!;
+        var open = c.FindFlow(packet, length);
+        if (meta.GsoType != VirtioNetHeader.GsoNone || !TcpCoalescer.TryParse(packet, length, meta.NeedsChecksum, out var segment))
+        {
+            if (open >= 0) WriteRun(open);
+            EnqueueTun(packet, length, ref meta, copy: false);
+            return;
+        }
+        if (open >= 0)
+        {
+            if (c.TryAppend(open, packet, segment))
+            {
+                if (c.Ended(open)) WriteRun(open);
+                return;
+            }
+            WriteRun(open);
+        }
+        if (segment.Psh) { EnqueueTun(packet, length, ref meta, copy: false); return; } // nothing may follow it
+        if (c.Start(packet, length, segment) >= 0) return;
+        WriteOpenRuns();
+        FlushTun(); // frees the slots of written runs
+        if (c.Start(packet, length, segment) < 0) EnqueueTun(packet, length, ref meta, copy: false);
+    }
+
+    private void WriteRun(int run)
+    {
+        // Room in the write queue first: a flush between Finish and the queueing would free the run's slot unwritten.
+        if (_tunWriteCount == _tunWrites.Length) FlushTun();
+        var packet = _coalescer!.Finish(run, out var length, out var segments, out var meta);
+        if (segments > 1)
+        {
+            Counters.TunCoalescedWrites++;
+            Counters.TunCoalescedSegments += segments;
+        }
+        AddTunWrite(packet, length, meta);
+    }
+
+    private void WriteOpenRuns()
+    {
+        if (_coalescer is null) return;
+        int run;
+        while ((run = _coalescer.AnyOpen()) >= 0) WriteRun(run);
     }
 
     /// <summary>After a batch (or when idle long enough): let the processor flush and expire queued packets, and probe peers' RTT.</summary>
@@ -653,14 +724,18 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         if (meta.GsoType != VirtioNetHeader.GsoNone)
         {
             if (!GsoSegmenter.TryPlan(packet, length, meta, out var plan)) { Counters.GsoMalformed++; return; }
-            for (var i = 0; i < plan.Count; i++)
+            if (_tx.Segments && plan.Count > 1) SendSegmented(packet, length, in plan, ref meta, in key);
+            else
             {
-                var datagram = AllocateTxEntry(TunnelHeader.Length + plan.MaxSegmentLength + SessionCipher.TagLength);
-                var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length);
-                TunnelHeader.WritePlainData(datagram, meta.TunnelFlags);
-                var datagramLength = TunnelHeader.Length + segmentLength;
-                if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
-                _tx.Enqueue(datagram, datagramLength, key, _tunnel.Family);
+                for (var i = 0; i < plan.Count; i++)
+                {
+                    var datagram = AllocateTxEntry(TunnelHeader.Length + plan.MaxSegmentLength + SessionCipher.TagLength);
+                    var segmentLength = GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length, partialChecksum: true);
+                    TunnelHeader.WritePartialData(datagram, meta.TunnelFlags, plan.IpHeaderLength, 16);
+                    var datagramLength = TunnelHeader.Length + segmentLength;
+                    if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
+                    _tx.Enqueue(datagram, datagramLength, key, _tunnel.Family);
+                }
             }
             Counters.GsoSegmented++;
             return;
@@ -671,13 +746,47 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
             Buffer.MemoryCopy(packet, target, length, length);
             packet = target;
         }
-        if (meta.NeedsChecksum && !GsoSegmenter.CompleteChecksum(packet, length, meta)) { Counters.GsoMalformed++; return; }
-        TunnelHeader.WritePlainData(packet - TunnelHeader.Length, meta.TunnelFlags);
+        var carried = meta;
+        // A partial checksum the receiver will take as it stands (its rule, GsoSegmenter.IsSafeFromNetwork) goes partial; any other is completed here.
+        if (meta.NeedsChecksum && GsoSegmenter.IsSafeFromNetwork(packet, length, ref carried))
+            TunnelHeader.WritePartialData(packet - TunnelHeader.Length, meta.TunnelFlags, carried.ChecksumStart, carried.ChecksumOffset);
+        else
+        {
+            if (meta.NeedsChecksum && !GsoSegmenter.CompleteChecksum(packet, length, meta)) { Counters.GsoMalformed++; return; }
+            TunnelHeader.WritePlainData(packet - TunnelHeader.Length, meta.TunnelFlags);
+        }
         // In place: the slot (or arena entry) has room for the tag behind the packet (see PacketSlots).
         var sealedLength = length + TunnelHeader.Length;
         if (!Seal(peers, meta.PeerIndex, packet - TunnelHeader.Length, ref sealedLength)) return;
         if (_tx.IsFull) FlushTunnel();
         if (!_tx.Enqueue(packet - TunnelHeader.Length, sealedLength, key, _tunnel.Family)) Counters.BadPeerIndex++;
+    }
+
+    /// <summary>
+    /// The segments of one TCP super-packet as runs of datagrams laid end to end, each datagram (tunnel header,
+    /// segment, tag) a full stride but the plan's last, each run one UDP GSO send of at most
+    /// <see cref="TunnelSender.MaxSegments"/> datagrams and one UDP packet's worth of bytes.
+    /// </summary>
+    private void SendSegmented(byte* packet, int length, in GsoSegmenter.Plan plan, ref PacketMeta meta, in PeerKey key)
+    {
+        var peers = _tunnel!.Peers;
+        var stride = TunnelHeader.Length + plan.MaxSegmentLength + (_sealed ? SessionCipher.TagLength : 0);
+        var perRun = Math.Max(1, Math.Min(TunnelSender.MaxSegments, TunnelSender.MaxSegmentedBytes / stride));
+        for (var first = 0; first < plan.Count; first += perRun)
+        {
+            var count = Math.Min(perRun, plan.Count - first);
+            var run = AllocateTxEntry(count * stride);
+            var runLength = 0;
+            for (var i = first; i < first + count; i++)
+            {
+                var datagram = run + runLength;
+                var datagramLength = TunnelHeader.Length + GsoSegmenter.WriteSegment(packet, length, plan, i, datagram + TunnelHeader.Length, partialChecksum: true);
+                TunnelHeader.WritePartialData(datagram, meta.TunnelFlags, plan.IpHeaderLength, 16);
+                if (!Seal(peers, meta.PeerIndex, datagram, ref datagramLength)) return;
+                runLength += datagramLength;
+            }
+            _tx!.EnqueueSegmented(run, runLength, stride, key, _tunnel.Family);
+        }
     }
 
     /// <summary>
@@ -692,7 +801,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         var cipher = CipherFor(peers, peer);
         if (cipher is null) { Counters.TunnelNoKey++; return false; }
         TunnelHeader.MarkSealed(datagram);
-        cipher.Seal(datagram, length - TunnelHeader.Length);
+        if (!cipher.Seal(datagram, length - TunnelHeader.Length)) { Counters.TunnelSendErrors++; return false; }
         length += SessionCipher.TagLength;
         return true;
     }
@@ -778,6 +887,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         }
         _tunWriteCount = 0;
         _tunArenaUsed = 0;
+        _coalescer?.ReleaseWritten();
     }
 
     /// <summary>Receives packets the processor releases from its queue during Poll; copies them, since its buffers are its own.</summary>
@@ -799,6 +909,7 @@ internal sealed unsafe class LoopWorker<TProcessor> : IDisposable where TProcess
         _tunSlots?.Dispose();
         _bufferRing?.Dispose();
         _rx?.Dispose();
+        _coalescer?.Dispose();
         _tx?.Dispose();
         _tunArena.Dispose();
         _pollFds.Dispose();

@@ -57,8 +57,12 @@ public static unsafe class GsoSegmenter
         return true;
     }
 
-    /// <summary>Writes segment <paramref name="index"/> of <paramref name="packet"/> to <paramref name="output"/>; returns its length.</summary>
-    public static int WriteSegment(byte* packet, int length, in Plan plan, int index, byte* output)
+    /// <summary>
+    /// Writes segment <paramref name="index"/> of <paramref name="packet"/> to <paramref name="output"/>; returns its length.
+    /// <paramref name="partialChecksum"/>: the TCP checksum field gets the segment's pseudo-header sum only
+    /// (NEEDS_CSUM), for a receiver whose kernel completes it, instead of a pass over the payload here.
+    /// </summary>
+    public static int WriteSegment(byte* packet, int length, in Plan plan, int index, byte* output, bool partialChecksum = false)
     {
         var ipLen = plan.IpHeaderLength;
         var hdrLen = plan.HeaderLength;
@@ -92,9 +96,56 @@ public static unsafe class GsoSegmenter
         var sum = plan.IsV4
             ? InternetChecksum.PseudoHeader(output + 12, output + 16, 4, 6, total - ipLen)
             : InternetChecksum.PseudoHeader(output + 8, output + 24, 16, 6, total - ipLen);
+        if (partialChecksum)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(tcp + 16, 2), InternetChecksum.Fold(sum));
+            return total;
+        }
         sum = InternetChecksum.Add(sum, tcp, total - ipLen);
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(tcp + 16, 2), InternetChecksum.Complement(sum));
         return total;
+    }
+
+    /// <summary>
+    /// Whether offload fields that came over the network (a tunnel header's GSO type, size and checksum fields)
+    /// may go to a TUN's kernel: a TCPv4/TCPv6 GSO packet whose IP length fields match its bytes, with the TCP
+    /// checksum as the partial one and at most <see cref="TunnelSender.MaxSegments"/> segments (so one datagram
+    /// never becomes more packets than a sender's run could have been), or a plain packet whose partial checksum
+    /// field is the TCP or UDP one right after the IP header. Fields the packet's kind does not use are zeroed
+    /// and the header length is set from the packet: a peer's leftovers there made the TUN refuse the write
+    /// (hdr_len beyond the packet is EINVAL).
+    /// </summary>
+    public static bool IsSafeFromNetwork(byte* packet, int length, ref PacketMeta meta)
+    {
+        if (meta.GsoType == VirtioNetHeader.GsoNone)
+        {
+            meta.GsoSize = 0;
+            meta.HeaderLength = 0;
+            if (!meta.NeedsChecksum)
+            {
+                meta.ChecksumStart = 0;
+                meta.ChecksumOffset = 0;
+                return true;
+            }
+        }
+        if (length < 28) return meta.GsoType == VirtioNetHeader.GsoNone && !meta.NeedsChecksum;
+        var v4 = packet[0] >> 4 == 4;
+        if (!v4 && packet[0] >> 4 != 6) return meta.GsoType == VirtioNetHeader.GsoNone && !meta.NeedsChecksum;
+        var ipLen = v4 ? (packet[0] & 0x0F) * 4 : 40;
+        var protocol = v4 ? packet[9] : packet[6];
+        var ipLengthOk = v4
+            ? BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(packet + 2, 2)) == length
+            : length >= 40 && BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(packet + 4, 2)) == length - 40;
+        if (meta.GsoType == VirtioNetHeader.GsoNone)
+        {
+            if (!meta.NeedsChecksum) return true;
+            var offset = protocol == 6 ? 16 : protocol == 17 ? 6 : -1;
+            return ipLengthOk && meta.ChecksumStart == ipLen && meta.ChecksumOffset == offset && ipLen + offset + 2 <= length;
+        }
+        if (!meta.NeedsChecksum || !ipLengthOk || protocol != 6 || meta.ChecksumStart != ipLen || meta.ChecksumOffset != 16) return false;
+        if (!TryPlan(packet, length, meta, out var plan) || plan.Count > TunnelSender.MaxSegments) return false;
+        meta.HeaderLength = (ushort)plan.HeaderLength;
+        return true;
     }
 
     /// <summary>

@@ -24,7 +24,9 @@ public enum TunnelMessageType : byte
 /// 16-byte tag after it, the whole header is associated data and bytes 12..23 are the nonce (see
 /// <see cref="SessionCipher"/>).
 /// Data carries one IP packet after the header. This implementation segments TCP GSO packets before
-/// sending (see <see cref="GsoSegmenter"/>), so it always sends GSO type 0 and complete checksums; the
+/// sending (see <see cref="GsoSegmenter"/>), so it always sends GSO type 0; TCP segments and packets the TUN
+/// gave with a partial checksum go with NeedsChecksum (checksum start right after the IP header, offset 16
+/// TCP / 6 UDP) and the receiver's kernel completes them; the
 /// GSO fields exist so a sender may carry a whole segment and let the receiving TUN's kernel segment it,
 /// which the receiver accepts when its TUN has offload on. Probe and reply carry an 8-byte timestamp
 /// after the header (the prober's Stopwatch ticks, echoed verbatim).
@@ -65,6 +67,18 @@ public static unsafe class TunnelHeader
         Clear(h);
         h[0] = (Version << 4) | (byte)TunnelMessageType.Data;
         h[1] = (flags & TunnelFlags.Forwarded) != 0 ? FlagForwarded : (byte)0;
+    }
+
+    /// <summary>
+    /// Data header for a packet whose transport checksum field holds only the pseudo-header sum (NEEDS_CSUM):
+    /// the receiving node's kernel completes it, or the receiver does when its TUN has no offload.
+    /// </summary>
+    public static void WritePartialData(byte* h, TunnelFlags flags, int checksumStart, int checksumOffset)
+    {
+        WritePlainData(h, flags);
+        h[1] |= FlagNeedsChecksum;
+        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(h + 8, 2), (ushort)checksumStart);
+        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(h + 10, 2), (ushort)checksumOffset);
     }
 
     public static void WriteProbe(byte* h, TunnelMessageType type, long timestamp)

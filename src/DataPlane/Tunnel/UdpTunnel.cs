@@ -57,6 +57,10 @@ public sealed unsafe class UdpTunnel : IDisposable
             var size = options.SocketBufferBytes;
             if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, &size, 4) != 0) Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &size, 4);
             if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &size, 4) != 0) Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &size, 4);
+            // Runs of datagrams from one peer arrive as one entry (split by the loop): one receive per run, not per datagram.
+            // Kernels without UDP GRO (before 5.0) refuse it and deliver datagrams one by one, which the loop takes too.
+            var one = 1;
+            Libc.SetSockOpt(fd, Libc.SOL_UDP, Libc.UDP_GRO, &one, 4);
 
             var sa = stackalloc byte[28];
             var key = PeerKey.From(new IPEndPoint(options.BindAddress, options.Port));

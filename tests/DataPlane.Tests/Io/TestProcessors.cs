@@ -75,7 +75,7 @@ internal sealed unsafe class RewriteProcessor : IPacketProcessor
     public void Poll<TSink>(long nowTicks, ref TSink sink) where TSink : struct, IPacketSink, allows ref struct { }
 }
 
-/// <summary>Test processor for two nodes: every IPv4 packet from the TUN goes to peer 0, everything from the tunnel into the TUN.</summary>
+/// <summary>Test processor for two nodes: every unicast packet from the TUN goes to peer 0, everything from the tunnel into the TUN.</summary>
 internal sealed unsafe class PeerForwardProcessor : IPacketProcessor
 {
     public long FromTun, FromTunnel, MaxLength;
@@ -85,7 +85,7 @@ internal sealed unsafe class PeerForwardProcessor : IPacketProcessor
         if (length > MaxLength) MaxLength = length;
         if (source == PacketSource.Tun)
         {
-            if (packet[0] >> 4 != 4) return Disposition.Drop; // the kernel's own IPv6 chatter on the TUN stays home
+            if (packet[0] >> 4 != 4 && (packet[0] >> 4 != 6 || length < 40 || packet[24] == 0xFF)) return Disposition.Drop; // the kernel's own IPv6 multicast chatter stays home
             FromTun++;
             meta.PeerIndex = 0;
             return Disposition.ToTunnel;

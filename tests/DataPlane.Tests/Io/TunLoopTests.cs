@@ -129,14 +129,14 @@ public sealed class TunLoopTests
     {
         using var listener = NetworkNamespace.Run(listenNs, () =>
         {
-            var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var l = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             l.Bind(listen);
             l.Listen(1);
             return l;
         });
         using var client = NetworkNamespace.Run(connectFrom, () =>
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendTimeout = 20_000, ReceiveTimeout = 20_000 };
+            var s = new Socket(bindClient.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { SendTimeout = 20_000, ReceiveTimeout = 20_000 };
             s.Bind(new IPEndPoint(bindClient, 0));
             return s;
         });

@@ -13,7 +13,7 @@ namespace Oakestra.Actors.DataPlane.Tests.Io;
 
 /// <summary>
 /// Two "nodes" in two namespaces joined by a veth pair (10.78.0.1 ↔ 10.78.0.2). Each has a TUN (with offload)
-/// holding its application address (A: 10.80.0.1, B: 10.81.0.1) and a route for the other's range into its
+/// holding its application address (A: 10.80.0.1 and fd00:80::1, B: 10.81.0.1 and fd00:81::1) and a route for the other's range into its
 /// TUN, a UDP tunnel and a loop whose processor sends everything from the TUN to peer 0 and everything from
 /// the tunnel into the TUN.
 /// </summary>
@@ -74,6 +74,10 @@ internal sealed class TwoNodes : IDisposable
         A.Ip($"route add 10.81.0.0/16 dev {tunA.Name}");
         B.Ip($"addr add 10.81.0.1/32 dev {tunB.Name}");
         B.Ip($"route add 10.80.0.0/16 dev {tunB.Name}");
+        A.Ip($"addr add fd00:80::1/128 dev {tunA.Name} nodad");
+        A.Ip($"route add fd00:81::/32 dev {tunA.Name}");
+        B.Ip($"addr add fd00:81::1/128 dev {tunB.Name} nodad");
+        B.Ip($"route add fd00:80::/32 dev {tunB.Name}");
 
         var options = new ForwardingLoopOptions { Threading = threading, TunIo = io };
         (_tunB, _options, _probeInterval, _security) = (tunB, options, probeInterval, security);
