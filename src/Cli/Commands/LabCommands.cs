@@ -29,7 +29,7 @@ public static class LabCommands
                 var state = await runner.UpAsync(layout, build: !a.Has("no-build"), timeout, ct);
                 if (a.Has("demo"))
                 {
-                    using var root = new RootClient(state.AllRootUrls.Select(u => new Uri(u + "/")).ToList());
+                    using var root = new RootClient(state.AllRootUrls.Select(u => new Uri(u + "/")).ToList(), credentials: LabSecrets.Credentials(paths));
                     await new DemoRun(ctx, paths, layout).RunAsync(root, timeout, ct);
                 }
                 return 0;

@@ -44,6 +44,8 @@ public static class LabCommandLines
             $"--Oak:Akka:Port={LabLayout.AkkaPort}",
             $"--Oak:Akka:Seeds={(topology == LabTopology.OneCluster ? layout.OneClusterSeeds : layout.RootSeeds)}",
             $"--urls={LabLayout.Url(root)}",
+            // One token for every root (a file, not a switch: command lines are world-readable in /proc).
+            $"--Oak:Api:TokenFile={paths.ApiToken}",
         };
         if (layout.Database is { } db)
             line.AddRange(["--Oak:Store:Provider=postgres", $"--Oak:Store:ConnectionString={db.ConnectionString}"]);

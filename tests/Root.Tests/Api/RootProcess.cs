@@ -9,6 +9,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Oakestra.Actors.Root.Api;
+using Oakestra.Actors.Root.Api.Trust;
 using Oakestra.Actors.Root.Entities;
 using Oakestra.Actors.Root.Entities.Directory;
 using Oakestra.Actors.Root.Tests.Persistence;
@@ -33,8 +34,19 @@ public sealed class RootProcess : IAsyncDisposable
         System = app.Services.GetRequiredService<ActorSystem>();
         Refs = app.Services.GetRequiredService<RootRefs>();
         ControlPlane = app.Services.GetRequiredService<IControlPlane>();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        Token = app.Services.GetRequiredService<ApiToken>();
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        // Every test talks to the API as a client that has the token; TrustTests use Anonymous() for one that has not.
+        Http = Anonymous();
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token.Value);
     }
+
+    /// <summary>The token this root accepts (made at its first start in <see cref="DataDir"/> unless configured).</summary>
+    public ApiToken Token { get; }
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client of this root without a token.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     public ActorSystem System { get; }
     public RootRefs Refs { get; }
