@@ -32,6 +32,7 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         foreach (var w in layout.Workers) Directory.CreateDirectory(Path.Combine(paths.Nodes, w.Name));
         if (File.Exists(paths.AnsweringRoot)) File.Delete(paths.AnsweringRoot);
         LabSecrets.WriteToken(paths);
+        if (layout.Https) LabTls.Create(paths, layout.Roots.Select(r => r.Ipv4));
         var credentials = LabSecrets.Credentials(paths);
 
         LabFabric.Create(layout);
@@ -60,13 +61,13 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
 
         // The first root alone first: it forms the root tier and creates the journal's tables; the others join it.
         Launch(layout.Root, _programs.Root(layout, layout.Root));
-        await WaitRootAsync(layout.Root, "root", "the root's HTTP API", timeout, processes, credentials, ct);
+        await WaitRootAsync(layout, layout.Root, "root", "the root's HTTP API", timeout, processes, credentials, ct);
         var extra = layout.Roots.Skip(1).ToList();
         if (extra.Count > 0)
         {
             var sw = Stopwatch.StartNew();
             foreach (var r in extra) Launch(r, _programs.Root(layout, r));
-            foreach (var r in extra) await WaitRootAsync(r, "roots' cluster", $"{r.Name}'s HTTP API", timeout, processes, credentials, ct);
+            foreach (var r in extra) await WaitRootAsync(layout, r, "roots' cluster", $"{r.Name}'s HTTP API", timeout, processes, credentials, ct);
             ctx.Out.WriteLine($"roots' cluster: {extra.Count + 1} roots answering ({Elapsed(sw)})");
         }
 
@@ -107,10 +108,10 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         return state;
     }
 
-    private async Task WaitRootAsync(LabNode node, string phase, string what, TimeSpan timeout, IReadOnlyList<LabProcess> processes, RootCredentials credentials, CancellationToken ct)
+    private async Task WaitRootAsync(LabLayout layout, LabNode node, string phase, string what, TimeSpan timeout, IReadOnlyList<LabProcess> processes, RootCredentials credentials, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        var url = LabLayout.Url(node);
+        var url = layout.UrlOf(node);
         ctx.Out.WriteLine($"{phase}: waiting for {node.Name}'s HTTP API at {url} …");
         using var client = new RootClient(new Uri(url + "/"), TimeSpan.FromSeconds(5), credentials);
         await WaitAsync(what, timeout, processes, async () =>

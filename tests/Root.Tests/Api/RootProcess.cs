@@ -25,8 +25,11 @@ public sealed class RootProcess : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly bool _ownsDataDir;
 
-    private RootProcess(WebApplication app, string dataDir, bool ownsDataDir, ManualClock clock, int httpPort)
+    private readonly RootTls? _tls;
+
+    private RootProcess(WebApplication app, string dataDir, bool ownsDataDir, ManualClock clock, int httpPort, RootTls? tls)
     {
+        _tls = tls;
         _app = app;
         _ownsDataDir = ownsDataDir;
         DataDir = dataDir;
@@ -35,7 +38,7 @@ public sealed class RootProcess : IAsyncDisposable
         Refs = app.Services.GetRequiredService<RootRefs>();
         ControlPlane = app.Services.GetRequiredService<IControlPlane>();
         Token = app.Services.GetRequiredService<ApiToken>();
-        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        BaseAddress = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{httpPort}");
         // Every test talks to the API as a client that has the token; TrustTests use Anonymous() for one that has not.
         Http = Anonymous();
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token.Value);
@@ -46,7 +49,7 @@ public sealed class RootProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>A client of this root without a token.</summary>
-    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    public HttpClient Anonymous() => new(_tls is null ? new HttpClientHandler() : _tls.Handler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     public ActorSystem System { get; }
     public RootRefs Refs { get; }
@@ -58,7 +61,11 @@ public sealed class RootProcess : IAsyncDisposable
     /// <summary>What an orchestrator talks to: /user/root.</summary>
     public ActorSelection Gateway => System.ActorSelection($"/user/{RootGateway.Name}");
 
-    public static async Task<RootProcess> StartAsync(string? dataDir = null, ManualClock? clock = null, params string[] extra)
+    public static Task<RootProcess> StartAsync(string? dataDir = null, ManualClock? clock = null, params string[] extra) =>
+        StartAsync(dataDir, clock, null, extra);
+
+    /// <summary>With <paramref name="tls"/>: the API on https with that certificate, the clients trusting its CA only.</summary>
+    public static async Task<RootProcess> StartAsync(string? dataDir, ManualClock? clock, RootTls? tls, params string[] extra)
     {
         var owns = dataDir is null;
         dataDir ??= TestRoot.NewDataDir();
@@ -67,7 +74,8 @@ public sealed class RootProcess : IAsyncDisposable
         var akkaPort = TestRoot.FreePort();
         string[] args =
         [
-            "--urls", $"http://127.0.0.1:{httpPort}",
+            "--urls", $"{(tls is null ? "http" : "https")}://127.0.0.1:{httpPort}",
+            .. (tls is null ? Array.Empty<string>() : new[] { $"--Oak:Api:Certificate:Path={tls.CertificatePath}", $"--Oak:Api:Certificate:KeyPath={tls.KeyPath}" }),
             $"--Oak:Store:DataDir={dataDir}",
             "--Oak:Akka:Hostname=127.0.0.1",
             $"--Oak:Akka:Port={akkaPort}",
@@ -85,7 +93,7 @@ public sealed class RootProcess : IAsyncDisposable
             akka => akka.AddHocon("akka.test.timefactor = 3\nakka.coordinated-shutdown.exit-clr = off", HoconAddMode.Prepend)
                 .AddHocon(Akka.TestKit.Xunit2.TestKit.DefaultConfig, HoconAddMode.Append));
         await app.StartAsync();
-        var root = new RootProcess(app, dataDir, owns, clock, httpPort);
+        var root = new RootProcess(app, dataDir, owns, clock, httpPort, tls);
         await root.WaitReadyAsync();
         return root;
     }
@@ -124,4 +132,21 @@ public sealed class RootProcess : IAsyncDisposable
 public sealed class RootProcessCollection
 {
     public const string Name = "root process";
+}
+
+/// <summary>A root's server certificate (PEM files) and the CA that signed it, which its test clients trust alone.</summary>
+public sealed record RootTls(string CertificatePath, string KeyPath, System.Security.Cryptography.X509Certificates.X509Certificate2 Ca)
+{
+    public HttpClientHandler Handler() => new()
+    {
+        ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+        {
+            if (certificate is null || (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(Ca);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return chain.Build(certificate);
+        },
+    };
 }
