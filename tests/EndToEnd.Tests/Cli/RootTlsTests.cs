@@ -16,7 +16,24 @@ public sealed class RootTlsTests : IDisposable
         LabTls.Create(_lab, ["127.0.0.1"]);
     }
 
-    public void Dispose() => _oak.Dispose();
+    public void Dispose()
+    {
+        _oak.Dispose();
+        foreach (var other in _others) other.Dispose();
+    }
+
+    private readonly List<Oak> _others = [];
+
+    /// <summary>The TLS files of another lab (another CA), issued for <paramref name="addresses"/>.</summary>
+    private LabPaths OtherLab(params string[] addresses)
+    {
+        var other = new Oak();
+        _others.Add(other);
+        var lab = new LabPaths(other.RepoRoot);
+        Directory.CreateDirectory(lab.Dir);
+        LabTls.Create(lab, addresses);
+        return lab;
+    }
 
     [Fact]
     public async Task A_root_with_the_labs_certificate_is_trusted_through_the_labs_ca()
@@ -30,10 +47,7 @@ public sealed class RootTlsTests : IDisposable
     [Fact]
     public async Task A_certificate_of_another_ca_is_refused_naming_the_ca_oak_trusted()
     {
-        using var other = new Oak();
-        var otherLab = new LabPaths(other.RepoRoot);
-        Directory.CreateDirectory(otherLab.Dir);
-        LabTls.Create(otherLab, ["127.0.0.1"]);
+        var otherLab = OtherLab("127.0.0.1");
         using var root = new TlsFakeRoot(otherLab.TlsCertificate, otherLab.TlsKey, Canned.Nodes);
         var r = await _oak.RunAsync("--root", root.Url, "nodes");
         Assert.Equal(1, r.ExitCode);
@@ -44,11 +58,8 @@ public sealed class RootTlsTests : IDisposable
     [Fact]
     public async Task A_certificate_for_another_address_is_refused()
     {
-        using var other = new Oak();
-        var otherLab = new LabPaths(other.RepoRoot);
-        Directory.CreateDirectory(otherLab.Dir);
         // Signed by a CA we then trust via --ca, but issued for 10.99.0.1, not 127.0.0.1.
-        LabTls.Create(otherLab, ["10.99.0.1"]);
+        var otherLab = OtherLab("10.99.0.1");
         using var root = new TlsFakeRoot(otherLab.TlsCertificate, otherLab.TlsKey, Canned.Nodes);
         var r = await _oak.RunAsync("--root", root.Url, "--ca", otherLab.TlsCa, "nodes");
         Assert.Equal(1, r.ExitCode);
@@ -59,10 +70,7 @@ public sealed class RootTlsTests : IDisposable
     public async Task Without_a_ca_the_system_store_decides_and_a_private_ca_is_not_in_it()
     {
         Directory.Delete(_lab.Tls, recursive: true);
-        using var other = new Oak();
-        var otherLab = new LabPaths(other.RepoRoot);
-        Directory.CreateDirectory(otherLab.Dir);
-        LabTls.Create(otherLab, ["127.0.0.1"]);
+        var otherLab = OtherLab("127.0.0.1");
         using var root = new TlsFakeRoot(otherLab.TlsCertificate, otherLab.TlsKey, Canned.Nodes);
         var r = await _oak.RunAsync("--root", root.Url, "nodes");
         Assert.Equal(1, r.ExitCode);

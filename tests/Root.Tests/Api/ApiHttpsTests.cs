@@ -39,7 +39,7 @@ public sealed class ApiHttpsTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/services")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await root.Http.GetAsync("/api/v1/services")).StatusCode);
         using var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{root.BaseAddress.Port}"), Timeout = TimeSpan.FromSeconds(10) };
-        Assert.NotEqual(HttpStatusCode.OK, (await plain.GetAsync("/api/v1/health")).StatusCode);
+        await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync("/api/v1/health")); // no plain HTTP beside it
     }
 
     [Fact]
