@@ -50,7 +50,7 @@ public sealed class ApiTrustTests(ApiTrustTests.SharedRoot shared) : IClassFixtu
         Assert.Equal("Bearer", Assert.Single(r.Headers.WwwAuthenticate).Scheme);
         var body = await _root.Json(r);
         Assert.Equal("token", body.GetProperty("rule").GetString());
-        Assert.Contains("Authorization: Bearer", body.GetProperty("error").GetString());
+        Assert.Contains("Authorization: Bearer TOKEN", body.GetProperty("error").GetString());
     }
 
     [Theory]

@@ -29,7 +29,7 @@ public static class RequestGuard
         if (HasBody(request) && !request.HasJsonContentType())
         {
             await Write(context, 415, new ApiError(
-                $"the body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'", "Content-Type", "json_content_type"));
+                $"the body must be JSON (Content-Type: application/json), not {request.ContentType ?? "undeclared"}", "Content-Type", "json_content_type"));
             return;
         }
         try
@@ -46,15 +46,18 @@ public static class RequestGuard
         (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
         && string.Equals(request.Path.Value?.TrimEnd('/'), HealthPath, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Null when the request carries the token; else what is wrong, said so a user knows what to send.</summary>
+    /// <summary>
+    /// Null when the request carries the token; else what is wrong, said so a user knows what to send (without
+    /// quotes or angle brackets, which the API's JSON would show as \u0027 and \u003C).
+    /// </summary>
     private static string? Unauthorized(HttpRequest request, ApiToken token)
     {
         var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
         if (string.IsNullOrEmpty(header))
-            return "no API token: send 'Authorization: Bearer <token>' (oak: --token, OAK_TOKEN or token= in ~/.config/oak/config; the root's log says where its token file is)";
+            return "no API token: send the header Authorization: Bearer TOKEN (oak: --token, OAK_TOKEN or token = in ~/.config/oak/config); the root logs where its token file is";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || !token.Matches(header[scheme.Length..].Trim()))
-            return "the API token was not accepted: send 'Authorization: Bearer <token>' with the root's token (the root's log says where its token file is)";
+            return "the API token was not accepted: send the header Authorization: Bearer TOKEN with this root's token; the root logs where its token file is";
         return null;
     }
 
