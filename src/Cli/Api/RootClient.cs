@@ -59,8 +59,9 @@ public sealed class RootClient : IDisposable
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        return chain.Build(leaf);
+        // The handshake owns the certificate it hands us: only a copy made here is disposed here.
+        using var copy = presented is X509Certificate2 ? null : X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        return chain.Build(presented as X509Certificate2 ?? copy!);
     }
 
     /// <summary>The root the next request goes to first: the one that answered last.</summary>
