@@ -1,7 +1,9 @@
 using Akka.Hosting;
+using Microsoft.AspNetCore.HostFiltering;
 using Oakestra.Actors.Contracts.Hosting;
 using Oakestra.Actors.Root.Api;
 using Oakestra.Actors.Root.Api.Sla;
+using Oakestra.Actors.Root.Api.Trust;
 using Oakestra.Actors.Root.Entities;
 using Oakestra.Actors.Root.Persistence;
 using Oakestra.Actors.Root.Pools;
@@ -20,12 +22,14 @@ public static class RootHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         var config = builder.Configuration;
+        var api = AddApiTrust(builder);
 
         builder.Services.AddAddressPools(config);
         builder.Services.AddSingleton(RootSettingsFrom(config));
         builder.Services.AddSingleton(sp => new RootRefs(sp.GetRequiredService<AddressPools>(), sp.GetRequiredService<RootSettings>()));
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
-        builder.Services.AddSingleton(sp => new SlaParser(SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>())));
+        builder.Services.AddSingleton(sp => new SlaParser(
+            SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>()), new SlaLimits(api.MaxMicroservices, api.MaxCodeBytes)));
         builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>
         {
             b.WithOakestraPersistence(config)
@@ -42,9 +46,42 @@ public static class RootHost
         });
 
         var app = builder.Build();
+        var token = app.Services.GetRequiredService<ApiToken>();
+        app.Logger.LogInformation(token.Created
+            ? "API token: created {Source} (mode 0600); clients send it as 'Authorization: Bearer <token>' (oak: OAK_TOKEN or --token)"
+            : "API token: from {Source}; clients send it as 'Authorization: Bearer <token>' (oak: OAK_TOKEN or --token)", token.Source);
         app.UseControlPlaneErrors();
+        app.UseRequestGuard();
         app.MapRootApi();
         return app;
+    }
+
+    /// <summary>
+    /// DESIGN §5 Trust for the HTTP API: the token (made now, so a bad one stops the start), Kestrel's body limit,
+    /// HTTPS with the configured certificate, and the Host names host filtering lets through.
+    /// </summary>
+    private static ApiSettings AddApiTrust(WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var api = ApiSettings.From(config);
+        var token = ApiToken.Resolve(api, StoreSettings.FromConfiguration(config).DataDir);
+        var urls = AllowedHosts.Urls(config);
+        var certificate = ApiCertificate.Load(api);
+        ApiCertificate.CheckUrls(certificate, urls, config);
+        builder.Services.AddSingleton(api);
+        builder.Services.AddSingleton(token);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = api.MaxBodyBytes;
+            if (certificate is not null) kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+        });
+        // The web host's defaults fill AllowedHosts from configuration only when nothing set it before: "*" then.
+        if (string.IsNullOrWhiteSpace(config[AllowedHosts.Key]))
+        {
+            var hosts = AllowedHosts.Default(urls);
+            builder.Services.Configure<HostFilteringOptions>(o => o.AllowedHosts = hosts.ToList());
+        }
+        return api;
     }
 
     /// <summary>Oak:Root:* (MigrationDrainSeconds, AskTimeoutSeconds, SnapshotEvery, SiteSilenceSeconds, SiteGraceSeconds).</summary>

@@ -4,7 +4,8 @@ using Oakestra.Actors.Cli.Parsing;
 namespace Oakestra.Actors.Cli.Api;
 
 /// <summary>
-/// Where the roots are: <c>--root</c>, else <c>OAK_ROOT</c>, else the lab's <c>.lab/env</c>, else the default; each
+/// Where the roots are: <c>--root</c>, else <c>OAK_ROOT</c>, else <c>root</c> in the config file (<see cref="CliConfigFile"/>),
+/// else the lab's <c>.lab/env</c>, else the default; each
 /// a comma-separated list. In a checkout with a lab, the root that answered last is tried first next time
 /// (<c>.lab/answering-root</c>), so a dead root costs one refused connection once, not on every command.
 /// </summary>
@@ -12,11 +13,14 @@ public static class RootAddress
 {
     public const string Default = "http://127.0.0.1:10000";
 
-    public static IReadOnlyList<Uri> Resolve(ParsedArgs args, CliContext ctx)
+    public static IReadOnlyList<Uri> Resolve(ParsedArgs args, CliContext ctx) => Resolve(args, ctx, CliConfigFile.Load(ctx));
+
+    public static IReadOnlyList<Uri> Resolve(ParsedArgs args, CliContext ctx, CliConfigFile config)
     {
         var raw = args.Options.TryGetValue("root", out var r) ? r
             : ctx.Env("OAK_ROOT") is { Length: > 0 } e ? e
-            : ctx.LabPaths?.ReadEnv().GetValueOrDefault("OAK_ROOT") ?? Default;
+            : config.Get("root")
+            ?? ctx.LabPaths?.ReadEnv().GetValueOrDefault("OAK_ROOT") ?? Default;
         var roots = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).Distinct().ToList();
         if (roots.Count == 0) throw new UsageException($"root address '{raw}' names no root");
         return roots;
@@ -58,6 +62,10 @@ public static class RootAddress
         return TimeSpan.FromSeconds(s);
     }
 
-    /// <summary>The client every root command uses: the roots answering-first, the timeout of <see cref="Timeout"/>.</summary>
-    public static RootClient Client(ParsedArgs args, CliContext ctx) => new(AnsweringFirst(Resolve(args, ctx), ctx), Timeout(ctx));
+    /// <summary>The client every root command uses: the roots answering-first, the timeout of <see cref="Timeout"/>, token and CA of <see cref="RootCredentials"/>.</summary>
+    public static RootClient Client(ParsedArgs args, CliContext ctx)
+    {
+        var config = CliConfigFile.Load(ctx);
+        return new(AnsweringFirst(Resolve(args, ctx, config), ctx), Timeout(ctx), RootCredentials.Resolve(args, ctx, config));
+    }
 }

@@ -1,6 +1,10 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -24,19 +28,40 @@ public sealed class RootClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly IReadOnlyList<Uri> _roots;
+    private readonly RootCredentials _credentials;
     private int _current;
 
-    public RootClient(Uri baseAddress, TimeSpan? timeout = null) : this([baseAddress], timeout) { }
+    public RootClient(Uri baseAddress, TimeSpan? timeout = null, RootCredentials? credentials = null) : this([baseAddress], timeout, credentials) { }
 
-    public RootClient(IReadOnlyList<Uri> roots, TimeSpan? timeout = null)
+    public RootClient(IReadOnlyList<Uri> roots, TimeSpan? timeout = null, RootCredentials? credentials = null)
     {
         if (roots.Count == 0) throw new ArgumentException("no root address", nameof(roots));
         _roots = roots;
+        _credentials = credentials ?? RootCredentials.None;
         var requestTimeout = timeout ?? DefaultTimeout;
         // Shorter than the request's own deadline, or a root that never takes the connection would look like one that took the request.
         var connectTimeout = requestTimeout / 2 < ConnectTimeout ? requestTimeout / 2 : ConnectTimeout;
         var handler = new SocketsHttpHandler { ConnectCallback = (c, ct) => ConnectAsync(c, connectTimeout, ct) };
+        if (_credentials.Ca is { } ca)
+            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, errors) => SignedBy(ca, cert, errors) };
         _http = new HttpClient(handler) { Timeout = requestTimeout };
+        if (_credentials.Token is { } token) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    /// <summary>
+    /// The configured CA and nothing else: the chain must end at it (not at a root of the system store), and the
+    /// certificate must name the host dialled. Revocation is not checked: a private CA publishes no lists.
+    /// </summary>
+    private static bool SignedBy(X509Certificate2 ca, X509Certificate? presented, SslPolicyErrors errors)
+    {
+        if (presented is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // The handshake owns the certificate it hands us: only a copy made here is disposed here.
+        using var copy = presented is X509Certificate2 ? null : X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        return chain.Build(presented as X509Certificate2 ?? copy!);
     }
 
     /// <summary>The root the next request goes to first: the one that answered last.</summary>
@@ -97,6 +122,11 @@ public sealed class RootClient : IDisposable
                 failures.Add($"{Display(root)}: {refused.Message}");
                 continue; // nothing was sent: any request may go to the next root
             }
+            catch (HttpRequestException e) when (Inner<AuthenticationException>(e) is not null)
+            {
+                failures.Add($"{Display(root)}: {TlsReason()}");
+                continue; // the handshake failed before the request was sent
+            }
             catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
             {
                 var reason = e is TaskCanceledException ? $"no answer within {_http.Timeout.TotalSeconds:0.#}s" : Reason((HttpRequestException)e);
@@ -115,9 +145,10 @@ public sealed class RootClient : IDisposable
             : $"no root answered: {string.Join("; ", failures)}");
     }
 
-    private static async Task<JsonNode> ReadAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken ct)
+    private async Task<JsonNode> ReadAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken ct)
     {
         var text = await response.Content.ReadAsStringAsync(ct);
+        if (response.StatusCode == HttpStatusCode.Unauthorized) throw new CliFailure($"401 Unauthorized: {_credentials.Unauthorized()}");
         if (!response.IsSuccessStatusCode) throw new CliFailure(ErrorLine(response.StatusCode, text));
         if (string.IsNullOrWhiteSpace(text)) return new JsonObject();
         try
@@ -167,6 +198,10 @@ public sealed class RootClient : IDisposable
         return null;
     }
 
+    private string TlsReason() => _credentials.Ca is null
+        ? "TLS: the root's certificate is not trusted by this machine (pass the CA that signed it: --ca, OAK_CA or ca = in the config file)"
+        : $"TLS: the root's certificate is not signed by the CA from {_credentials.CaSource} for this address";
+
     private static string Display(Uri root) => root.ToString().TrimEnd('/');
 
     private static string Reason(HttpRequestException e) => Inner<SocketException>(e) is { } s ? Reason(s) : e.Message;
@@ -185,6 +220,9 @@ public sealed class RootClient : IDisposable
     public static string ErrorLine(HttpStatusCode status, string body)
     {
         var head = $"{(int)status} {ReasonPhrase(status)}";
+        // ASP.NET Core's host filtering answers with a page, not the API's JSON.
+        if (status == HttpStatusCode.BadRequest && body.Contains("Invalid Hostname", StringComparison.Ordinal))
+            return $"{head}: the root does not answer to this host name (its AllowedHosts); use an address it listens on, or add the name to AllowedHosts";
         string? message = null, field = null, rule = null;
         try
         {
@@ -205,6 +243,9 @@ public sealed class RootClient : IDisposable
     private static string ReasonPhrase(HttpStatusCode status) => status switch
     {
         HttpStatusCode.BadRequest => "Bad Request",
+        HttpStatusCode.Unauthorized => "Unauthorized",
+        HttpStatusCode.RequestEntityTooLarge => "Payload Too Large",
+        HttpStatusCode.UnsupportedMediaType => "Unsupported Media Type",
         HttpStatusCode.NotFound => "Not Found",
         HttpStatusCode.Conflict => "Conflict",
         HttpStatusCode.ServiceUnavailable => "Service Unavailable",

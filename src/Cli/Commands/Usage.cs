@@ -7,7 +7,7 @@ public static class Usage
     public const string Text = """
         oak — the Oakestra.Actors command line
 
-        usage: oak [--root URL[,URL…]] [--json] <command> [args]
+        usage: oak [--root URL[,URL…]] [--token T] [--ca FILE] [--json] <command> [args]
 
           deploy <sla.json>                    create the SLA's services and one instance each (one per direct constraint)
           services                             list services with their Service IPs
@@ -30,8 +30,11 @@ public static class Usage
           lab heal                             remove every cut
           lab place <node> <lat> <lon>         move a worker on the map (for Closest)
 
-        The roots are --root, else $OAK_ROOT, else .lab/env (written by `oak lab up`), else http://127.0.0.1:10000;
-        a comma-separated list is tried in turn when a root does not answer. $OAK_TIMEOUT: seconds per request (30).
+        The roots are --root, else $OAK_ROOT, else root = in ~/.config/oak/config ($OAK_CONFIG), else .lab/env
+        (written by `oak lab up`), else http://127.0.0.1:10000; a comma-separated list is tried in turn when a root
+        does not answer. The API token: --token, $OAK_TOKEN, token = in the config file, .lab/api-token. The CA an
+        https root's certificate must chain to: --ca, $OAK_CA, ca = in the config file, .lab/tls/ca.pem (else the
+        system's). $OAK_TIMEOUT: seconds per request (30).
         Exit codes: 0 ok, 1 failure (one line on stderr), 2 wrong usage.
         """;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Oakestra.Actors.Cli.Instances;
 
@@ -15,9 +16,24 @@ namespace Oakestra.Actors.Cli.Instances;
 /// namespace_ipv4, the node's subnet_v4), unique on a machine while the placement lives, short enough to
 /// read, and changes with every placement exactly like the Namespace IP does.
 /// </summary>
-public static class InstanceNamespace
+public static partial class InstanceNamespace
 {
     public const string DefaultPrefix = "oak-";
+
+    public const string Rule = "letters, digits, '.', '_' and '-', starting with a letter or digit";
+
+    /// <summary>
+    /// The characters every part of the convention is made of (prefixes like <c>oaklab-</c>, node names, <c>-i</c>,
+    /// digits). A namespace name is a file under /run/netns: one with '/' or a leading '.' or '-' would make
+    /// <c>ip netns exec</c> enter something else (<c>../../proc/1/ns/net</c> is the machine's own namespace).
+    /// </summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")]
+    private static partial Regex Pattern();
+
+    public static bool IsValidName(string name) => Pattern().IsMatch(name);
+
+    /// <summary>A prefix may be empty; otherwise it is the start of a valid name.</summary>
+    public static bool IsValidPrefix(string prefix) => prefix.Length == 0 || IsValidName(prefix);
 
     public static string Name(string prefix, string node, int hostNumber) => $"{prefix}{node}-i{hostNumber}";
 

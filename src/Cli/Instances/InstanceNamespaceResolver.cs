@@ -6,11 +6,25 @@ namespace Oakestra.Actors.Cli.Instances;
 public static class InstanceNamespaceResolver
 {
     /// <summary><c>--netns-prefix</c>, else <c>OAK_NETNS_PREFIX</c>, else the lab's <c>.lab/env</c>, else the worker default.</summary>
-    public static string Prefix(string? option, CliContext ctx) =>
-        option ?? (ctx.Env("OAK_NETNS_PREFIX") is { Length: > 0 } e ? e : null)
-        ?? ctx.LabPaths?.ReadEnv().GetValueOrDefault("OAK_NETNS_PREFIX") ?? InstanceNamespace.DefaultPrefix;
+    public static string Prefix(string? option, CliContext ctx)
+    {
+        var prefix = option ?? (ctx.Env("OAK_NETNS_PREFIX") is { Length: > 0 } e ? e : null)
+            ?? ctx.LabPaths?.ReadEnv().GetValueOrDefault("OAK_NETNS_PREFIX") ?? InstanceNamespace.DefaultPrefix;
+        if (!InstanceNamespace.IsValidPrefix(prefix))
+            throw new Parsing.UsageException($"namespace prefix '{prefix}' must be {InstanceNamespace.Rule}");
+        return prefix;
+    }
 
+    /// <summary>Every name this resolver hands out passed <see cref="InstanceNamespace.IsValidName"/>, whoever made it up.</summary>
     public static async Task<(string Namespace, Instance Instance)> ResolveAsync(RootClient root, string instanceId, string prefix, CancellationToken ct)
+    {
+        var (ns, instance) = await NameAsync(root, instanceId, prefix, ct);
+        if (!InstanceNamespace.IsValidName(ns))
+            throw new CliFailure($"refusing to enter '{ns}' for instance {instanceId}: a namespace name must be {InstanceNamespace.Rule} (the root reported a node or namespace outside the convention)");
+        return (ns, instance);
+    }
+
+    private static async Task<(string Namespace, Instance Instance)> NameAsync(RootClient root, string instanceId, string prefix, CancellationToken ct)
     {
         var instance = await root.GetAsync<Instance>($"api/v1/instances/{RootClient.Escape(instanceId)}", ct);
         var placement = instance.Placement

@@ -43,8 +43,12 @@ public static class LabCommandLines
             $"--Oak:Akka:Hostname={root.Ipv4}",
             $"--Oak:Akka:Port={LabLayout.AkkaPort}",
             $"--Oak:Akka:Seeds={(topology == LabTopology.OneCluster ? layout.OneClusterSeeds : layout.RootSeeds)}",
-            $"--urls={LabLayout.Url(root)}",
+            $"--urls={layout.UrlOf(root)}",
+            // One token for every root (a file, not a switch: command lines are world-readable in /proc).
+            $"--Oak:Api:TokenFile={paths.ApiToken}",
         };
+        if (layout.Https)
+            line.AddRange([$"--Oak:Api:Certificate:Path={paths.TlsCertificate}", $"--Oak:Api:Certificate:KeyPath={paths.TlsKey}"]);
         if (layout.Database is { } db)
             line.AddRange(["--Oak:Store:Provider=postgres", $"--Oak:Store:ConnectionString={db.ConnectionString}"]);
         else

@@ -15,6 +15,13 @@ public sealed record LabPaths(string RepoRoot)
     public string Postgres => Path.Combine(Dir, "pg");
     /// <summary>The root that answered the CLI last, tried first next time (one URL).</summary>
     public string AnsweringRoot => Path.Combine(Dir, "answering-root");
+    /// <summary>The API token every root of the lab is started with (Oak:Api:TokenFile) and the CLI sends; 0600.</summary>
+    public string ApiToken => Path.Combine(Dir, "api-token");
+    /// <summary>The lab's own CA (the only one the CLI trusts for the lab) and the roots' certificate it signed.</summary>
+    public string Tls => Path.Combine(Dir, "tls");
+    public string TlsCa => Path.Combine(Tls, "ca.pem");
+    public string TlsCertificate => Path.Combine(Tls, "root.pem");
+    public string TlsKey => Path.Combine(Tls, "root.key");
     public string Log(string process) => Path.Combine(Logs, process + ".log");
 
     public Dictionary<string, string> ReadEnv()

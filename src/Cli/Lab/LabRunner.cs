@@ -31,6 +31,9 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         Directory.CreateDirectory(paths.Data);
         foreach (var w in layout.Workers) Directory.CreateDirectory(Path.Combine(paths.Nodes, w.Name));
         if (File.Exists(paths.AnsweringRoot)) File.Delete(paths.AnsweringRoot);
+        LabSecrets.WriteToken(paths);
+        if (layout.Https) LabTls.Create(paths, layout.Roots.Select(r => r.Ipv4));
+        var credentials = LabSecrets.Credentials(paths);
 
         LabFabric.Create(layout);
         var state = new LabState(layout.Prefix, layout.Bridge, layout.RootUrl, DateTimeOffset.UtcNow, layout.Nodes, [],
@@ -58,13 +61,13 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
 
         // The first root alone first: it forms the root tier and creates the journal's tables; the others join it.
         Launch(layout.Root, _programs.Root(layout, layout.Root));
-        await WaitRootAsync(layout.Root, "root", "the root's HTTP API", timeout, processes, ct);
+        await WaitRootAsync(layout, layout.Root, "root", "the root's HTTP API", timeout, processes, credentials, ct);
         var extra = layout.Roots.Skip(1).ToList();
         if (extra.Count > 0)
         {
             var sw = Stopwatch.StartNew();
             foreach (var r in extra) Launch(r, _programs.Root(layout, r));
-            foreach (var r in extra) await WaitRootAsync(r, "roots' cluster", $"{r.Name}'s HTTP API", timeout, processes, ct);
+            foreach (var r in extra) await WaitRootAsync(layout, r, "roots' cluster", $"{r.Name}'s HTTP API", timeout, processes, credentials, ct);
             ctx.Out.WriteLine($"roots' cluster: {extra.Count + 1} roots answering ({Elapsed(sw)})");
         }
 
@@ -78,7 +81,7 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         }
         ctx.Out.WriteLine($"workers: waiting for {layout.Workers.Count()} to register …");
 
-        using var root = new RootClient(layout.RootUrls.Select(u => new Uri(u + "/")).ToList(), TimeSpan.FromSeconds(5));
+        using var root = new RootClient(layout.RootUrls.Select(u => new Uri(u + "/")).ToList(), TimeSpan.FromSeconds(5), credentials);
         IReadOnlyList<Node> nodes = [];
         var registered = new HashSet<string>(StringComparer.Ordinal);
         var sitesDone = new HashSet<string>(StringComparer.Ordinal);
@@ -101,16 +104,16 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         ctx.Out.WriteLine();
         ctx.Out.Write(Views.Nodes(nodes, ctx.Now));
         ctx.Out.WriteLine();
-        ctx.Out.WriteLine($"root API: {string.Join(",", layout.RootUrls)}   (written to .lab/env; logs in .lab/logs)");
+        ctx.Out.WriteLine($"root API: {string.Join(",", layout.RootUrls)}   (written to .lab/env; token in .lab/api-token, used by ./oak; logs in .lab/logs)");
         return state;
     }
 
-    private async Task WaitRootAsync(LabNode node, string phase, string what, TimeSpan timeout, IReadOnlyList<LabProcess> processes, CancellationToken ct)
+    private async Task WaitRootAsync(LabLayout layout, LabNode node, string phase, string what, TimeSpan timeout, IReadOnlyList<LabProcess> processes, RootCredentials credentials, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        var url = LabLayout.Url(node);
+        var url = layout.UrlOf(node);
         ctx.Out.WriteLine($"{phase}: waiting for {node.Name}'s HTTP API at {url} …");
-        using var client = new RootClient(new Uri(url + "/"), TimeSpan.FromSeconds(5));
+        using var client = new RootClient(new Uri(url + "/"), TimeSpan.FromSeconds(5), credentials);
         await WaitAsync(what, timeout, processes, async () =>
         {
             try { await client.GetAsync("api/v1/health", ct); return null; }
@@ -172,6 +175,7 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         var removed = LabFabric.Remove(prefix, bridge);
         foreach (var f in new[] { paths.StateFile, paths.EnvFile, paths.AnsweringRoot, paths.StateLock }) if (File.Exists(f)) File.Delete(f);
         foreach (var d in new[] { paths.Data, paths.Nodes }) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+        LabSecrets.Remove(paths);
         ctx.Out.WriteLine($"lab down: stopped {pids.Count + leftovers.Count} processes ({hard} killed after the grace period), removed {removed.Count(r => r.StartsWith("netns", StringComparison.Ordinal))} namespaces and the bridge{(database ? " and the PostgreSQL cluster in .lab/pg" : "")}; logs kept in .lab/logs");
         return true;
     }

@@ -41,13 +41,14 @@ public sealed record LabStatus(
     {
         var state = LabState.Load(paths);
         if (state is null) return new LabStatus(false, null, null, null, [], [], null, []);
+        var https = state.AllRootUrls.Any(u => u.StartsWith("https://", StringComparison.Ordinal));
         var processes = state.Nodes.Select(n =>
         {
             var p = state.Process(n.Name);
             var alive = p is not null && LabProcesses.Runs(p.Pid, p.Command);
             var ended = p is null ? "never started: lab up stopped before it" : alive ? null : LabChaos.Ended(p);
             return new ProcessStatus(n.Name, Role(n.Role), n.Role == LabRole.Root ? null : n.Site, p?.Pid, n.Namespace(state.Prefix),
-                [n.Ipv4], Listens(n), alive, ended, alive ? null : p?.EndedAt, p?.Starts ?? 0,
+                [n.Ipv4], Listens(n, https), alive, ended, alive ? null : p?.EndedAt, p?.Starts ?? 0,
                 p is null ? null : Path.GetRelativePath(paths.RepoRoot, p.Log));
         }).ToList();
         DatabaseStatus? db = null;
@@ -67,9 +68,9 @@ public sealed record LabStatus(
         _ => "worker",
     };
 
-    private static IReadOnlyList<string> Listens(LabNode n) => n.Role switch
+    private static IReadOnlyList<string> Listens(LabNode n, bool https) => n.Role switch
     {
-        LabRole.Root => [LabLayout.Url(n), $"akka {n.Ipv4}:{LabLayout.AkkaPort}"],
+        LabRole.Root => [LabLayout.Url(n, https), $"akka {n.Ipv4}:{LabLayout.AkkaPort}"],
         LabRole.Orchestrator => [$"akka {n.Ipv4}:{LabLayout.AkkaPort}"],
         _ => [$"akka {n.Ipv4}:{LabLayout.AkkaPort}", $"tunnel udp {n.Ipv4}:{LabLayout.TunnelPort}"],
     };

@@ -46,10 +46,13 @@ public sealed class ParsedArgs
         return v;
     }
 
+    /// <summary>Options of every command that talks to a root (read by RootAddress and RootCredentials).</summary>
+    public static readonly IReadOnlySet<string> Global = new HashSet<string>(StringComparer.Ordinal) { "root", "token", "ca" };
+
     /// <summary>Fails when an option was given that no code path asked for.</summary>
     public void RejectUnknownOptions()
     {
-        var unknown = Options.Keys.Where(k => !_consumedOptions.Contains(k) && k != "root").ToList();
+        var unknown = Options.Keys.Where(k => !_consumedOptions.Contains(k) && !Global.Contains(k)).ToList();
         if (unknown.Count > 0) throw new UsageException($"unknown option --{unknown[0]} for '{Command}'");
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Oakestra.Actors.Root.Api.Sla;
+using Oakestra.Actors.Root.Api.Trust;
 
 namespace Oakestra.Actors.Root.Api;
 
@@ -36,24 +37,24 @@ public static class RootApi
         api.MapGet("/services/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.GetServiceAsync(id, ct)));
         api.MapDelete("/services/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.DeleteServiceAsync(id, ct)));
 
-        api.MapPost("/services/{id}/instances", async (string id, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        api.MapPost("/services/{id}/instances", async (string id, HttpRequest request, ApiSettings limits, IControlPlane cp, CancellationToken ct) =>
         {
             var body = await ReadObject(request, ct);
             if (body.Error is not null) return body.Error;
-            var count = Integer(body.Doc!.Value, "count", 1, 1, MaxCount, out var error);
+            var count = Integer(body.Doc!.Value, "count", 1, 1, limits.MaxInstancesPerRequest, out var error);
             if (error is not null) return error;
-            var node = OptionalString(body.Doc!.Value, "node", out error);
+            var node = OptionalNode(body.Doc!.Value, "node", out error);
             if (error is not null) return error;
             return Answer(await cp.DeployInstancesAsync(id, count, node, ct), 201);
         });
 
-        api.MapPost("/services/{id}/scale", async (string id, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
+        api.MapPost("/services/{id}/scale", async (string id, HttpRequest request, ApiSettings limits, IControlPlane cp, CancellationToken ct) =>
         {
             var body = await ReadObject(request, ct);
             if (body.Error is not null) return body.Error;
-            var replicas = Integer(body.Doc!.Value, "replicas", null, 0, MaxCount, out var error);
+            var replicas = Integer(body.Doc!.Value, "replicas", null, 0, limits.MaxInstancesPerRequest, out var error);
             if (error is not null) return error;
-            var node = OptionalString(body.Doc!.Value, "node", out error);
+            var node = OptionalNode(body.Doc!.Value, "node", out error);
             if (error is not null) return error;
             return Answer(await cp.ScaleAsync(id, replicas, node, ct));
         });
@@ -65,7 +66,7 @@ public static class RootApi
         {
             var body = await ReadObject(request, ct);
             if (body.Error is not null) return body.Error;
-            var target = OptionalString(body.Doc!.Value, "target_node", out var error);
+            var target = OptionalNode(body.Doc!.Value, "target_node", out var error);
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(target))
                 return Error(400, new ApiError("target_node is required", "target_node", "required"));
@@ -90,6 +91,7 @@ public static class RootApi
 
         api.MapPut("/nodes/{node}/location", async (string node, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
         {
+            if (BadNode(node) is { } bad) return bad;
             var body = await ReadObject(request, ct);
             if (body.Error is not null) return body.Error;
             var lat = Number(body.Doc!.Value, "latitude", -90, 90, out var error);
@@ -99,11 +101,14 @@ public static class RootApi
             return Answer(await cp.SetNodeLocationAsync(node, lat, lon, ct));
         });
 
-        api.MapPost("/nodes/{node}/drain", async (string node, IControlPlane cp, CancellationToken ct) => Answer(await cp.DrainNodeAsync(node, ct), 202));
-        api.MapPost("/nodes/{node}/uncordon", async (string node, IControlPlane cp, CancellationToken ct) => Answer(await cp.UncordonNodeAsync(node, ct)));
+        api.MapPost("/nodes/{node}/drain", async (string node, IControlPlane cp, CancellationToken ct) =>
+            BadNode(node) ?? Answer(await cp.DrainNodeAsync(node, ct), 202));
+        api.MapPost("/nodes/{node}/uncordon", async (string node, IControlPlane cp, CancellationToken ct) =>
+            BadNode(node) ?? Answer(await cp.UncordonNodeAsync(node, ct)));
 
         api.MapGet("/nodes/{node}/table", async (string node, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
         {
+            if (BadNode(node) is { } bad) return bad;
             var site = request.Query.TryGetValue("site", out var s) && !string.IsNullOrEmpty(s) ? s.ToString() : null;
             return Answer(await cp.GetNodeTableAsync(node, site, ct));
         });
@@ -184,6 +189,18 @@ public static class RootApi
             return 0;
         }
         return d;
+    }
+
+    /// <summary>A 400 for a node name no worker can have (<see cref="NodeNames"/>), null for a good one.</summary>
+    private static IResult? BadNode(string node) =>
+        NodeNames.IsValid(node) ? null : Error(400, new ApiError($"node must be {NodeNames.Rule}", "node", "node_name"));
+
+    private static string? OptionalNode(JsonElement doc, string name, out IResult? error)
+    {
+        var node = OptionalString(doc, name, out error);
+        if (error is null && node is not null && !NodeNames.IsValid(node))
+            error = Error(400, new ApiError($"{name} must be {NodeNames.Rule}", name, "node_name"));
+        return error is null ? node : null;
     }
 
     private static string? OptionalString(JsonElement doc, string name, out IResult? error)

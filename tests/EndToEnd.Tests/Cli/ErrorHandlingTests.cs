@@ -47,6 +47,18 @@ public class ErrorHandlingTests
         Assert.Equal("oak: 503 Service Unavailable: control plane not ready", Assert.Single(r.ErrLines));
     }
 
+    [Fact]
+    public async Task A_host_name_the_root_does_not_answer_to_says_so_instead_of_showing_the_page()
+    {
+        // ASP.NET Core host filtering's own answer (HostFilteringMiddleware), not the API's JSON.
+        const string page = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\r\n<HTML><HEAD><TITLE>Bad Request</TITLE></HEAD>\r\n<BODY><h2>Bad Request - Invalid Hostname</h2>\r\n<hr><p>HTTP Error 400. The request hostname is invalid.</p>\r\n</BODY></HTML>";
+        using var root = new FakeRoot().On("GET", "/api/v1/nodes", 400, page);
+        using var oak = new Oak();
+        var r = await oak.RunAsync("--root", root.Url, "nodes");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("oak: 400 Bad Request: the root does not answer to this host name (its AllowedHosts); use an address it listens on, or add the name to AllowedHosts", Assert.Single(r.ErrLines));
+    }
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("scale", "svc", "many")]

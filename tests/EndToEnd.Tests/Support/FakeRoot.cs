@@ -33,6 +33,8 @@ public sealed class FakeRoot : IDisposable
     public string Host { get; }
     public string Url => $"http://{Host}:{Port}";
     public List<(string Method, string Path, string Body)> Requests { get; } = [];
+    /// <summary>The Authorization header of each request, in the order of <see cref="Requests"/> (null: none sent).</summary>
+    public List<string?> Authorizations { get; } = [];
 
     public FakeRoot On(string method, string path, int status, string body)
     {
@@ -55,7 +57,11 @@ public sealed class FakeRoot : IDisposable
             using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
             var path = ctx.Request.Url!.AbsolutePath;
-            lock (Requests) Requests.Add((ctx.Request.HttpMethod, path, body));
+            lock (Requests)
+            {
+                Requests.Add((ctx.Request.HttpMethod, path, body));
+                Authorizations.Add(ctx.Request.Headers["Authorization"]);
+            }
             (int Status, string Body) answer;
             lock (_answers)
                 answer = _answers.TryGetValue($"{ctx.Request.HttpMethod} {path}", out var a) ? a

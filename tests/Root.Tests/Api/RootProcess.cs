@@ -9,6 +9,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Oakestra.Actors.Root.Api;
+using Oakestra.Actors.Root.Api.Trust;
 using Oakestra.Actors.Root.Entities;
 using Oakestra.Actors.Root.Entities.Directory;
 using Oakestra.Actors.Root.Tests.Persistence;
@@ -24,8 +25,11 @@ public sealed class RootProcess : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly bool _ownsDataDir;
 
-    private RootProcess(WebApplication app, string dataDir, bool ownsDataDir, ManualClock clock, int httpPort)
+    private readonly RootTls? _tls;
+
+    private RootProcess(WebApplication app, string dataDir, bool ownsDataDir, ManualClock clock, int httpPort, RootTls? tls)
     {
+        _tls = tls;
         _app = app;
         _ownsDataDir = ownsDataDir;
         DataDir = dataDir;
@@ -33,8 +37,19 @@ public sealed class RootProcess : IAsyncDisposable
         System = app.Services.GetRequiredService<ActorSystem>();
         Refs = app.Services.GetRequiredService<RootRefs>();
         ControlPlane = app.Services.GetRequiredService<IControlPlane>();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
+        Token = app.Services.GetRequiredService<ApiToken>();
+        BaseAddress = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{httpPort}");
+        // Every test talks to the API as a client that has the token; TrustTests use Anonymous() for one that has not.
+        Http = Anonymous();
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token.Value);
     }
+
+    /// <summary>The token this root accepts (made at its first start in <see cref="DataDir"/> unless configured).</summary>
+    public ApiToken Token { get; }
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client of this root without a token.</summary>
+    public HttpClient Anonymous() => new(_tls is null ? new HttpClientHandler() : _tls.Handler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     public ActorSystem System { get; }
     public RootRefs Refs { get; }
@@ -46,7 +61,11 @@ public sealed class RootProcess : IAsyncDisposable
     /// <summary>What an orchestrator talks to: /user/root.</summary>
     public ActorSelection Gateway => System.ActorSelection($"/user/{RootGateway.Name}");
 
-    public static async Task<RootProcess> StartAsync(string? dataDir = null, ManualClock? clock = null, params string[] extra)
+    public static Task<RootProcess> StartAsync(string? dataDir = null, ManualClock? clock = null, params string[] extra) =>
+        StartAsync(dataDir, clock, null, extra);
+
+    /// <summary>With <paramref name="tls"/>: the API on https with that certificate, the clients trusting its CA only.</summary>
+    public static async Task<RootProcess> StartAsync(string? dataDir, ManualClock? clock, RootTls? tls, params string[] extra)
     {
         var owns = dataDir is null;
         dataDir ??= TestRoot.NewDataDir();
@@ -55,7 +74,8 @@ public sealed class RootProcess : IAsyncDisposable
         var akkaPort = TestRoot.FreePort();
         string[] args =
         [
-            "--urls", $"http://127.0.0.1:{httpPort}",
+            "--urls", $"{(tls is null ? "http" : "https")}://127.0.0.1:{httpPort}",
+            .. (tls is null ? Array.Empty<string>() : new[] { $"--Oak:Api:Certificate:Path={tls.CertificatePath}", $"--Oak:Api:Certificate:KeyPath={tls.KeyPath}" }),
             $"--Oak:Store:DataDir={dataDir}",
             "--Oak:Akka:Hostname=127.0.0.1",
             $"--Oak:Akka:Port={akkaPort}",
@@ -73,7 +93,7 @@ public sealed class RootProcess : IAsyncDisposable
             akka => akka.AddHocon("akka.test.timefactor = 3\nakka.coordinated-shutdown.exit-clr = off", HoconAddMode.Prepend)
                 .AddHocon(Akka.TestKit.Xunit2.TestKit.DefaultConfig, HoconAddMode.Append));
         await app.StartAsync();
-        var root = new RootProcess(app, dataDir, owns, clock, httpPort);
+        var root = new RootProcess(app, dataDir, owns, clock, httpPort, tls);
         await root.WaitReadyAsync();
         return root;
     }
@@ -112,4 +132,21 @@ public sealed class RootProcess : IAsyncDisposable
 public sealed class RootProcessCollection
 {
     public const string Name = "root process";
+}
+
+/// <summary>A root's server certificate (PEM files) and the CA that signed it, which its test clients trust alone.</summary>
+public sealed record RootTls(string CertificatePath, string KeyPath, System.Security.Cryptography.X509Certificates.X509Certificate2 Ca)
+{
+    public HttpClientHandler Handler() => new()
+    {
+        ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+        {
+            if (certificate is null || (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(Ca);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return chain.Build(certificate);
+        },
+    };
 }

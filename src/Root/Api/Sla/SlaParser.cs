@@ -11,8 +11,10 @@ namespace Oakestra.Actors.Root.Api.Sla;
 /// ignored) and checks every rule the root relies on. The document is walked by hand rather than
 /// bound to classes so that every error names its field as a JSON path, type errors included.
 /// </summary>
-public sealed partial class SlaParser(SlaAddressRanges ranges)
+public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits = null)
 {
+    private readonly SlaLimits _limits = limits ?? SlaLimits.Default;
+
     public const string SupportedVersion = "v2.0";
 
     public SlaParser() : this(SlaAddressRanges.Default) { }
@@ -62,12 +64,35 @@ public sealed partial class SlaParser(SlaAddressRanges ranges)
         if (apps.GetArrayLength() == 0)
             errors.Add(new SlaError("applications", "non_empty", "applications must contain at least one application"));
 
+        if (TooManyMicroservices(apps) is { } tooMany)
+        {
+            errors.Add(tooMany);
+            return;
+        }
+
         var a = 0;
         foreach (var app in apps.EnumerateArray())
         {
             WalkApplication(app, $"applications[{a}]", errors, specs);
             a++;
         }
+    }
+
+    /// <summary>Counted before anything is walked, so an oversized document costs one pass over its arrays.</summary>
+    private SlaError? TooManyMicroservices(JsonElement apps)
+    {
+        var total = 0;
+        var a = 0;
+        foreach (var app in apps.EnumerateArray())
+        {
+            if (app.ValueKind == JsonValueKind.Object && app.TryGetProperty("microservices", out var ms) && ms.ValueKind == JsonValueKind.Array)
+                total += ms.GetArrayLength();
+            if (total > _limits.MaxMicroservices)
+                return new SlaError($"applications[{a}].microservices", "max_count",
+                    $"the document has more than {_limits.MaxMicroservices} microservices (Oak:Api:MaxMicroservices); split it");
+            a++;
+        }
+        return null;
     }
 
     private void WalkApplication(JsonElement app, string path, List<SlaError> errors, List<(ServiceSpec Spec, string Path)> specs)
@@ -115,6 +140,8 @@ public sealed partial class SlaParser(SlaAddressRanges ranges)
         var code = RequiredString(ms, "code", $"{path}.code", errors);
         if (code is not null && string.IsNullOrWhiteSpace(code))
             errors.Add(new SlaError($"{path}.code", "non_empty", $"{path}.code must not be empty (it is the command line the worker runs)"));
+        else if (code is not null && System.Text.Encoding.UTF8.GetByteCount(code) > _limits.MaxCodeBytes)
+            errors.Add(new SlaError($"{path}.code", "max_length", $"{path}.code is longer than {_limits.MaxCodeBytes} bytes (Oak:Api:MaxCodeBytes)"));
 
         var virtualization = OptionalString(ms, "virtualization", $"{path}.virtualization", errors) ?? "process";
         var port = Port(ms, $"{path}.port", errors);
@@ -231,7 +258,10 @@ public sealed partial class SlaParser(SlaAddressRanges ranges)
             // constraints are accepted and ignored like every other unknown field.
             var type = OptionalString(c, "type", $"{path}.type", errors);
             if (type != "direct") continue;
-            node = OptionalString(c, "node", $"{path}.node", errors) ?? node;
+            var named = OptionalString(c, "node", $"{path}.node", errors);
+            if (named is not null && !NodeNames.IsValid(named))
+                errors.Add(new SlaError($"{path}.node", "node_name", $"{path}.node must be {NodeNames.Rule}, got \"{named}\""));
+            node = named ?? node;
             cluster = OptionalString(c, "cluster", $"{path}.cluster", errors) ?? cluster;
         }
         return (node, cluster);

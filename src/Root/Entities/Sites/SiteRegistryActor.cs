@@ -86,6 +86,10 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
                     });
                 }
                 break;
+            case AssignWorkerSubnets a when !Api.NodeNames.IsValid(a.Node):
+                // Its name would become part of its instances' namespace paths (`oak exec`): refused before it owns anything.
+                Sender.Tell(new WorkerRegistrationRefused(a.Site, a.Node, $"node name must be {Api.NodeNames.Rule}"));
+                break;
             case AssignWorkerSubnets a:
                 var replyTo = Sender;
                 _refs.Pools.AllocateSubnetsAsync(a.Site, a.Node)

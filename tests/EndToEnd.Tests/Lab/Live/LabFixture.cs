@@ -50,7 +50,7 @@ public abstract class LabFixture : IAsyncLifetime
             using var status = JsonDocument.Parse((await OakOk("lab", "status", "--json")).Out);
             var (prefix, bridge) = (status.RootElement.GetProperty("prefix").GetString(), status.RootElement.GetProperty("bridge").GetString());
             var roots = status.RootElement.GetProperty("root_urls").EnumerateArray().Select(u => u.GetString()!).ToList();
-            if (prefix != Prefix || bridge != Bridge || !roots.All(u => u.StartsWith($"http://{Subnet}.", StringComparison.Ordinal)))
+            if (prefix != Prefix || bridge != Bridge || !roots.All(u => u.StartsWith($"https://{Subnet}.", StringComparison.Ordinal)))
             {
                 Broken = $"the lab came up as {prefix}/{bridge}/{string.Join(",", roots)}, not {Prefix}/{Bridge}/{Subnet}.x";
                 return;
