@@ -71,8 +71,17 @@ public abstract class LabFixture : IAsyncLifetime
         if (Broken is not null) Assert.Fail(Broken);
     }
 
-    /// <summary>An HTTP client for the lab's root APIs as `oak` would call them (for timings that an `oak` process per call would blur).</summary>
-    public HttpClient ApiClient(TimeSpan timeout) => new() { Timeout = timeout };
+    /// <summary>
+    /// The CLI's own client for one of the lab's roots, with the lab's token and CA, inside this process (for timings that
+    /// an `oak` process per call would blur).
+    /// </summary>
+    public Oakestra.Actors.Cli.Api.RootClient ApiClient(string url, TimeSpan timeout)
+    {
+        var paths = new LabPaths(Repo);
+        var ca = Oakestra.Actors.Cli.Api.RootCredentials.LoadCa(paths.TlsCa, paths.TlsCa);
+        var credentials = new Oakestra.Actors.Cli.Api.RootCredentials(File.ReadAllText(paths.ApiToken).Trim(), paths.ApiToken, [paths.ApiToken], ca, paths.TlsCa);
+        return new Oakestra.Actors.Cli.Api.RootClient(new Uri(url), timeout, credentials);
+    }
 
     public Task<Proc.Result> Oak(TimeSpan timeout, params string[] args) => Proc.RunAsync(Repo, timeout, Path.Combine(Repo, "oak"), args);
 
