@@ -73,15 +73,16 @@ internal sealed unsafe class EvpAesGcm : IDisposable
 
     public void Dispose()
     {
-        if (_seal != 0) Libc.EvpCipherCtxFree(_seal);
-        if (_open != 0) Libc.EvpCipherCtxFree(_open);
-        _seal = _open = 0;
+        Free();
         GC.SuppressFinalize(this);
     }
 
-    ~EvpAesGcm()
+    ~EvpAesGcm() => Free();
+
+    private void Free()
     {
         if (_seal != 0) Libc.EvpCipherCtxFree(_seal);
         if (_open != 0) Libc.EvpCipherCtxFree(_open);
+        _seal = _open = 0;
     }
 }
