@@ -51,6 +51,7 @@ public class ClusterDiscoveryTests(ITestOutputHelper output) : NodesTestKit(outp
     private Dictionary<string, string?> SiteConfig(string site, int orchestratorPort, int rootPort, int port) => new()
     {
         ["Oak:Akka:Hostname"] = "127.0.0.1",
+        ["Oak:Remoting:Tls"] = "off",
         ["Oak:Akka:Port"] = port.ToString(),
         ["Oak:Akka:Seeds"] = $"127.0.0.1:{orchestratorPort}",
         ["Oak:Site:Name"] = site,
@@ -65,7 +66,7 @@ public class ClusterDiscoveryTests(ITestOutputHelper output) : NodesTestKit(outp
         {
             var store = new RootStore();
             var rootPort = FreePort();
-            var root = Start(new() { ["Oak:Akka:Hostname"] = "127.0.0.1", ["Oak:Akka:Port"] = rootPort.ToString() }, (services, configuration) =>
+            var root = Start(new() { ["Oak:Akka:Hostname"] = "127.0.0.1", ["Oak:Remoting:Tls"] = "off", ["Oak:Akka:Port"] = rootPort.ToString() }, (services, configuration) =>
                 services.AddOakestraCluster(configuration, OakestraRoles.Root, more: (akka, _) =>
                     akka.WithActors((system, _) =>
                         ClusterClientReceptionist.Get(system).RegisterService(system.ActorOf(FakeRoot.Props(store), "root-gateway")))));

@@ -42,7 +42,7 @@ public class ProcessHostingTests(ITestOutputHelper output) : NodesTestKit(output
     }
 
     private static IHost FakeRootTier(RootStore store, int port) =>
-        Build(new() { ["Oak:Akka:Hostname"] = "127.0.0.1", ["Oak:Akka:Port"] = port.ToString() }, (services, configuration) =>
+        Build(new() { ["Oak:Akka:Hostname"] = "127.0.0.1", ["Oak:Remoting:Tls"] = "off", ["Oak:Akka:Port"] = port.ToString() }, (services, configuration) =>
             services.AddOakestraCluster(configuration, OakestraRoles.Root, more: (akka, _) =>
                 akka.WithActors((system, _) =>
                     ClusterClientReceptionist.Get(system).RegisterService(system.ActorOf(FakeRoot.Props(store), "root-gateway")))));
@@ -51,6 +51,7 @@ public class ProcessHostingTests(ITestOutputHelper output) : NodesTestKit(output
     private static Dictionary<string, string?> SiteSettings(int sitePort, int rootPort) => new()
     {
         ["Oak:Akka:Hostname"] = "127.0.0.1",
+        ["Oak:Remoting:Tls"] = "off",
         ["Oak:Akka:Seeds"] = $"127.0.0.1:{sitePort}",
         ["Oak:Site:Name"] = "edge1",
         ["Oak:Root:Contacts"] = $"127.0.0.1:{rootPort}",

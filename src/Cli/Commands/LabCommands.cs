@@ -22,7 +22,7 @@ public static class LabCommands
                 if (a.Has("demo") && workers < 3) throw new UsageException("--demo places the demo service on w1, w2 and w3: it needs --workers 3 or more");
                 var topology = LabCommandLines.ParseTopology(ctx.Env(LabCommandLines.TopologyVariable));
                 LabLayout layout;
-                try { layout = LabLayout.Create(workers, sites, Naming(ctx).Prefix, Naming(ctx).Bridge, Naming(ctx).Subnet, roots, https: true); }
+                try { layout = LabLayout.Create(workers, sites, Naming(ctx).Prefix, Naming(ctx).Bridge, Naming(ctx).Subnet, roots, tls: true); }
                 catch (ArgumentException e) { throw new UsageException(e.Message.Split(" (Parameter", 2)[0]); }
                 var paths = Paths(ctx);
                 var runner = new LabRunner(ctx, paths, topology: topology);

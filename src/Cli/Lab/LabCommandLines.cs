@@ -47,8 +47,9 @@ public static class LabCommandLines
             // One token for every root (a file, not a switch: command lines are world-readable in /proc).
             $"--Oak:Api:TokenFile={paths.ApiToken}",
         };
-        if (layout.Https)
+        if (layout.Tls)
             line.AddRange([$"--Oak:Api:Certificate:Path={paths.TlsCertificate}", $"--Oak:Api:Certificate:KeyPath={paths.TlsKey}"]);
+        line.AddRange(Remoting(layout, root, paths));
         if (layout.Database is { } db)
             line.AddRange(["--Oak:Store:Provider=postgres", $"--Oak:Store:ConnectionString={db.ConnectionString}"]);
         else
@@ -56,7 +57,7 @@ public static class LabCommandLines
         return line;
     }
 
-    public static IReadOnlyList<string> Orchestrator(LabLayout layout, LabNode node, string dll, LabTopology topology = DefaultTopology)
+    public static IReadOnlyList<string> Orchestrator(LabLayout layout, LabNode node, string dll, LabPaths paths, LabTopology topology = DefaultTopology)
     {
         var line = new List<string>
         {
@@ -67,6 +68,7 @@ public static class LabCommandLines
             $"--Oak:Akka:Seeds={Seeds(layout, node, topology)}",
         };
         if (topology == LabTopology.FailureDomains) line.Add($"--Oak:Root:Contacts={layout.RootContacts}");
+        line.AddRange(Remoting(layout, node, paths));
         return line;
     }
 
@@ -85,7 +87,16 @@ public static class LabCommandLines
         // Instance namespaces become {prefix}{node}-i{host} (see Instances/InstanceNamespace.cs), so
         // `oak lab down` finds and removes them by the lab prefix.
         $"--Oak:Node:NamespacePrefix={layout.Prefix}",
+        .. Remoting(layout, node, paths),
     ];
+
+    /// <summary>
+    /// Each process's own certificate and the lab's CA (<see cref="LabTls"/>): mutual TLS between all of them.
+    /// Layouts without the lab's CA (stand-in processes in tests) say plain TCP explicitly, as a process requires.
+    /// </summary>
+    private static IReadOnlyList<string> Remoting(LabLayout layout, LabNode node, LabPaths paths) => layout.Tls
+        ? [$"--Oak:Remoting:Certificate:Path={paths.RemotingCertificate(node.Name)}", $"--Oak:Remoting:Certificate:KeyPath={paths.RemotingKey(node.Name)}", $"--Oak:Remoting:CaPath={paths.TlsCa}"]
+        : ["--Oak:Remoting:Tls=off"];
 
     private static string Seeds(LabLayout layout, LabNode siteMember, LabTopology topology) =>
         topology == LabTopology.OneCluster ? layout.OneClusterSeeds : layout.SiteSeeds(siteMember.Site);

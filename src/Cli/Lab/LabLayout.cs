@@ -20,9 +20,10 @@ public sealed record LabDatabase(string Host, int Port, string User, string Pass
 /// other node; worker k belongs to site ((k-1) mod M)+1; workers sit in cities a few hundred km apart so
 /// Closest has something to choose. Also what the members of each tier must be told to find each other.
 /// </summary>
-/// <para><see cref="Https"/>: the roots serve their API over HTTPS with the lab's certificate (<see cref="LabTls"/>);
-/// what `oak lab up` runs. Tests with stand-in roots (plain HTTP fakes behind socat) leave it off.</para>
-public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IReadOnlyList<LabNode> Nodes, bool Https = false)
+/// <para><see cref="Tls"/>: the lab's own CA (<see cref="LabTls"/>): the roots serve their API over HTTPS and every
+/// process's Akka remoting runs over mutual TLS with its certificate; what `oak lab up` runs. Tests with stand-in
+/// roots (plain HTTP fakes behind socat) leave it off.</para>
+public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IReadOnlyList<LabNode> Nodes, bool Tls = false)
 {
     public const string LabPrefix = "oaklab-";
     public const string LabBridge = "oaklab0";
@@ -60,7 +61,7 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
 
     public string RootUrl => UrlOf(Root);
     public IReadOnlyList<string> RootUrls => Roots.Select(UrlOf).ToList();
-    public string UrlOf(LabNode root) => Url(root, Https);
+    public string UrlOf(LabNode root) => Url(root, Tls);
     public static string Url(LabNode root, bool https) => $"{(https ? "https" : "http")}://{root.Ipv4}:{ApiPort}";
 
     /// <summary>Several roots share one PostgreSQL journal; a single root keeps its SQLite file (null here).</summary>
@@ -87,7 +88,7 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
     private static string Addresses(string system, IEnumerable<LabNode> nodes) =>
         string.Join(",", nodes.Select(n => $"akka.tcp://{system}@{n.Ipv4}:{AkkaPort}"));
 
-    public static LabLayout Create(int workers, int sites, string prefix = LabPrefix, string bridge = LabBridge, string subnet = LabSubnet, int roots = 1, bool https = false)
+    public static LabLayout Create(int workers, int sites, string prefix = LabPrefix, string bridge = LabBridge, string subnet = LabSubnet, int roots = 1, bool tls = false)
     {
         if (roots < 1 || roots > MaxRoots) throw new ArgumentOutOfRangeException(nameof(roots), $"a lab has 1 to {MaxRoots} roots");
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), "a lab needs at least one worker");
@@ -106,7 +107,7 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
         }
         foreach (var n in nodes)
             if ((prefix + n.Name).Length > 15) throw new ArgumentException($"interface name {prefix}{n.Name} is longer than Linux's 15 characters");
-        return new LabLayout(prefix, bridge, subnet, nodes, https);
+        return new LabLayout(prefix, bridge, subnet, nodes, tls);
     }
 
     public static string Site(int s) => $"site{s}";

@@ -22,6 +22,10 @@ public sealed record LabPaths(string RepoRoot)
     public string TlsCa => Path.Combine(Tls, "ca.pem");
     public string TlsCertificate => Path.Combine(Tls, "root.pem");
     public string TlsKey => Path.Combine(Tls, "root.key");
+    /// <summary>One remoting certificate and key per process (mutual TLS between all of them), signed by the same CA.</summary>
+    public string RemotingTls => Path.Combine(Tls, "remoting");
+    public string RemotingCertificate(string node) => Path.Combine(RemotingTls, node + ".pem");
+    public string RemotingKey(string node) => Path.Combine(RemotingTls, node + ".key");
     public string Log(string process) => Path.Combine(Logs, process + ".log");
 
     public Dictionary<string, string> ReadEnv()

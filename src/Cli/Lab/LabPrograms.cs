@@ -13,7 +13,7 @@ public sealed record LabPrograms(
 {
     public static LabPrograms Dotnet(LabPaths paths, LabTopology topology = LabCommandLines.DefaultTopology) => new(
         (l, r) => LabCommandLines.Root(l, r, LabBuild.Dll(paths.RepoRoot, "Root"), paths, topology),
-        (l, o) => LabCommandLines.Orchestrator(l, o, LabBuild.Dll(paths.RepoRoot, "ClusterOrchestrator"), topology),
+        (l, o) => LabCommandLines.Orchestrator(l, o, LabBuild.Dll(paths.RepoRoot, "ClusterOrchestrator"), paths, topology),
         (l, w) => LabCommandLines.Worker(l, w, LabBuild.Dll(paths.RepoRoot, "WorkerNode"), paths, topology),
         log => LabBuild.Ensure(paths.RepoRoot, log),
         () =>

@@ -32,7 +32,7 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         foreach (var w in layout.Workers) Directory.CreateDirectory(Path.Combine(paths.Nodes, w.Name));
         if (File.Exists(paths.AnsweringRoot)) File.Delete(paths.AnsweringRoot);
         LabSecrets.WriteToken(paths);
-        if (layout.Https) LabTls.Create(paths, layout.Roots.Select(r => r.Ipv4));
+        if (layout.Tls) LabTls.Create(paths, layout.Nodes);
         var credentials = LabSecrets.Credentials(paths);
 
         LabFabric.Create(layout);

@@ -30,7 +30,7 @@ public static class OrchestratorHosting
     /// <summary>The receptionists of every root: <c>Oak:Root:Contacts</c> as Akka addresses or host:port.</summary>
     public static IReadOnlyList<string> RootReceptionists(IConfiguration configuration) =>
         AkkaAddresses.Parse(configuration["Oak:Root:Contacts"] is { Length: > 0 } c ? c : $"127.0.0.1:{OakClusterSettings.DefaultRootPort}",
-                OakClusterSettings.RootSystemName)
+                OakClusterSettings.RootSystemName, RemotingTls.IsOn(configuration))
             .Select(a => $"{a}/system/receptionist")
             .ToArray();
 

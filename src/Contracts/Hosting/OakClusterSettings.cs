@@ -25,6 +25,9 @@ public sealed record OakClusterSettings(
     /// </summary>
     public TimeSpan DownAfter { get; init; } = DefaultDownAfter(ClusterTier.Site);
 
+    /// <summary>Mutual TLS for remoting (Oak:Remoting:*); null = plain TCP, only by an explicit Oak:Remoting:Tls=off.</summary>
+    public RemotingTls? Tls { get; init; }
+
     /// <summary>
     /// Roots decide a split with the PostgreSQL lease (never both sides), so their tier can decide sooner: a root's
     /// API must answer through the survivor within 20 s of a crash. A site has no lease: a worker downed by a
@@ -50,7 +53,8 @@ public sealed record OakClusterSettings(
         var port = int.TryParse(section["Port"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : DefaultPort(role);
         // Alone, a root seeds its own tier and an orchestrator its own site; a worker looks for its orchestrator.
         var defaultSeed = role == OakestraRoles.Worker ? $"127.0.0.1:{DefaultOrchestratorPort}" : $"{hostname}:{port}";
-        var seeds = AkkaAddresses.Parse(NonEmpty(section["Seeds"]) ?? defaultSeed, systemName);
+        var tls = RemotingTls.FromConfiguration(configuration);
+        var seeds = AkkaAddresses.Parse(NonEmpty(section["Seeds"]) ?? defaultSeed, systemName, tls is not null);
         // A member that its tier downed rejoins the members that downed it and never forms a cluster of its own:
         // with itself as the first seed it would, after the seed timeout, while the partition lasts (two root tiers).
         if (string.Equals(section["RejoinOnly"], "true", StringComparison.OrdinalIgnoreCase))
@@ -59,7 +63,7 @@ public sealed record OakClusterSettings(
             var others = seeds.Where(s => !s.EndsWith(self, StringComparison.Ordinal)).ToArray();
             if (others.Length > 0) seeds = others;
         }
-        var settings = new OakClusterSettings(tier, systemName, hostname, port, seeds, role) { DownAfter = DefaultDownAfter(tier) };
+        var settings = new OakClusterSettings(tier, systemName, hostname, port, seeds, role) { DownAfter = DefaultDownAfter(tier), Tls = tls };
         return double.TryParse(section["DownAfterSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var down) && down > 0
             ? settings with { DownAfter = TimeSpan.FromSeconds(down) }
             : settings;
@@ -75,11 +79,21 @@ public sealed record OakClusterSettings(
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }
 
-/// <summary>Akka addresses from configuration: full <c>akka.tcp://system@host:port</c> or <c>host:port</c>.</summary>
+/// <summary>
+/// Akka addresses from configuration: full <c>akka.tcp://system@host:port</c> or <c>host:port</c>. The scheme is
+/// always the one of this process's transport (<c>akka.ssl.tcp</c> with TLS): a process can dial no other, so
+/// an address written with the other one means the same member.
+/// </summary>
 public static class AkkaAddresses
 {
-    public static IReadOnlyList<string> Parse(string list, string systemName) =>
-        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => s.Contains("://", StringComparison.Ordinal) ? s.TrimEnd('/') : $"akka.tcp://{systemName}@{s}")
+    public static IReadOnlyList<string> Parse(string list, string systemName, bool tls)
+    {
+        var protocol = RemotingTls.Protocol(tls);
+        return list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.TrimEnd('/'))
+            .Select(s => s.IndexOf("://", StringComparison.Ordinal) is var at and >= 0
+                ? (s[..at] is RemotingTls.PlainScheme or RemotingTls.TlsScheme ? protocol + s[at..] : s)
+                : $"{protocol}://{systemName}@{s}")
             .ToArray();
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -46,7 +47,7 @@ public static class OakestraClusterHosting
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            .WithRemoting(new RemoteOptions { HostName = settings.Hostname, Port = settings.Port })
+            .WithRemoting(RemotingOf(settings))
             .WithClustering(new ClusterOptions
             {
                 Roles = [settings.Role],
@@ -55,7 +56,33 @@ public static class OakestraClusterHosting
             })
             .AddHocon(TierHocon(settings), HoconAddMode.Prepend)
             .AddHocon(ShardingDefaults, HoconAddMode.Prepend)
-            .WithOakestraSerializers();
+            .WithOakestraSerializers()
+            .AddStartup((system, _) =>
+            {
+                if (settings.Tls is null)
+                    system.Log.Warning("Akka remoting is plain TCP (Oak:Remoting:Tls=off): any process that reaches {0}:{1} can join this cluster and send any message",
+                        settings.Hostname, settings.Port);
+            });
+    }
+
+    /// <summary>
+    /// With TLS, mutual: both sides present a certificate and judge the other's against the deployment's CA only
+    /// (<see cref="RemotingTls.Validator"/>); host names are not compared, members are dialled by address.
+    /// </summary>
+    private static RemoteOptions RemotingOf(OakClusterSettings settings)
+    {
+        var options = new RemoteOptions { HostName = settings.Hostname, Port = settings.Port };
+        if (settings.Tls is not { } tls) return options;
+        options.EnableSsl = true;
+        options.Ssl = new SslOptions
+        {
+            X509Certificate = tls.Certificate,
+            SuppressValidation = false,
+            RequireMutualAuthentication = true,
+            ValidateCertificateHostname = false,
+            CustomValidator = tls.Validator,
+        };
+        return options;
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ public sealed class RootTlsTests : IDisposable
     {
         _lab = new LabPaths(_oak.RepoRoot);
         Directory.CreateDirectory(_lab.Dir);
-        LabTls.Create(_lab, ["127.0.0.1"]);
+        LabTls.Create(_lab, Roots("127.0.0.1"));
     }
 
     public void Dispose()
@@ -25,13 +25,16 @@ public sealed class RootTlsTests : IDisposable
     private readonly List<Oak> _others = [];
 
     /// <summary>The TLS files of another lab (another CA), issued for <paramref name="addresses"/>.</summary>
+    private static IReadOnlyList<LabNode> Roots(params string[] addresses) =>
+        addresses.Select((a, i) => new LabNode(i == 0 ? "root" : $"root{i + 1}", LabRole.Root, a, "", 0, 0)).ToList();
+
     private LabPaths OtherLab(params string[] addresses)
     {
         var other = new Oak();
         _others.Add(other);
         var lab = new LabPaths(other.RepoRoot);
         Directory.CreateDirectory(lab.Dir);
-        LabTls.Create(lab, addresses);
+        LabTls.Create(lab, Roots(addresses));
         return lab;
     }
 

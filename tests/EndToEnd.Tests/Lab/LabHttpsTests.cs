@@ -8,7 +8,7 @@ public class LabHttpsTests
     [Fact]
     public void An_https_layout_gives_https_urls_and_the_roots_their_certificate_and_token_file()
     {
-        var layout = LabLayout.Create(3, 1, roots: 2, https: true);
+        var layout = LabLayout.Create(3, 1, roots: 2, tls: true);
         Assert.Equal(["https://10.99.0.1:10000", "https://10.99.0.202:10000"], layout.RootUrls);
         var paths = new LabPaths("/repo");
         var line = LabCommandLines.Root(layout, layout.Root, "Root.dll", paths);
@@ -33,7 +33,7 @@ public class LabHttpsTests
         try
         {
             var paths = new LabPaths(dir);
-            LabTls.Create(paths, ["10.99.0.1", "10.99.0.202"]);
+            LabTls.Create(paths, LabLayout.Create(1, 1, roots: 2, tls: true).Nodes);
             using var cert = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(paths.TlsCertificate, paths.TlsKey);
             using var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(paths.TlsCa));
             Assert.True(cert.MatchesHostname("10.99.0.1"));

@@ -85,7 +85,7 @@ public class LabTopologyTests
 
         foreach (var o in l.Orchestrators)
         {
-            var line = LabCommandLines.Orchestrator(l, o, "/x/Orch.dll", LabTopology.FailureDomains);
+            var line = LabCommandLines.Orchestrator(l, o, "/x/Orch.dll", Paths, LabTopology.FailureDomains);
             Assert.Equal(o.Ipv4, Value(line, "Oak:Akka:Hostname"));
             Assert.Equal("4053", Value(line, "Oak:Akka:Port"));
             Assert.Equal(o.Site, Value(line, "Oak:Site:Name"));
@@ -107,7 +107,7 @@ public class LabTopologyTests
     {
         var l = LabLayout.Create(2, 1, roots: 2);
         var all = l.Roots.Select(r => LabCommandLines.Root(l, r, "/x/Root.dll", Paths, LabTopology.OneCluster))
-            .Concat(l.Orchestrators.Select(o => LabCommandLines.Orchestrator(l, o, "/x/Orch.dll", LabTopology.OneCluster)))
+            .Concat(l.Orchestrators.Select(o => LabCommandLines.Orchestrator(l, o, "/x/Orch.dll", Paths, LabTopology.OneCluster)))
             .Concat(l.Workers.Select(w => LabCommandLines.Worker(l, w, "/x/Worker.dll", Paths, LabTopology.OneCluster)));
         Assert.All(all, line =>
         {

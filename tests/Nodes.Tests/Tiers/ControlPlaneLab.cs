@@ -66,6 +66,7 @@ public sealed class ControlPlaneLab : IAsyncDisposable
             "--urls", $"http://127.0.0.1:{FreePort()}",
             $"--Oak:Store:DataDir={_dataDir}",
             "--Oak:Akka:Hostname=127.0.0.1",
+            "--Oak:Remoting:Tls=off",
             $"--Oak:Akka:Port={RootPort}",
             "--Oak:Root:MigrationDrainSeconds=1",
             "--Oak:Root:AskTimeoutSeconds=20",
@@ -102,6 +103,7 @@ public sealed class ControlPlaneLab : IAsyncDisposable
     private Dictionary<string, string?> SiteConfig(string site, int port) => new(SiteSettings)
     {
         ["Oak:Akka:Hostname"] = "127.0.0.1",
+        ["Oak:Remoting:Tls"] = "off",
         ["Oak:Akka:Port"] = port.ToString(),
         ["Oak:Akka:Seeds"] = $"127.0.0.1:{_sitePorts[site]}",
         ["Oak:Site:Name"] = site,

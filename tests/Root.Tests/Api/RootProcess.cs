@@ -78,6 +78,8 @@ public sealed class RootProcess : IAsyncDisposable
             .. (tls is null ? Array.Empty<string>() : new[] { $"--Oak:Api:Certificate:Path={tls.CertificatePath}", $"--Oak:Api:Certificate:KeyPath={tls.KeyPath}" }),
             $"--Oak:Store:DataDir={dataDir}",
             "--Oak:Akka:Hostname=127.0.0.1",
+            // In-process members of one test trust each other; mutual TLS has its own tests (RemotingTlsTests).
+            "--Oak:Remoting:Tls=off",
             $"--Oak:Akka:Port={akkaPort}",
             $"--Oak:Akka:Seeds=127.0.0.1:{akkaPort}",
             "--Oak:Root:MigrationDrainSeconds=1",

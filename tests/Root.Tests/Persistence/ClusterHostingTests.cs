@@ -10,7 +10,11 @@ public sealed class ClusterHostingTests
     [Fact]
     public void Settings_follow_docs_config_defaults()
     {
-        var empty = new ConfigurationBuilder().Build();
+        // Without a certificate a member refuses to start unless plain TCP is asked for (RemotingTlsTests).
+        var refusal = Assert.Throws<InvalidOperationException>(() => OakClusterSettings.FromConfiguration(new ConfigurationBuilder().Build(), OakestraRoles.Root));
+        Assert.Contains("Oak:Remoting:Certificate:Path", refusal.Message);
+        Assert.Contains("Oak:Remoting:Tls=off", refusal.Message);
+        var empty = PlainTcp(new());
         var root = OakClusterSettings.FromConfiguration(empty, OakestraRoles.Root);
         Assert.Equal((ClusterTier.Root, "oakestra-root", "127.0.0.1", 4053), (root.Tier, root.SystemName, root.Hostname, root.Port));
         Assert.Equal(["akka.tcp://oakestra-root@127.0.0.1:4053"], root.Seeds);
@@ -23,39 +27,42 @@ public sealed class ClusterHostingTests
         // Roots decide an even split with the lease: sooner (the survivor's API answers within 20 s of a crash).
         Assert.Equal(TimeSpan.FromSeconds(5), root.DownAfter);
 
-        var set = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var set = PlainTcp(new()
         {
             ["Oak:Akka:Hostname"] = "10.0.0.5",
             ["Oak:Akka:Port"] = "5000",
             ["Oak:Akka:Seeds"] = "akka.tcp://oak@10.0.0.1:4053, akka.tcp://oak@10.0.0.2:4053",
             ["Oak:Akka:SystemName"] = "oak",
-        }).Build();
+        });
         var s = OakClusterSettings.FromConfiguration(set, OakestraRoles.Orchestrator, "edge1");
         Assert.Equal(("oak", "10.0.0.5", 5000, OakestraRoles.Orchestrator), (s.SystemName, s.Hostname, s.Port, s.Role));
         Assert.Equal(["akka.tcp://oak@10.0.0.1:4053", "akka.tcp://oak@10.0.0.2:4053"], s.Seeds);
 
         // host:port seeds get the tier's system name.
-        var short_ = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var short_ = PlainTcp(new()
         {
             ["Oak:Akka:Seeds"] = "10.0.0.1:4053,10.0.0.2:4053",
             ["Oak:Akka:DownAfterSeconds"] = "4",
-        }).Build();
+        });
         var r = OakClusterSettings.FromConfiguration(short_, OakestraRoles.Root);
         Assert.Equal(["akka.tcp://oakestra-root@10.0.0.1:4053", "akka.tcp://oakestra-root@10.0.0.2:4053"], r.Seeds);
         Assert.Equal(TimeSpan.FromSeconds(4), r.DownAfter);
 
         // A root downed by its tier rejoins the others only: it never forms a second root tier during a partition.
-        var rejoin = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var rejoin = PlainTcp(new()
         {
             ["Oak:Akka:Hostname"] = "10.0.0.1",
             ["Oak:Akka:Seeds"] = "10.0.0.1:4053,10.0.0.2:4053",
             ["Oak:Akka:RejoinOnly"] = "true",
-        }).Build();
+        });
         Assert.Equal(["akka.tcp://oakestra-root@10.0.0.2:4053"], OakClusterSettings.FromConfiguration(rejoin, OakestraRoles.Root).Seeds);
         // Alone in its seeds (one root), it has no one else to rejoin: it forms its tier again.
-        var alone = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Oak:Akka:RejoinOnly"] = "true" }).Build();
+        var alone = PlainTcp(new() { ["Oak:Akka:RejoinOnly"] = "true" });
         Assert.Equal(["akka.tcp://oakestra-root@127.0.0.1:4053"], OakClusterSettings.FromConfiguration(alone, OakestraRoles.Root).Seeds);
     }
+
+    private static IConfiguration PlainTcp(Dictionary<string, string?> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(values) { ["Oak:Remoting:Tls"] = "off" }).Build();
 
     [Fact]
     public async Task A_started_member_has_the_role_its_tiers_keep_majority_sbr_and_ddata_sharding()

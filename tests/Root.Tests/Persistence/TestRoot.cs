@@ -56,6 +56,7 @@ public sealed class TestRoot : IAsyncDisposable
         var values = new Dictionary<string, string?>
         {
             ["Oak:Akka:Hostname"] = "127.0.0.1",
+            ["Oak:Remoting:Tls"] = "off",
             ["Oak:Akka:Port"] = port.ToString(),
             ["Oak:Akka:Seeds"] = seeds ?? $"127.0.0.1:{port}",
             ["Oak:Store:DataDir"] = dataDir,

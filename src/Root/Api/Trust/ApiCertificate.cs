@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Oakestra.Actors.Contracts.Hosting;
 
 namespace Oakestra.Actors.Root.Api.Trust;
 
@@ -9,22 +10,10 @@ namespace Oakestra.Actors.Root.Api.Trust;
 /// </summary>
 public static class ApiCertificate
 {
-    public static X509Certificate2? Load(ApiSettings settings)
-    {
-        if (settings.CertificatePath is not { } path) return null;
-        if (!File.Exists(path)) throw new InvalidOperationException($"Oak:Api:Certificate:Path {path} does not exist");
-        var extension = Path.GetExtension(path).ToLowerInvariant();
-        try
-        {
-            return extension is ".pfx" or ".p12"
-                ? X509CertificateLoader.LoadPkcs12FromFile(path, settings.CertificatePassword)
-                : X509Certificate2.CreateFromPemFile(path, settings.CertificateKeyPath);
-        }
-        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException)
-        {
-            throw new InvalidOperationException($"cannot load the API certificate {path}{(settings.CertificateKeyPath is { } k ? $" (key {k})" : "")}: {e.Message}", e);
-        }
-    }
+    public static X509Certificate2? Load(ApiSettings settings) =>
+        settings.CertificatePath is { } path
+            ? CertificateFiles.LoadWithKey("Oak:Api:Certificate:Path", path, settings.CertificateKeyPath, settings.CertificatePassword)
+            : null;
 
     /// <summary>A certificate with no https URL would be ignored, and an https URL with none fails later and obscurely: both stop the start.</summary>
     public static void CheckUrls(X509Certificate2? certificate, IReadOnlyList<string> urls, IConfiguration configuration)
