@@ -54,15 +54,15 @@ public sealed partial class OrchestratorActor
 
     private void OnStatusReport(InstanceStatusReport msg)
     {
-        var w = _workers.ByRef(Sender);
-        if (w is not null)
-        {
-            var known = _workers.Placement(msg.InstanceId, msg.Epoch);
-            if (msg.Status is InstanceStatus.Failed or InstanceStatus.Stopped) _workers.Untrack(msg.InstanceId, msg.Epoch);
-            else
-                _workers.Put((known ?? new SitePlacement(msg.InstanceId, msg.Epoch, w.Node, null, msg.Status, msg.Placement, false, false, DateTime.UtcNow))
-                    with { Node = w.Node, Status = msg.Status, Placement = msg.Placement ?? known?.Placement });
-        }
+        // Only the worker the epoch was handed to speaks for it, and only with its own node and tunnel endpoint:
+        // the report moves the Instance IP's route to the placement it names.
+        if (Refused(SiteSenders.RefuseReport(_workers, Site, msg, Sender), msg)) return;
+        var w = _workers.ByRef(Sender)!;
+        var known = _workers.Placement(msg.InstanceId, msg.Epoch);
+        if (msg.Status is InstanceStatus.Failed or InstanceStatus.Stopped) _workers.Untrack(msg.InstanceId, msg.Epoch);
+        else
+            _workers.Put((known ?? new SitePlacement(msg.InstanceId, msg.Epoch, w.Node, null, msg.Status, msg.Placement, false, false, DateTime.UtcNow))
+                with { Node = w.Node, Status = msg.Status, Placement = msg.Placement ?? known?.Placement });
         _root.Tell(msg);
     }
 
@@ -76,6 +76,7 @@ public sealed partial class OrchestratorActor
 
     private void OnWorkerDigest(WorkerDigest digest)
     {
+        if (Refused(SiteSenders.RefuseDigest(_workers, digest, Sender), digest)) return;
         var w = _workers.Get(digest.Node);
         if (w is null || !w.Ref.Equals(digest.Worker)) return; // an older incarnation's last words
         var repairs = _workers.Reconcile(digest, DateTime.UtcNow, _settings.DigestInterval);

@@ -32,6 +32,12 @@ public sealed partial class OrchestratorActor
             msg.Worker.Tell(new WorkerRegistrationRefused(msg.Site, msg.Node, $"this is the orchestrator of site '{Site}'"));
             return;
         }
+        if (SiteSenders.RefuseRegistration(_workers, msg, Sender) is { } refusal)
+        {
+            Refused(refusal, msg);
+            Sender.Tell(new WorkerRegistrationRefused(msg.Site, msg.Node, refusal));
+            return;
+        }
         var known = _workers.Get(msg.Node);
         if (known is not null && !known.Ref.Equals(msg.Worker))
         {

@@ -55,6 +55,7 @@ public sealed partial class OrchestratorActor : ReceiveActor, IWithTimers
             _log.Warning("test switch: dropped {0} ({1} so far)", message.GetType().Name, _dropper.Dropped);
             return true;
         }
+        if (Refused(SiteSenders.RefuseFromWorker(_workers, Self.Path.Address, message, Sender), message)) return true;
         return base.AroundReceive(receive, message);
     }
 

@@ -6,6 +6,15 @@ namespace Oakestra.Actors.Contracts.Discovery;
 /// <summary>Link → its parent: a (new) upstream appeared; register again, it may have lost our state.</summary>
 public sealed record UpstreamAvailable(string Description);
 
+/// <summary>
+/// Link → its parent: the upstream lives (also) in the ActorSystem at <see cref="Address"/>, which may from now on
+/// send the parent what only the upstream sends (<see cref="UpstreamSenders"/>).
+/// </summary>
+public sealed record UpstreamAdded(Address Address);
+
+/// <summary>Link → its parent: the upstream at <see cref="Address"/> is gone (left the cluster, or replaced by <see cref="UseUpstream"/>).</summary>
+public sealed record UpstreamLost(Address Address);
+
 /// <summary>To the link: send to this actor from now on (tests, and a parent that learned a reply's sender).</summary>
 public sealed record UseUpstream(IActorRef Target);
 
@@ -33,6 +42,7 @@ public sealed class UpstreamLink : UntypedActor
 
     protected override void PreStart()
     {
+        if (_fixed is not null) Context.Parent.Tell(new UpstreamAdded(_fixed.Path.Address));
         if (_cluster is not null)
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
@@ -48,15 +58,18 @@ public sealed class UpstreamLink : UntypedActor
         switch (message)
         {
             case UseUpstream use:
+                if (_fixed is not null && _fixed.Path.Address != use.Target.Path.Address) Context.Parent.Tell(new UpstreamLost(_fixed.Path.Address));
                 _fixed = use.Target;
+                Context.Parent.Tell(new UpstreamAdded(use.Target.Path.Address));
                 Context.Parent.Tell(new UpstreamAvailable(use.Target.Path.ToString()));
                 break;
             case ClusterEvent.MemberUp up when _cluster!.Matches(up.Member):
                 _members.Add(up.Member.Address);
+                Context.Parent.Tell(new UpstreamAdded(up.Member.Address));
                 Context.Parent.Tell(new UpstreamAvailable(up.Member.Address.ToString()));
                 break;
             case ClusterEvent.MemberRemoved removed:
-                _members.Remove(removed.Member.Address);
+                if (_members.Remove(removed.Member.Address)) Context.Parent.Tell(new UpstreamLost(removed.Member.Address));
                 break;
             case ClusterEvent.IMemberEvent:
                 break;

@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Event;
+using Oakestra.Actors.Contracts.Discovery;
+using Oakestra.Actors.Contracts.Messaging;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.WorkerNode.Memory;
@@ -28,6 +31,9 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
     private readonly Dictionary<RouteKey, DateTime> _querying = new();
     private readonly Dictionary<RouteKey, DateTime> _notFoundUntil = new();
     private bool _dirty;
+    private UpstreamSenders _upstream = null!;
+    private readonly SenderRefusals _refusals = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -40,10 +46,13 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
 
         Receive<TableMisses>(OnMisses);
         Receive<TableUsage>(OnUsage);
-        Receive<RouteFound>(OnFound);
-        Receive<RouteNotFound>(m => { _querying.Remove(m.Address); _notFoundUntil[m.Address] = Now + _settings.NotFoundHold; });
-        Receive<ServiceDelta>(OnDelta);
-        Receive<ServiceRoutesSnapshot>(OnSnapshot);
+        // Routes decide where this node's packets go: only the orchestrator (the agent forwards its trust) sends them.
+        Receive<UpstreamAdded>(m => _upstream = _upstream.With(m.Address));
+        Receive<UpstreamLost>(m => _upstream = _upstream.Without(m.Address));
+        FromOrchestrator<RouteFound>(OnFound);
+        FromOrchestrator<RouteNotFound>(m => { _querying.Remove(m.Address); _notFoundUntil[m.Address] = Now + _settings.NotFoundHold; });
+        FromOrchestrator<ServiceDelta>(OnDelta);
+        FromOrchestrator<ServiceRoutesSnapshot>(OnSnapshot);
         Receive<LocalInstancesChanged>(OnLocalInstances);
         Receive<ResyncInterests>(_ => Resync());
         Receive<ComposeDigest>(m => _orchestrator.Tell(new WorkerDigest(m.Site, m.Node, m.Worker, m.Placements,
@@ -55,8 +64,15 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
     public static Props Props(WorkerSettings settings, IActorRef orchestrator, IActorRef packetPath, NodeMemory memory) =>
         Akka.Actor.Props.Create(() => new RouteTableActor(settings, orchestrator, packetPath, memory));
 
+    private void FromOrchestrator<T>(Action<T> handler) => Receive<T>(m =>
+    {
+        if (_upstream.Allows(Sender)) handler(m);
+        else _refusals.Refuse(m!, Sender, $"only the orchestrator of site {_settings.Site} sends routes", _log);
+    });
+
     protected override void PreStart()
     {
+        _upstream = UpstreamSenders.Of(Self.Path.Address);
         var now = Now;
         foreach (var routes in _memory.Services.Values)
         {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Oakestra.Actors.Contracts.Discovery;
+using Oakestra.Actors.Contracts.Messaging;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.WorkerNode.Memory;
@@ -32,6 +33,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private IActorRef _packetPath = ActorRefs.Nobody;
     private bool _registered;
     private double _latitude, _longitude;
+    private UpstreamSenders _upstream = null!;
+    private readonly SenderRefusals _refusals = new();
 
     private readonly NamespaceAddresses _addresses = new();
     private readonly Dictionary<(string Instance, long Epoch), Slot> _slots = new();
@@ -50,6 +53,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         _longitude = settings.Longitude;
 
         Receive<Restored>(OnRestored);
+        Trust();
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -58,6 +62,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     protected override void PreStart()
     {
+        _upstream = UpstreamSenders.Of(Self.Path.Address);
         _orchestrator = Context.ActorOf(_linkProps, "orchestrator-link");
         _packetPath = Context.ActorOf(PacketPathActor.Props(_settings, _dataPlane, _memory), "packet-path");
         _routes = Context.ActorOf(RouteTableActor.Props(_settings, _orchestrator, _packetPath, _memory), "routes");
@@ -91,30 +96,45 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         Register();
     }
 
+    /// <summary>Who may send what only the orchestrator sends; the route table hears the same (it takes deltas directly).</summary>
+    private void Trust()
+    {
+        Receive<UpstreamAdded>(m => { _upstream = _upstream.With(m.Address); _routes.Forward(m); });
+        Receive<UpstreamLost>(m => { _upstream = _upstream.Without(m.Address); _routes.Forward(m); });
+    }
+
+    /// <summary>A handler for what only this node's orchestrator (or this node's own actors) may send.</summary>
+    private void FromOrchestrator<T>(Action<T> handler) => Receive<T>(m =>
+    {
+        if (_upstream.Allows(Sender)) handler(m);
+        else _refusals.Refuse(m!, Sender, $"only the orchestrator of site {Site} sends it", _log);
+    });
+
     private void Ready()
     {
+        Trust();
         Receive<UpstreamAvailable>(_ => { _registered = false; Register(); });
         Receive<UseUpstream>(m => _orchestrator.Forward(m));
         Receive<RetryTick>(_ => { if (!_registered) Register(); });
         Receive<DigestTick>(_ => SendDigest());
-        Receive<WorkerSubnetsAssigned>(OnSubnets);
-        Receive<WorkerRegistrationRefused>(m => _log.Warning("registration of {0} refused: {1}", m.Node, m.Reason));
-        Receive<SitePeers>(m => _packetPath.Forward(m));
-        Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; _packetPath.Forward(m); });
+        FromOrchestrator<WorkerSubnetsAssigned>(OnSubnets);
+        FromOrchestrator<WorkerRegistrationRefused>(m => _log.Warning("registration of {0} refused: {1}", m.Node, m.Reason));
+        FromOrchestrator<SitePeers>(m => _packetPath.Forward(m));
+        FromOrchestrator<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; _packetPath.Forward(m); });
         Receive<TableMisses>(m => _routes.Forward(m));
         Receive<TableUsage>(m => _routes.Forward(m));
         // Snapshots an orchestrator sends after comparing our digest (it knows this actor, not the route table).
-        Receive<ServiceRoutesSnapshot>(m => _routes.Forward(m));
-        Receive<ServiceDelta>(m => _routes.Forward(m));
+        FromOrchestrator<ServiceRoutesSnapshot>(m => _routes.Forward(m));
+        FromOrchestrator<ServiceDelta>(m => _routes.Forward(m));
         Receive<QueryNodeTable>(m => _packetPath.Forward(m)); // the packet path holds what the data plane was given
 
-        Receive<StartInstance>(OnStart);
+        FromOrchestrator<StartInstance>(OnStart);
         Receive<HostStarted>(OnHostStarted);
         Receive<HostFailed>(OnHostFailed);
-        Receive<StopInstance>(OnStop);
+        FromOrchestrator<StopInstance>(OnStop);
         Receive<DrainElapsed>(m => { if (_slots.TryGetValue(m.Key, out var s) && s.State == SlotState.Draining) BeginStop(m.Key, s); });
         Receive<HostStopped>(OnHostStopped);
-        Receive<StaleEpoch>(OnStaleEpoch);
+        FromOrchestrator<StaleEpoch>(OnStaleEpoch);
         Receive<InstanceExit>(OnExit);
     }
 

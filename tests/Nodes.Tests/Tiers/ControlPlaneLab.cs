@@ -41,6 +41,7 @@ public sealed class ControlPlaneLab : IAsyncDisposable
     public int RootPort { get; } = FreePort();
     public IControlPlane ControlPlane => _root!.Services.GetRequiredService<IControlPlane>();
     public RootRefs Refs => _root!.Services.GetRequiredService<RootRefs>();
+    public ActorSystem RootSystem => _root!.Services.GetRequiredService<ActorSystem>();
     public List<LabWorker> Workers { get; } = new();
 
     /// <summary>Extra keys for every site process (e.g. the test switch that drops messages).</summary>

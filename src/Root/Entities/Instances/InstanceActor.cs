@@ -25,6 +25,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
 
     private readonly RootRefs _refs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Oakestra.Actors.Contracts.Messaging.SenderRefusals _refusals = new();
     private InstanceState _state;
     private long _token;
     private long _stopAfterToken = -1;
@@ -134,6 +135,12 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             // The reporting node lost this placement (or never owned it): it must stop, and it can
             // never claim the Instance IP again.
             Sender.Tell(new StaleEpoch(_state.Id, r.Epoch, _state.Epoch));
+            return;
+        }
+        if (_state.RefuseReport(r) is { } refusal)
+        {
+            // Applied, it would move the Instance IP's route to a node the epoch was never handed to.
+            _refusals.Refuse(r, Sender, refusal, _log);
             return;
         }
         if (Unchanged(r))

@@ -43,6 +43,26 @@ public sealed record InstanceState(
     public bool IsCurrent(long epoch) =>
         Exists && !Undeployed && (epoch == Epoch || (Pending is { Migration: true } && Owner?.Epoch == epoch));
 
+    /// <summary>
+    /// Why a report of a current epoch is refused: the placement it names is not where that epoch was handed (another
+    /// site; another node than the one it was pinned to), or moves an epoch that runs to another node or tunnel
+    /// endpoint. Null when it may be applied.
+    /// </summary>
+    public string? RefuseReport(Oakestra.Actors.Contracts.Protocol.InstanceStatusReport r)
+    {
+        if (r.Placement is not { } p) return null;
+        if (Pending is { } pending && pending.Epoch == r.Epoch)
+        {
+            if (p.Cluster != pending.Site) return $"epoch {r.Epoch} was handed to site {pending.Site}, not {p.Cluster}";
+            if (pending.Node is { } node && p.Node != node) return $"epoch {r.Epoch} was handed to node {node}, not {p.Node}";
+            return null;
+        }
+        if (Owner is { } owner && owner.Epoch == r.Epoch &&
+            (p.Cluster != owner.Cluster || p.Node != owner.Node || p.TunnelEndpoint != owner.TunnelEndpoint))
+            return $"epoch {r.Epoch} runs on {owner.Cluster}/{owner.Node} at {owner.TunnelEndpoint}, not {p.Cluster}/{p.Node} at {p.TunnelEndpoint}";
+        return null;
+    }
+
     /// <summary>Neither running nor on its way to a site: the actor must find one.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool NeedsPlacement => Exists && !Undeployed && Pending is null && Status is InstanceStatus.Pending or InstanceStatus.Failed;

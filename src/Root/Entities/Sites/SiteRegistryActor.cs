@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Oakestra.Actors.Contracts.Messaging;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Root.Entities.Instances;
 using Oakestra.Actors.Root.Pools;
@@ -19,6 +20,8 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
     private readonly RootRefs _refs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _orchestrators = new();
+    private readonly SenderRefusals _refusals = new();
+    private readonly Dictionary<string, Address> _heardFrom = new(StringComparer.Ordinal);
     private SiteRegistryState _state = SiteRegistryState.Empty;
 
     private sealed record SubnetsResult(AssignWorkerSubnets Request, IActorRef ReplyTo, PoolResult<WorkerSubnets> Result);
@@ -66,6 +69,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
 
     private void OnContract(object message)
     {
+        if (RefusedSpeaker(message)) return;
         switch (message)
         {
             case RegisterSite r:
@@ -210,6 +214,39 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
     {
         foreach (var id in _state.Waiting) _refs.Instances.Tell(new RetryPlacement(id));
     }
+
+    /// <summary>Whether the message is refused because its sender may not speak for the site it names (<see cref="SiteSpeakers"/>).</summary>
+    private bool RefusedSpeaker(object message)
+    {
+        var (site, named) = message switch
+        {
+            RegisterSite r => ((string?)r.Site, (IActorRef?)r.Orchestrator),
+            SiteHeartbeat h => (h.Site, h.Orchestrator),
+            SiteDigest d => (d.Site, d.Orchestrator),
+            AssignWorkerSubnets a => (a.Site, (IActorRef?)null),
+            WorkerStateChanged w => (w.Site, (IActorRef?)null),
+            UpdateWorkerLocation u => (u.Site, (IActorRef?)null),
+            _ => ((string?)null, (IActorRef?)null),
+        };
+        if (site is null) return false;
+        var from = SiteSpeakers.Of(Sender);
+        var reason = SiteSpeakers.Refuse(site, named, from, RegisteredAddress(site), _links.Reachable(site, DateTime.UtcNow));
+        if (reason is null)
+        {
+            if (named is not null) _heardFrom[site] = from;
+            return false;
+        }
+        _refusals.Refuse(message, Sender, reason, _log);
+        if (message is AssignWorkerSubnets refused) Sender.Tell(new WorkerRegistrationRefused(refused.Site, refused.Node, reason));
+        return true;
+    }
+
+    /// <summary>
+    /// The ActorSystem the site's orchestrator was heard from since this registry started. Not the persisted path:
+    /// that may name an address the orchestrator no longer has (a new port), and it would lock the site out for the
+    /// silence time after every root failover. The cost: right after a failover the first to speak for a site owns it.
+    /// </summary>
+    private Address? RegisteredAddress(string site) => _heardFrom.TryGetValue(site, out var a) ? a : null;
 
     private IActorRef? OrchestratorOf(string site)
     {
