@@ -85,6 +85,9 @@ public static class LabCommandLines
         // Instance namespaces become {prefix}{node}-i{host} (see Instances/InstanceNamespace.cs), so
         // `oak lab down` finds and removes them by the lab prefix.
         $"--Oak:Node:NamespacePrefix={layout.Prefix}",
+        // Container instances: the lab's containerd namespace, whose containers are named after instance namespaces.
+        $"--Oak:Node:Containerd:Address={LabContainers.Address(Environment.GetEnvironmentVariable)}",
+        $"--Oak:Node:Containerd:Namespace={LabContainers.Namespace(layout.Prefix)}",
     ];
 
     private static string Seeds(LabLayout layout, LabNode siteMember, LabTopology topology) =>

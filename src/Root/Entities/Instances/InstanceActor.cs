@@ -79,7 +79,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var replyTo = Sender;
-        PersistAndSnapshot(new InstanceCreated(c.ServiceId, c.Number, c.InstanceV4, c.InstanceV6, c.Code, c.Port, c.Node, c.Cluster), s =>
+        PersistAndSnapshot(new InstanceCreated(c.ServiceId, c.Number, c.InstanceV4, c.InstanceV6, c.Code, c.Port, c.Node, c.Cluster, c.Virtualization, c.Command, c.Environment), s =>
         {
             replyTo.Tell(new InstanceInfo(s));
             TryPlace();
@@ -377,7 +377,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
     private void SendToSite(string site, object message) => _refs.Sites.Tell(new ForwardToSite(site, message));
 
     private static InstanceLaunch Launch(InstanceState s) =>
-        new(s.Id, s.ServiceId, s.Number, s.InstanceV4, s.InstanceV6, s.Code, s.Port, s.Epoch);
+        new(s.Id, s.ServiceId, s.Number, s.InstanceV4, s.InstanceV6, s.Code, s.Port, s.Epoch, s.Virtualization, s.Command, s.Environment);
 
     private void PersistAndSnapshot(IInstanceEvent e, Action<InstanceState> after) =>
         Persist(e, persisted =>

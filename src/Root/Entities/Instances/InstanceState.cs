@@ -31,7 +31,10 @@ public sealed record InstanceState(
     Placement? Owner,
     PendingPlacement? Pending,
     Placement? Draining,
-    string? LastDetail) : IPersistedMessage
+    string? LastDetail,
+    string Virtualization = "process",
+    IReadOnlyList<string>? Command = null,
+    IReadOnlyList<string>? Environment = null) : IPersistedMessage
 {
     public static InstanceState Empty(string id) => new(
         id, false, false, "", 0, default, default, "", null, null, null, InstanceStatus.Pending, 0, null, null, null, null);
@@ -56,6 +59,7 @@ public sealed record InstanceState(
         {
             Exists = true, ServiceId = c.ServiceId, Number = c.Number, InstanceV4 = c.InstanceV4, InstanceV6 = c.InstanceV6,
             Code = c.Code, Port = c.Port, Node = c.Node, Cluster = c.Cluster, Status = InstanceStatus.Pending,
+            Virtualization = c.Virtualization, Command = c.Command, Environment = c.Environment,
         },
         PlacementRequested p => this with
         {

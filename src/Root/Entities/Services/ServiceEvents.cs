@@ -15,7 +15,9 @@ public sealed record ServiceDescriptor(
     string Code,
     int? Port,
     string? ConstraintNode,
-    string? ConstraintCluster);
+    string? ConstraintCluster,
+    IReadOnlyList<string>? Command = null,
+    IReadOnlyList<string>? Environment = null);
 
 /// <summary>Facts about an instance the Service keeps beside its route, for the API only (no version change).</summary>
 public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget);
