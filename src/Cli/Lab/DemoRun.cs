@@ -28,8 +28,8 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, st
     /// <see cref="LabImage.DemoTag"/>, built here and imported into the lab's containerd first.</summary>
     public string Runtime { get; init; } = ProcessRuntime;
 
-    /// <summary>Every microservice of the SLA as a container of <paramref name="image"/>: the image's entrypoint is the
-    /// demo app, <c>cmd</c> its arguments (what the process SLA's code line passes after the dll).</summary>
+    /// <summary>Every microservice of the SLA as a container of <paramref name="image"/>. <c>cmd</c> is the whole
+    /// command, as Oakestra's NodeEngine and <c>ctr run</c> mean it (the image's entrypoint is replaced too).</summary>
     public static string AsContainers(string sla, string image)
     {
         var doc = JsonNode.Parse(sla)!;
@@ -37,7 +37,8 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, st
         {
             ms["virtualization"] = ContainerRuntime;
             ms["code"] = image;
-            ms["cmd"] = new JsonArray("serve", "--port", DemoPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            ms["cmd"] = new JsonArray(LabImage.DotnetDir + "/dotnet", LabImage.AppDir + "/Oakestra.Actors.DemoApp.dll",
+                "serve", "--port", DemoPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }

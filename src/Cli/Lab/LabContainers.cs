@@ -46,7 +46,7 @@ public static class LabContainers
             if (Shell.Run("ctr", [.. ctr, "containers", "delete", id], input: null).Ok) removed++;
         }
         var images = Lines(Shell.Run("ctr", [.. ctr, "images", "list", "--quiet"], input: null));
-        if (images.Count > 0) Shell.Run("ctr", [.. ctr, "images", "remove", .. images], input: null);
+        if (images.Count > 0) Shell.Run("ctr", [.. ctr, "images", "remove", "--sync", .. images], input: null);
         if (Lines(Shell.Run("ctr", [.. ctr, "containers", "list", "--quiet"], input: null)).Count == 0)
             Shell.Run("ctr", ["--address", address, "namespaces", "remove", ns], input: null);
         return removed;
