@@ -142,7 +142,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
             return;
         }
-        PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail), s =>
+        PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail, DateTimeOffset.UtcNow), s =>
         {
             ReportRoute(stopDrainingAfterAck: s.Draining is not null);
             if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
@@ -161,7 +161,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             : null;
         if (epoch is not { } e || !_state.IsCurrent(e)) return;
         _lostNode = n.Node;
-        PersistAndSnapshot(new StatusAccepted(e, InstanceStatus.Failed, null, $"worker {n.Node} of {n.Site} is down"), s =>
+        PersistAndSnapshot(new StatusAccepted(e, InstanceStatus.Failed, null, $"worker {n.Node} of {n.Site} is down", DateTimeOffset.UtcNow), s =>
         {
             ReportRoute();
             if (s.NeedsPlacement) TryPlace();
@@ -265,7 +265,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         if (_state.Pending is not { } pending || pending.Epoch != p.Epoch) return;
         if (pending.Migration)
         {
-            PersistAndSnapshot(new StatusAccepted(p.Epoch, InstanceStatus.Failed, null, p.Reason), _ => ReportRoute());
+            PersistAndSnapshot(new StatusAccepted(p.Epoch, InstanceStatus.Failed, null, p.Reason, DateTimeOffset.UtcNow), _ => ReportRoute());
             return;
         }
         // The site chose no worker; try again later rather than asking the same site in a tight loop, and
@@ -371,7 +371,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         var target = _state.Pending is { Migration: true } p
             ? p.Reported ?? new Placement(p.Site, p.Node ?? "", null, null, "", p.Epoch)
             : null;
-        _refs.Services.Tell(new ReportInstanceRoute(_state.ServiceId, _state.Route, new InstanceDetail(_state.Epoch, target), token));
+        _refs.Services.Tell(new ReportInstanceRoute(_state.ServiceId, _state.Route, new InstanceDetail(_state.Epoch, target, _state.LastFailure, _state.LastFailureAt), token));
     }
 
     private void SendToSite(string site, object message) => _refs.Sites.Tell(new ForwardToSite(site, message));

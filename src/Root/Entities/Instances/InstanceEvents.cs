@@ -23,7 +23,7 @@ public sealed record PlacementDeferred(string Reason) : IInstanceEvent;
 
 /// <summary>A report of a current epoch, accepted (stale reports are never persisted).</summary>
 [PersistedAs("root.instance.status-accepted")]
-public sealed record StatusAccepted(long Epoch, InstanceStatus Status, Placement? Placement, string? Detail) : IInstanceEvent;
+public sealed record StatusAccepted(long Epoch, InstanceStatus Status, Placement? Placement, string? Detail, DateTimeOffset? At = null) : IInstanceEvent;
 
 /// <summary>The placement left behind by a migration was told to drain and stop.</summary>
 [PersistedAs("root.instance.old-placement-stopped")]

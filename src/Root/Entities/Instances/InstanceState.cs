@@ -34,7 +34,9 @@ public sealed record InstanceState(
     string? LastDetail,
     string Virtualization = "process",
     IReadOnlyList<string>? Command = null,
-    IReadOnlyList<string>? Environment = null) : IPersistedMessage
+    IReadOnlyList<string>? Environment = null,
+    string? LastFailure = null,
+    DateTimeOffset? LastFailureAt = null) : IPersistedMessage
 {
     public static InstanceState Empty(string id) => new(
         id, false, false, "", 0, default, default, "", null, null, null, InstanceStatus.Pending, 0, null, null, null, null);
@@ -78,7 +80,10 @@ public sealed record InstanceState(
 
     private InstanceState ApplyReport(StatusAccepted s)
     {
-        var withDetail = this with { LastDetail = s.Detail };
+        // The last failure outlives the re-placement it causes (LastDetail does not): `oak service` shows why.
+        var withDetail = s.Status == InstanceStatus.Failed
+            ? this with { LastDetail = s.Detail, LastFailure = s.Detail ?? "failed", LastFailureAt = s.At }
+            : this with { LastDetail = s.Detail };
         var dead = s.Status is InstanceStatus.Failed or InstanceStatus.Stopped;
 
         // The old placement of a migration under way: it may still die before the target is up.

@@ -104,6 +104,36 @@ public sealed class ContainerLabTests(ContainerLabFixture lab, ITestOutputHelper
         await lab.OakOk("undeploy", "shaped.lab.echo.lab");
     }
 
+    [SkippableFact, Step(4)]
+    public async Task A_container_that_exits_shows_its_exit_code_output_and_time_as_the_last_failure_in_oak_service()
+    {
+        lab.RequireUp();
+        var sla = $$"""
+            {"sla_version":"v2.0","applications":[{"application_name":"crash","application_namespace":"lab","microservices":[
+              {"microservice_name":"boom","microservice_namespace":"lab","virtualization":"container","code":"{{LabImage.DemoTag}}",
+               "cmd":["/bin/sh","-c","echo boom-$OAK_INSTANCE_ID; exit 3"],"constraints":[{"type":"direct","node":"w3","cluster":"site1"}]}]}]}
+            """;
+        var file = Path.Combine(lab.Repo, ".lab", "crash-sla.json");
+        await File.WriteAllTextAsync(file, sla);
+        var started = DateTimeOffset.UtcNow;
+        await lab.OakOk("deploy", file);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string shown = "";
+        while (DateTime.UtcNow < deadline && !shown.Contains("last failure", StringComparison.Ordinal))
+        {
+            await Task.Delay(1000);
+            shown = (await lab.OakOk("service", "crash.lab.boom.lab")).Out;
+        }
+        log.WriteLine(shown);
+        Assert.Contains("last failure of crash.lab.boom.lab.0 at ", shown, StringComparison.Ordinal);
+        Assert.Contains("code 3", shown, StringComparison.Ordinal);
+        Assert.Contains("boom-crash.lab.boom.lab.0", shown, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse((await lab.OakOk("--json", "service", "crash.lab.boom.lab")).Out);
+        var at = json.RootElement.GetProperty("instances")[0].GetProperty("last_failure_at").GetDateTimeOffset();
+        Assert.InRange(at, started.AddSeconds(-5), DateTimeOffset.UtcNow.AddSeconds(5));
+        await lab.OakOk("undeploy", "crash.lab.boom.lab");
+    }
+
     [SkippableFact, Step(5)]
     public async Task Undeploy_leaves_no_container_and_no_task_of_the_service()
     {
