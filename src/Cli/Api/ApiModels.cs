@@ -29,7 +29,9 @@ public sealed record Instance(
     [property: JsonPropertyName("instance_ipv6")] string? InstanceIpv6,
     [property: JsonPropertyName("epoch")] long Epoch,
     [property: JsonPropertyName("placement")] Placement? Placement,
-    [property: JsonPropertyName("migration_target")] Placement? MigrationTarget);
+    [property: JsonPropertyName("migration_target")] Placement? MigrationTarget,
+    [property: JsonPropertyName("last_failure")] string? LastFailure = null,
+    [property: JsonPropertyName("last_failure_at")] DateTimeOffset? LastFailureAt = null);
 
 public sealed record Service(
     [property: JsonPropertyName("id")] string Id,

@@ -13,12 +13,15 @@ public static class LabCommands
         {
             case "up":
             {
-                Usage.Positionals(a, 2, 0, "lab up [--workers N] [--sites M] [--roots R] [--demo] [--timeout S] [--no-build]");
+                Usage.Positionals(a, 2, 0, "lab up [--workers N] [--sites M] [--roots R] [--demo] [--runtime process|container] [--timeout S] [--no-build]");
                 var workers = a.IntOption("workers", 3);
                 var sites = a.IntOption("sites", 1);
                 var roots = a.IntOption("roots", 1);
                 var timeout = TimeSpan.FromSeconds(a.IntOption("timeout", 120));
+                var runtime = a.Option("runtime") ?? DemoRun.ProcessRuntime;
                 a.RejectUnknownOptions();
+                if (runtime is not (DemoRun.ProcessRuntime or DemoRun.ContainerRuntime))
+                    throw new UsageException($"--runtime must be {DemoRun.ProcessRuntime} or {DemoRun.ContainerRuntime}, not {runtime}");
                 if (a.Has("demo") && workers < 3) throw new UsageException("--demo places the demo service on w1, w2 and w3: it needs --workers 3 or more");
                 var topology = LabCommandLines.ParseTopology(ctx.Env(LabCommandLines.TopologyVariable));
                 LabLayout layout;
@@ -30,7 +33,7 @@ public static class LabCommands
                 if (a.Has("demo"))
                 {
                     using var root = new RootClient(state.AllRootUrls.Select(u => new Uri(u + "/")).ToList(), credentials: LabSecrets.Credentials(paths));
-                    await new DemoRun(ctx, paths, layout).RunAsync(root, timeout, ct);
+                    await new DemoRun(ctx, paths, layout) { Runtime = runtime }.RunAsync(root, timeout, ct);
                 }
                 return 0;
             }
@@ -40,6 +43,18 @@ public static class LabCommands
                 RequireRoot("removes network namespaces");
                 if (!new LabRunner(ctx, Paths(ctx)).Down(Naming(ctx).Prefix, Naming(ctx).Bridge)) ctx.Out.WriteLine("no lab running: nothing to do");
                 return 0;
+            case "image":
+            {
+                var words = Usage.Positionals(a, 2, 2, "lab image load <archive.tar>");
+                a.RejectUnknownOptions();
+                if (words[0] != "load") throw new UsageException("usage: oak lab image load <archive.tar>   (a docker or OCI archive)");
+                RequireRoot("imports into the lab's containerd");
+                var (prefix, _, _) = Naming(ctx);
+                var address = LabContainers.Address(ctx.Env);
+                foreach (var image in LabContainers.Import(address, LabContainers.Namespace(prefix), words[1]))
+                    ctx.Out.WriteLine($"loaded {image} into containerd namespace {LabContainers.Namespace(prefix)} at {address}");
+                return 0;
+            }
             case "place":
             {
                 using var root = RootAddress.Client(a, ctx);
@@ -94,7 +109,7 @@ public static class LabCommands
                 return 0;
             }
             default:
-                throw new UsageException("usage: oak lab up|down|status|kill|start|cut|heal|place …");
+                throw new UsageException("usage: oak lab up|down|status|kill|start|cut|heal|place|image …");
         }
     }
 

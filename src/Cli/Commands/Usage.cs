@@ -21,7 +21,9 @@ public static class Usage
           sites                                each site's link to the root tier
           table <node>                         a worker's route table and counters
           exec <instance> -- <cmd...>          run a command inside the instance's network namespace
-          lab up [--workers N] [--sites M] [--roots R] [--demo] [--timeout S] [--no-build]
+          lab up [--workers N] [--sites M] [--roots R] [--demo] [--runtime process|container] [--timeout S] [--no-build]
+                                               --runtime container: the demo's instances run as containers of an image built here
+          lab image load <archive.tar>         import a docker or OCI archive into the lab's containerd (OAK_LAB_CONTAINERD)
           lab down                             stop the lab and remove its namespaces, bridge, database and runtime files
           lab status                           every lab process (pid, namespace, alive or how it ended) and the cuts
           lab kill <process> [--signal KILL|TERM]   signal one lab process (root, root2, o1, w1, …)

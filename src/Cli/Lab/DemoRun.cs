@@ -21,6 +21,28 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, st
     public const string DemoPlaceholder = "{{DEMO}}";
     public const int DemoPort = 8080;
 
+    public const string ProcessRuntime = "process";
+    public const string ContainerRuntime = "container";
+
+    /// <summary>How the demo's instances run: as processes (the dll on this machine) or as containers of
+    /// <see cref="LabImage.DemoTag"/>, built here and imported into the lab's containerd first.</summary>
+    public string Runtime { get; init; } = ProcessRuntime;
+
+    /// <summary>Every microservice of the SLA as a container of <paramref name="image"/>. <c>cmd</c> is the whole
+    /// command, as Oakestra's NodeEngine and <c>ctr run</c> mean it (the image's entrypoint is replaced too).</summary>
+    public static string AsContainers(string sla, string image)
+    {
+        var doc = JsonNode.Parse(sla)!;
+        foreach (var ms in (doc["applications"] as JsonArray ?? []).OfType<JsonObject>().SelectMany(a => (a["microservices"] as JsonArray ?? []).OfType<JsonObject>()))
+        {
+            ms["virtualization"] = ContainerRuntime;
+            ms["code"] = image;
+            ms["cmd"] = new JsonArray(LabImage.DotnetDir + "/dotnet", LabImage.AppDir + "/Oakestra.Actors.DemoApp.dll",
+                "serve", "--port", DemoPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
     /// <summary>The template with the demo app's command line and each constrained node's site filled in.</summary>
     public static string RenderSla(string template, string demoCommand, LabLayout layout)
     {
@@ -40,6 +62,14 @@ public sealed class DemoRun(CliContext ctx, LabPaths paths, LabLayout layout, st
     {
         var demoDll = _demoDll;
         var sla = RenderSla(await File.ReadAllTextAsync(Path.Combine(paths.RepoRoot, SlaTemplate), ct), $"dotnet {demoDll}", layout);
+        if (Runtime == ContainerRuntime)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var archive = LabImage.Build(demoDll, Path.Combine(paths.Dir, "images", "oak-demo.tar"));
+            var loaded = LabContainers.Import(LabContainers.Address(ctx.Env), LabContainers.Namespace(layout.Prefix), archive);
+            ctx.Out.WriteLine($"built and loaded {string.Join(", ", loaded)} in {clock.Elapsed.TotalSeconds:0.0} s (.lab/images/oak-demo.tar)");
+            sla = AsContainers(sla, LabImage.DemoTag);
+        }
         await File.WriteAllTextAsync(Path.Combine(paths.Dir, "demo-sla.json"), sla, ct);
         ctx.Out.WriteLine();
         ctx.Out.WriteLine("deploying the demo application (.lab/demo-sla.json) …");

@@ -88,6 +88,9 @@ public static class LabCommandLines
         // `oak lab down` finds and removes them by the lab prefix.
         $"--Oak:Node:NamespacePrefix={layout.Prefix}",
         .. Remoting(layout, node, paths),
+        // Container instances: the lab's containerd namespace, whose containers are named after instance namespaces.
+        $"--Oak:Node:Containerd:Address={LabContainers.Address(Environment.GetEnvironmentVariable)}",
+        $"--Oak:Node:Containerd:Namespace={LabContainers.Namespace(layout.Prefix)}",
     ];
 
     /// <summary>

@@ -168,6 +168,8 @@ public sealed class LabRunner(CliContext ctx, LabPaths paths, LabPrograms? progr
         // Then whatever still lives in a lab namespace: instances the workers started and did not stop.
         var leftovers = namespaces.SelectMany(LabFabric.Pids).ToList();
         hard += LabProcesses.Stop(leftovers, TimeSpan.FromSeconds(3));
+        // Containers the workers did not remove (killed workers keep their instances), the lab's images with them.
+        LabContainers.Remove(LabContainers.Address(Environment.GetEnvironmentVariable), LabContainers.Namespace(prefix), prefix);
         // After the roots: they would only log the database going away.
         var database = LabPostgres.Remove(paths);
 

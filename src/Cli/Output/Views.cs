@@ -48,7 +48,11 @@ public static class Views
             if (i.MigrationTarget?.Node is { } target) node = $"{node ?? "-"}→{target}";
             table.Add(i.Id, i.Status, i.InstanceIpv4, i.InstanceIpv6, node, i.Placement?.NamespaceIpv4, i.Epoch);
         }
-        return table.Count == 0 ? "(no instances)\n" : table.ToString();
+        if (table.Count == 0) return "(no instances)\n";
+        // Why an instance was re-placed (exit code, reason, when): otherwise only the worker's log would say.
+        var failures = instances.Where(i => i.LastFailure is not null)
+            .Select(i => $"last failure of {i.Id} at {i.LastFailureAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {i.LastFailure}\n");
+        return table.ToString() + string.Concat(failures);
     }
 
     /// <summary>

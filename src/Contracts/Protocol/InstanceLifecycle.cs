@@ -9,6 +9,10 @@ namespace Oakestra.Actors.Contracts.Protocol;
 // that lost an instance can never claim its Instance IP again.
 
 /// <summary>Everything a worker needs to run one placement of an instance.</summary>
+/// <param name="Virtualization">The SLA's <c>virtualization</c>: <c>process</c> (<see cref="Code"/> is a command
+/// line) or <c>container</c> (<see cref="Code"/> is an image reference).</param>
+/// <param name="Command">The SLA's <c>cmd</c>: replaces a container image's command; null keeps the image's.</param>
+/// <param name="Environment">The SLA's <c>environment</c>, <c>K=V</c> entries.</param>
 public sealed record InstanceLaunch(
     string InstanceId,
     string ServiceId,
@@ -17,7 +21,10 @@ public sealed record InstanceLaunch(
     Ipv6Address InstanceV6,
     string Code,
     int? Port,
-    long Epoch);
+    long Epoch,
+    string Virtualization = "process",
+    IReadOnlyList<string>? Command = null,
+    IReadOnlyList<string>? Environment = null);
 
 /// <summary>Root → orchestrator: place this epoch of the instance, on <see cref="Node"/> when given.</summary>
 public sealed record PlaceInstance(InstanceLaunch Launch, string? Node) : IClusterMessage;

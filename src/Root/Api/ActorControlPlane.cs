@@ -57,7 +57,7 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
             {
                 var spec = specs[i];
                 var descriptor = new ServiceDescriptor(spec.Id, spec.Application, spec.ApplicationNamespace, spec.Name, spec.Namespace,
-                    spec.Virtualization, spec.Code, spec.Port, spec.ConstraintNode, spec.ConstraintCluster);
+                    spec.Virtualization, spec.Code, spec.Port, spec.ConstraintNode, spec.ConstraintCluster, spec.Command, spec.Environment);
                 switch (await Ask(refs.Services, new CreateService(descriptor, addressesBySpec[i]), ct))
                 {
                     case ServiceInfo info:

@@ -18,7 +18,9 @@ public sealed record InstanceView(
     [property: JsonPropertyName("instance_ipv6")] string? InstanceIpv6,
     long Epoch,
     PlacementView? Placement,
-    PlacementView? MigrationTarget);
+    PlacementView? MigrationTarget,
+    [property: JsonPropertyName("last_failure")] string? LastFailure = null,
+    [property: JsonPropertyName("last_failure_at")] DateTimeOffset? LastFailureAt = null);
 
 public sealed record ServiceView(
     string Id,

@@ -45,6 +45,12 @@ public sealed record ServiceSpec(
     IReadOnlyDictionary<string, System.Net.IPAddress> RequestedAddresses,
     string? Path = null)
 {
+    /// <summary>The SLA's <c>cmd</c>: replaces a container image's command (null keeps it).</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>The SLA's <c>environment</c>: <c>K=V</c> entries.</summary>
+    public IReadOnlyList<string>? Environment { get; init; }
+
     /// <summary>The JSON path of a property of this microservice in its SLA document (for errors).</summary>
     public string FieldPath(string property) => Path is null ? property : $"{Path}.{property}";
 

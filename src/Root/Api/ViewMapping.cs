@@ -20,7 +20,7 @@ public static class ViewMapping
 
     public static InstanceView ToView(this InstanceRoute i, string serviceId, InstanceDetail detail) => new(
         i.InstanceId, serviceId, i.Number, i.Status.ToString(), i.InstanceV4.ToString(), i.InstanceV6.ToString(),
-        detail.Epoch, i.Owner?.ToView(), detail.MigrationTarget?.ToView());
+        detail.Epoch, i.Owner?.ToView(), detail.MigrationTarget?.ToView(), detail.LastFailure, detail.LastFailureAt);
 
     public static InstanceView ToView(this InstanceState s)
     {
@@ -29,7 +29,7 @@ public static class ViewMapping
             : null;
         var placement = s.Owner ?? (s.Pending is { Migration: false } first ? first.Reported : null);
         return new InstanceView(s.Id, s.ServiceId, s.Number, s.Status.ToString(), s.InstanceV4.ToString(), s.InstanceV6.ToString(),
-            s.Epoch, placement?.ToView(), target);
+            s.Epoch, placement?.ToView(), target, s.LastFailure, s.LastFailureAt);
     }
 
     public static PlacementView ToView(this Placement p) => new(

@@ -6,6 +6,7 @@ using Oakestra.Actors.WorkerNode.NodeNetwork;
 using Oakestra.Actors.WorkerNode.Ports;
 using Oakestra.Actors.WorkerNode.Runtime;
 using Oakestra.Actors.WorkerNode.Shell;
+using Oakestra.Actors.WorkerNode.Runtime.Containers;
 using RuntimeLaunch = Oakestra.Actors.WorkerNode.Runtime.InstanceLaunch;
 using RuntimeStatus = Oakestra.Actors.WorkerNode.Runtime.InstanceStatus;
 using RuntimeReport = Oakestra.Actors.WorkerNode.Runtime.InstanceStatusReport;
@@ -84,9 +85,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         _placements[(l.InstanceId, l.Epoch)] = pending;
         try
         {
-            var info = await runtime.StartAsync(new RuntimeLaunch(
-                l.ServiceId, l.InstanceId, l.Number, l.Epoch, l.Code,
-                l.InstanceV4.ToIPAddress(), l.InstanceV6.ToIPAddress(), l.Port), ct);
+            var info = await runtime.StartAsync(RuntimeLaunchOf(l), ct);
             // Running is reported by the runtime only when the process is alive (and its port answers, if given).
             var (status, detail) = await pending.FirstOutcome.Task.WaitAsync(ct);
             if (status != RuntimeStatus.Running) throw new InvalidOperationException(detail ?? $"instance {l.InstanceId} did not start");
@@ -153,6 +152,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             NamespacePrefix = _options.NamespacePrefix,
             NetnsMountNamespace = _options.NetnsMountNamespace,
             Mtu = _options.Mtu,
+            Containerd = _options.Containerd,
         }, _shell);
         runtime.StatusChanged += OnStatus;
         return runtime;
@@ -229,11 +229,25 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         return new NodeRestore(subnets, placements);
     }
 
+    /// <summary>The SLA's <c>environment</c> entries become variables; a container launch names its image and command.</summary>
+    internal static RuntimeLaunch RuntimeLaunchOf(Contracts.Protocol.InstanceLaunch l) =>
+        new(l.ServiceId, l.InstanceId, l.Number, l.Epoch, l.Code, l.InstanceV4.ToIPAddress(), l.InstanceV6.ToIPAddress(), l.Port)
+        {
+            Environment = l.Environment is { Count: > 0 } variables
+                ? variables.Select(v => v.Split('=', 2)).GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.Last().ElementAtOrDefault(1) ?? "")
+                : null,
+            Container = l.Virtualization == ContainerVirtualization ? new ContainerSpec(l.Code, l.Command) : null,
+        };
+
+    public const string ContainerVirtualization = "container";
+
     private static RestoredPlacement Restored(InstanceInfo info)
     {
         var l = info.Launch;
         return new RestoredPlacement(
-            new Contracts.Protocol.InstanceLaunch(l.InstanceId, l.ServiceId, l.InstanceNumber, Ipv4Address.From(l.InstanceIpv4!), Ipv6Address.From(l.InstanceIpv6!), l.Code, l.ReadinessPort, l.Epoch),
+            new Contracts.Protocol.InstanceLaunch(l.InstanceId, l.ServiceId, l.InstanceNumber, Ipv4Address.From(l.InstanceIpv4!), Ipv6Address.From(l.InstanceIpv6!), l.Code, l.ReadinessPort, l.Epoch,
+                l.Container is null ? "process" : ContainerVirtualization, l.Container?.Command,
+                l.Environment?.Select(kv => $"{kv.Key}={kv.Value}").ToList()),
             Ipv4Address.From(info.NamespaceIpv4), Ipv6Address.From(info.NamespaceIpv6), info.NetworkNamespace, info.ProcessId);
     }
 
@@ -275,6 +289,7 @@ public sealed record NodeHostOptions(string StateDirectory)
     public string? NamespacePrefix { get; init; }
     public string? NetnsMountNamespace { get; init; }
     public int Mtu { get; init; } = InstanceRuntimeOptions.DefaultMtu;
+    public ContainerdOptions Containerd { get; init; } = new();
     public TimeSpan PrepareTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>

@@ -50,6 +50,9 @@ public static class NamespaceRuntimeHosting
             NamespacePrefix = $"{prefix}{settings.Node}-i",
             NetnsMountNamespace = oak["NetnsMountNamespace"] is { Length: > 0 } m ? m : MachineMountNamespaceIfPrivate(),
             KeepInstancesOnExit = OnExit(oak["OnExit"]),
+            Containerd = new Runtime.Containers.ContainerdOptions(
+                oak["Containerd:Address"] is { Length: > 0 } address ? address : Runtime.Containers.ContainerdOptions.DefaultAddress,
+                oak["Containerd:Namespace"] is { Length: > 0 } ns ? ns : Runtime.Containers.ContainerdOptions.DefaultNamespace),
         });
         services.AddSingleton(_ => NodeShell.Current());
         services.AddSingleton(sp => new NamespaceInstanceHost(

@@ -21,4 +21,7 @@ public sealed record InstanceLaunch(
 {
     /// <summary>Extra environment variables for the process (the OAK_* ones always win).</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>Set: a container instance, <see cref="Code"/> is ignored and the image runs with containerd.</summary>
+    public Containers.ContainerSpec? Container { get; init; }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Oakestra.Actors.WorkerNode.NodeNetwork;
+using Oakestra.Actors.WorkerNode.Runtime.Containers;
 using Oakestra.Actors.WorkerNode.Shell;
 
 namespace Oakestra.Actors.WorkerNode.Runtime;
@@ -233,6 +234,9 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
                 killed += await KillAllAsync(ns, [], cancellationToken).ConfigureAwait(false);
         // Processes of dead-name namespaces (and any other escapee) are found by their environment.
         killed += await KillOrphansAsync(keptNamespaces, cancellationToken).ConfigureAwait(false);
+        foreach (var id in await ContainerCommand.ListAsync(_shell.InWorkerMounts, _options.Containerd, _options.EffectiveNamespacePrefix, cancellationToken).ConfigureAwait(false))
+            if (HasSlotSuffix(id, _options.EffectiveNamespacePrefix) && !keptNamespaces.Contains(id))
+                await ContainerCommand.RemoveAsync(_shell.InWorkerMounts, _options.Containerd, id, cancellationToken).ConfigureAwait(false);
         foreach (var ns in namespaces)
             await _netns.DeleteIfExistsAsync(ns, cancellationToken).ConfigureAwait(false);
 
@@ -276,7 +280,9 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
 
     private Process LaunchProcess(InstanceEntry entry)
     {
-        var command = _shell.InWorkerMounts.Resolve(["/bin/sh", "-c", LaunchScript, "oak-instance", entry.LogPath, entry.Netns, entry.Launch.Code]);
+        var command = _shell.InWorkerMounts.Resolve(entry.Launch.Container is { } container
+            ? ContainerCommand.Launch(_options.Containerd, container, entry.Netns, entry.Netns, entry.LogPath, ContainerEnvironment(entry))
+            : ["/bin/sh", "-c", LaunchScript, "oak-instance", entry.LogPath, entry.Netns, entry.Launch.Code]);
         var info = StartInfo(command, entry);
         info.RedirectStandardInput = true;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {CommandLineText.Format(command)}");
@@ -296,6 +302,11 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             info.Environment[key] = value;
         return info;
     }
+
+    /// <summary>A container sees the launch's variables and the OAK_* identity, not the worker's environment.</summary>
+    private IEnumerable<KeyValuePair<string, string>> ContainerEnvironment(InstanceEntry entry) =>
+        (entry.Launch.Environment ?? new Dictionary<string, string>())
+            .Concat(InstanceEnvironment.For(entry.Launch, _options.NodeName, entry.Lease, entry.Netns));
 
     private async Task WatchAsync(InstanceEntry entry)
     {
@@ -491,6 +502,9 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
 
     private async Task TearDownAsync(InstanceEntry entry)
     {
+        // The container is named after the netns (see LaunchProcess); it goes before the namespace it joined.
+        if (entry.Launch.Container is not null)
+            await ContainerCommand.RemoveAsync(_shell.InWorkerMounts, _options.Containerd, entry.Netns, CancellationToken.None).ConfigureAwait(false);
         var links = await Links.ListAsync(_shell.InNode, null, CancellationToken.None).ConfigureAwait(false);
         // The veth first and explicitly: deleting it is synchronous, while a deleted netns frees its
         // devices later on a kernel work queue.

@@ -41,6 +41,9 @@ public sealed record InstanceRuntimeOptions(string NodeName, NodeSubnet Subnet, 
     /// </summary>
     public string? NetnsMountNamespace { get; init; }
 
+    /// <summary>The containerd that runs <c>virtualization: container</c> instances.</summary>
+    public Containers.ContainerdOptions Containerd { get; init; } = new();
+
     public string EffectiveNamespacePrefix => NamespacePrefix ?? $"oak-{NodeName}-i";
 
     public string NamespaceName(int slot) => EffectiveNamespacePrefix + slot;

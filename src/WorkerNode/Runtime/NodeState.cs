@@ -61,14 +61,15 @@ public sealed record RecordedInstance(
     string Veth,
     string LogPath,
     int Pid,
-    ulong StartTime)
+    ulong StartTime,
+    Containers.ContainerSpec? Container = null)
 {
     internal static RecordedInstance Of(InstanceEntry e)
     {
         var l = e.Launch;
         var process = e.Process!.Identity;
         return new(l.ServiceId, l.InstanceId, l.InstanceNumber, l.Epoch, l.Code, l.InstanceIpv4?.ToString(), l.InstanceIpv6?.ToString(),
-            l.ReadinessPort, l.Environment, e.Lease.Slot, e.Netns, e.Veth, e.LogPath, process.Pid, process.StartTime);
+            l.ReadinessPort, l.Environment, e.Lease.Slot, e.Netns, e.Veth, e.LogPath, process.Pid, process.StartTime, l.Container);
     }
 
     [JsonIgnore]
@@ -76,6 +77,7 @@ public sealed record RecordedInstance(
         InstanceIpv4 is null ? null : IPAddress.Parse(InstanceIpv4), InstanceIpv6 is null ? null : IPAddress.Parse(InstanceIpv6), ReadinessPort)
     {
         Environment = Environment,
+        Container = Container,
     };
 
     [JsonIgnore]

@@ -86,6 +86,7 @@ public sealed class HttpApiTests : IAsyncLifetime
     [InlineData("""{"sla_version":"v2.0","applications":[{"application_name":"a","application_namespace":"x","microservices":[{"microservice_name":"m","microservice_namespace":"x","code":"c","addresses":{"rr_ip_v6":"fdff:1000::5"}}]}]}""", "applications[0].microservices[0].addresses.rr_ip_v6")]
     [InlineData("""{"sla_version":"v2.0","applications":[{"application_name":"a","application_namespace":"x","microservices":[{"microservice_name":"m","microservice_namespace":"x","code":"c","addresses":{"closest_ip":"banana"}}]}]}""", "applications[0].microservices[0].addresses.closest_ip")]
     [InlineData("""{"sla_version":"v2.0","applications":[{"application_name":"a","application_namespace":"x","microservices":[{"microservice_name":"m","microservice_namespace":"x","code":"c"},{"microservice_name":"m","microservice_namespace":"x","code":"c"}]}]}""", "applications[0].microservices[1].microservice_name")]
+    [InlineData("""{"sla_version":"v2.0","applications":[{"application_name":"a","application_namespace":"x","microservices":[{"microservice_name":"m","microservice_namespace":"x","code":"c","virtualization":"unikernel"}]}]}""", "applications[0].microservices[0].virtualization")]
     public async Task Malformed_sla_is_a_400_naming_the_field(string sla, string field)
     {
         var r = await _root.PostJson("/api/v1/applications", sla);

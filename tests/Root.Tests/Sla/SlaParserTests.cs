@@ -72,6 +72,41 @@ public sealed class SlaParserTests
         Assert.Equal("applications[0].microservices[1]", nginx.Path);
     }
 
+    [Fact]
+    public void Cmd_and_environment_are_kept_for_the_runtime()
+    {
+        var r = _parser.Parse(Doc(ms: """{"microservice_name":"m","microservice_namespace":"x","virtualization":"container","code":"docker.io/library/nginx:latest","cmd":["nginx","-g","daemon off;"],"environment":["A=1","B=x=y"]}"""));
+        Assert.True(r.Ok, string.Join("; ", r.Errors));
+        var s = r.Services[0];
+        Assert.Equal("container", s.Virtualization);
+        Assert.Equal(["nginx", "-g", "daemon off;"], s.Command);
+        Assert.Equal(["A=1", "B=x=y"], s.Environment);
+    }
+
+    [Theory]
+    [InlineData("unikernel")]
+    [InlineData("runsc")]
+    [InlineData("docker")]
+    public void An_unsupported_virtualization_is_refused_naming_the_field_and_the_supported_values(string virtualization)
+    {
+        var r = _parser.Parse(Doc(ms: $$"""{"microservice_name":"m","microservice_namespace":"x","code":"c","virtualization":"{{virtualization}}"}"""));
+        Assert.False(r.Ok);
+        Assert.Equal("applications[0].microservices[0].virtualization", r.Errors[0].Field);
+        Assert.Contains("\"process\", \"container\"", r.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"cmd\":\"sh\"", "applications[0].microservices[0].cmd")]
+    [InlineData("\"environment\":[\"NOEQUALS\"]", "applications[0].microservices[0].environment[0]")]
+    [InlineData("\"environment\":[\"=v\"]", "applications[0].microservices[0].environment[0]")]
+    [InlineData("\"cmd\":[1]", "applications[0].microservices[0].cmd[0]")]
+    public void Malformed_cmd_or_environment_is_refused_naming_the_field(string property, string field)
+    {
+        var r = _parser.Parse(Doc(ms: $$"""{"microservice_name":"m","microservice_namespace":"x","code":"c",{{property}}}"""));
+        Assert.False(r.Ok);
+        Assert.Equal(field, r.Errors[0].Field);
+    }
+
     [Theory]
     [InlineData("80", 80)]
     [InlineData("\"8080\"", 8080)]

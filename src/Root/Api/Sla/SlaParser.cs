@@ -143,14 +143,57 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
         else if (code is not null && System.Text.Encoding.UTF8.GetByteCount(code) > _limits.MaxCodeBytes)
             errors.Add(new SlaError($"{path}.code", "max_length", $"{path}.code is longer than {_limits.MaxCodeBytes} bytes (Oak:Api:MaxCodeBytes)"));
 
-        var virtualization = OptionalString(ms, "virtualization", $"{path}.virtualization", errors) ?? "process";
+        var virtualization = Virtualization(ms, $"{path}.virtualization", errors);
+        var command = StringList(ms, "cmd", $"{path}.cmd", errors);
+        var environment = StringList(ms, "environment", $"{path}.environment", errors);
+        if (environment is not null)
+            for (var e = 0; e < environment.Count; e++)
+                if (environment[e].IndexOf('=', StringComparison.Ordinal) <= 0)
+                    errors.Add(new SlaError($"{path}.environment[{e}]", "key_value", $"{path}.environment[{e}] must be \"NAME=value\", got \"{environment[e]}\""));
         var port = Port(ms, $"{path}.port", errors);
         var (node, cluster) = Constraints(ms, $"{path}.constraints", errors);
         var requested = Addresses(ms, $"{path}.addresses", errors);
 
         if (errors.Count != before || appName is null || appNs is null || name is null || ns is null || code is null)
             return null;
-        return new ServiceSpec(appName, appNs, name, ns, virtualization, code, port, node, cluster, requested, path);
+        return new ServiceSpec(appName, appNs, name, ns, virtualization!, code, port, node, cluster, requested, path)
+        {
+            Command = command is { Count: > 0 } ? command : null,
+            Environment = environment is { Count: > 0 } ? environment : null,
+        };
+    }
+
+    /// <summary>What this deployment can run; Oakestra's <c>unikernel</c> and gVisor's <c>runsc</c> are not among them.</summary>
+    public static readonly IReadOnlyList<string> SupportedVirtualizations = ["process", "container"];
+
+    private static string? Virtualization(JsonElement ms, string field, List<SlaError> errors)
+    {
+        var value = OptionalString(ms, "virtualization", field, errors);
+        if (value is null) return "process";
+        if (SupportedVirtualizations.Contains(value)) return value;
+        errors.Add(new SlaError(field, "virtualization",
+            $"{field} must be one of {string.Join(", ", SupportedVirtualizations.Select(v => $"\"{v}\""))}, not \"{value}\""));
+        return null;
+    }
+
+    /// <summary>An array of strings (Oakestra's <c>cmd</c>, <c>environment</c>); absent or null is null.</summary>
+    private static List<string>? StringList(JsonElement ms, string property, string field, List<SlaError> errors)
+    {
+        if (!ms.TryGetProperty(property, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(new SlaError(field, "array", $"{field} must be an array of strings"));
+            return null;
+        }
+        var list = new List<string>();
+        var i = 0;
+        foreach (var item in v.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String) list.Add(item.GetString()!);
+            else errors.Add(new SlaError($"{field}[{i}]", "string", $"{field}[{i}] must be a string"));
+            i++;
+        }
+        return list;
     }
 
     private static string? Name(JsonElement obj, string property, string path, List<SlaError> errors)

@@ -80,7 +80,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var replyTo = Sender;
-        PersistAndSnapshot(new InstanceCreated(c.ServiceId, c.Number, c.InstanceV4, c.InstanceV6, c.Code, c.Port, c.Node, c.Cluster), s =>
+        PersistAndSnapshot(new InstanceCreated(c.ServiceId, c.Number, c.InstanceV4, c.InstanceV6, c.Code, c.Port, c.Node, c.Cluster, c.Virtualization, c.Command, c.Environment), s =>
         {
             replyTo.Tell(new InstanceInfo(s));
             TryPlace();
@@ -149,7 +149,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
             return;
         }
-        PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail), s =>
+        PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail, DateTimeOffset.UtcNow), s =>
         {
             ReportRoute(stopDrainingAfterAck: s.Draining is not null);
             if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
@@ -168,7 +168,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             : null;
         if (epoch is not { } e || !_state.IsCurrent(e)) return;
         _lostNode = n.Node;
-        PersistAndSnapshot(new StatusAccepted(e, InstanceStatus.Failed, null, $"worker {n.Node} of {n.Site} is down"), s =>
+        PersistAndSnapshot(new StatusAccepted(e, InstanceStatus.Failed, null, $"worker {n.Node} of {n.Site} is down", DateTimeOffset.UtcNow), s =>
         {
             ReportRoute();
             if (s.NeedsPlacement) TryPlace();
@@ -272,7 +272,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         if (_state.Pending is not { } pending || pending.Epoch != p.Epoch) return;
         if (pending.Migration)
         {
-            PersistAndSnapshot(new StatusAccepted(p.Epoch, InstanceStatus.Failed, null, p.Reason), _ => ReportRoute());
+            PersistAndSnapshot(new StatusAccepted(p.Epoch, InstanceStatus.Failed, null, p.Reason, DateTimeOffset.UtcNow), _ => ReportRoute());
             return;
         }
         // The site chose no worker; try again later rather than asking the same site in a tight loop, and
@@ -378,13 +378,13 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         var target = _state.Pending is { Migration: true } p
             ? p.Reported ?? new Placement(p.Site, p.Node ?? "", null, null, "", p.Epoch)
             : null;
-        _refs.Services.Tell(new ReportInstanceRoute(_state.ServiceId, _state.Route, new InstanceDetail(_state.Epoch, target), token));
+        _refs.Services.Tell(new ReportInstanceRoute(_state.ServiceId, _state.Route, new InstanceDetail(_state.Epoch, target, _state.LastFailure, _state.LastFailureAt), token));
     }
 
     private void SendToSite(string site, object message) => _refs.Sites.Tell(new ForwardToSite(site, message));
 
     private static InstanceLaunch Launch(InstanceState s) =>
-        new(s.Id, s.ServiceId, s.Number, s.InstanceV4, s.InstanceV6, s.Code, s.Port, s.Epoch);
+        new(s.Id, s.ServiceId, s.Number, s.InstanceV4, s.InstanceV6, s.Code, s.Port, s.Epoch, s.Virtualization, s.Command, s.Environment);
 
     private void PersistAndSnapshot(IInstanceEvent e, Action<InstanceState> after) =>
         Persist(e, persisted =>

@@ -12,7 +12,8 @@ public interface IInstanceCommand : IEntityMessage, IClusterMessage
 /// <summary>Service → Instance: idempotent; the entity places itself afterwards.</summary>
 public sealed record CreateInstance(
     string InstanceId, string ServiceId, int Number, Ipv4Address InstanceV4, Ipv6Address InstanceV6,
-    string Code, int? Port, string? Node, string? Cluster) : IInstanceCommand;
+    string Code, int? Port, string? Node, string? Cluster,
+    string Virtualization = "process", IReadOnlyList<string>? Command = null, IReadOnlyList<string>? Environment = null) : IInstanceCommand;
 
 public sealed record GetInstance(string InstanceId) : IInstanceCommand;
 

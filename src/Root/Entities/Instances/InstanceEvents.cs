@@ -10,7 +10,8 @@ public interface IInstanceEvent : IPersistedMessage;
 [PersistedAs("root.instance.created")]
 public sealed record InstanceCreated(
     string ServiceId, int Number, Ipv4Address InstanceV4, Ipv6Address InstanceV6,
-    string Code, int? Port, string? Node, string? Cluster) : IInstanceEvent;
+    string Code, int? Port, string? Node, string? Cluster,
+    string Virtualization = "process", IReadOnlyList<string>? Command = null, IReadOnlyList<string>? Environment = null) : IInstanceEvent;
 
 /// <summary>A new epoch was handed to <see cref="Site"/> (a first placement, a re-placement or a migration target).</summary>
 [PersistedAs("root.instance.placement-requested")]
@@ -22,7 +23,7 @@ public sealed record PlacementDeferred(string Reason) : IInstanceEvent;
 
 /// <summary>A report of a current epoch, accepted (stale reports are never persisted).</summary>
 [PersistedAs("root.instance.status-accepted")]
-public sealed record StatusAccepted(long Epoch, InstanceStatus Status, Placement? Placement, string? Detail) : IInstanceEvent;
+public sealed record StatusAccepted(long Epoch, InstanceStatus Status, Placement? Placement, string? Detail, DateTimeOffset? At = null) : IInstanceEvent;
 
 /// <summary>The placement left behind by a migration was told to drain and stop.</summary>
 [PersistedAs("root.instance.old-placement-stopped")]

@@ -31,7 +31,12 @@ public sealed record InstanceState(
     Placement? Owner,
     PendingPlacement? Pending,
     Placement? Draining,
-    string? LastDetail) : IPersistedMessage
+    string? LastDetail,
+    string Virtualization = "process",
+    IReadOnlyList<string>? Command = null,
+    IReadOnlyList<string>? Environment = null,
+    string? LastFailure = null,
+    DateTimeOffset? LastFailureAt = null) : IPersistedMessage
 {
     public static InstanceState Empty(string id) => new(
         id, false, false, "", 0, default, default, "", null, null, null, InstanceStatus.Pending, 0, null, null, null, null);
@@ -76,6 +81,7 @@ public sealed record InstanceState(
         {
             Exists = true, ServiceId = c.ServiceId, Number = c.Number, InstanceV4 = c.InstanceV4, InstanceV6 = c.InstanceV6,
             Code = c.Code, Port = c.Port, Node = c.Node, Cluster = c.Cluster, Status = InstanceStatus.Pending,
+            Virtualization = c.Virtualization, Command = c.Command, Environment = c.Environment,
         },
         PlacementRequested p => this with
         {
@@ -94,7 +100,10 @@ public sealed record InstanceState(
 
     private InstanceState ApplyReport(StatusAccepted s)
     {
-        var withDetail = this with { LastDetail = s.Detail };
+        // The last failure outlives the re-placement it causes (LastDetail does not): `oak service` shows why.
+        var withDetail = s.Status == InstanceStatus.Failed
+            ? this with { LastDetail = s.Detail, LastFailure = s.Detail ?? "failed", LastFailureAt = s.At }
+            : this with { LastDetail = s.Detail };
         var dead = s.Status is InstanceStatus.Failed or InstanceStatus.Stopped;
 
         // The old placement of a migration under way: it may still die before the target is up.

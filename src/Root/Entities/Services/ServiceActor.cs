@@ -140,7 +140,7 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
             foreach (var i in r.Routes)
             {
                 _refs.Instances.Tell(new CreateInstance(i.InstanceId, s.Id, i.Number, i.InstanceV4, i.InstanceV6,
-                    d.Code, d.Port, r.Command.Node ?? d.ConstraintNode, d.ConstraintCluster));
+                    d.Code, d.Port, r.Command.Node ?? d.ConstraintNode, d.ConstraintCluster, d.Virtualization, d.Command, d.Environment));
             }
             r.ReplyTo.Tell(new InstancesCreated(s, r.Routes));
         });

@@ -15,10 +15,12 @@ public sealed record ServiceDescriptor(
     string Code,
     int? Port,
     string? ConstraintNode,
-    string? ConstraintCluster);
+    string? ConstraintCluster,
+    IReadOnlyList<string>? Command = null,
+    IReadOnlyList<string>? Environment = null);
 
 /// <summary>Facts about an instance the Service keeps beside its route, for the API only (no version change).</summary>
-public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget);
+public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget, string? LastFailure = null, DateTimeOffset? LastFailureAt = null);
 
 public interface IServiceEvent : IPersistedMessage;
 

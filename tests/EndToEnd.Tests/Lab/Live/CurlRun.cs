@@ -14,13 +14,13 @@ public static class CurlRun
 
     public static string Url(string ip, int port = 8080) => ip.Contains(':') ? $"http://[{ip}]:{port}/" : $"http://{ip}:{port}/";
 
-    public static async Task<IReadOnlyList<Outcome>> GetAsync(LiveLabFixture lab, string ip, int count, string? rate = null, string? localPorts = null)
+    public static async Task<IReadOnlyList<Outcome>> GetAsync(LiveLabFixture lab, string ip, int count, string? rate = null, string? localPorts = null, int port = 8080)
     {
         string[] args = ["curl", "-s", "-g", "--connect-timeout", "3", "-m", "5", "-H", "Connection: close",
             "-w", "\nRESULT %{exitcode} %{http_code} %{local_port} %{errormsg}\n"];
         if (rate is not null) args = [.. args, "--rate", rate];
         if (localPorts is not null) args = [.. args, "--local-port", localPorts];
-        args = [.. args, .. Enumerable.Repeat(Url(ip), count)];
+        args = [.. args, .. Enumerable.Repeat(Url(ip, port), count)];
         var r = await lab.InClient(TimeSpan.FromSeconds(60 + count * (rate is null ? 1 : 2)), args);
         var outcomes = Parse(r.Out);
         Assert.True(outcomes.Count == count, $"expected {count} curl results, got {outcomes.Count}: {r}");

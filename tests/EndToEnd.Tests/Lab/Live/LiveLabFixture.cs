@@ -13,7 +13,7 @@ public sealed class LiveLabCollection : ICollectionFixture<LiveLabFixture>
 /// The real lab (`./oak lab up --demo`: root, orchestrator, three workers on one site, the demo SLA) once for
 /// the whole collection (names and lifetime: <see cref="LabFixture"/>).
 /// </summary>
-public sealed class LiveLabFixture : LabFixture
+public class LiveLabFixture : LabFixture
 {
     public const string Service = "demo.lab.demo.lab";
     public const string Client = "demo.lab.client.lab.0";
