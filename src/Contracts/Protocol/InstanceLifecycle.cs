@@ -13,6 +13,7 @@ namespace Oakestra.Actors.Contracts.Protocol;
 /// line) or <c>container</c> (<see cref="Code"/> is an image reference).</param>
 /// <param name="Command">The SLA's <c>cmd</c>: replaces a container image's command; null keeps the image's.</param>
 /// <param name="Environment">The SLA's <c>environment</c>, <c>K=V</c> entries.</param>
+/// <param name="Limits">The SLA's <c>memory</c> and <c>vcpus</c>; null: no limit asked.</param>
 public sealed record InstanceLaunch(
     string InstanceId,
     string ServiceId,
@@ -24,7 +25,12 @@ public sealed record InstanceLaunch(
     long Epoch,
     string Virtualization = "process",
     IReadOnlyList<string>? Command = null,
-    IReadOnlyList<string>? Environment = null);
+    IReadOnlyList<string>? Environment = null,
+    InstanceLimits? Limits = null);
+
+/// <summary>What an instance may use at most (the SLA's <c>memory</c> in MiB becomes bytes, <c>vcpus</c> stays a
+/// fraction of CPUs); a runtime that cannot enforce one says so rather than ignoring it.</summary>
+public sealed record InstanceLimits(long? MemoryBytes = null, double? Vcpus = null, int? Pids = null);
 
 /// <summary>Root → orchestrator: place this epoch of the instance, on <see cref="Node"/> when given.</summary>
 public sealed record PlaceInstance(InstanceLaunch Launch, string? Node) : IClusterMessage;

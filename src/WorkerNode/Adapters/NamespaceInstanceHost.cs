@@ -237,6 +237,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
                 ? variables.Select(v => v.Split('=', 2)).GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.Last().ElementAtOrDefault(1) ?? "")
                 : null,
             Container = l.Virtualization == ContainerVirtualization ? new ContainerSpec(l.Code, l.Command) : null,
+            Limits = l.Limits,
         };
 
     public const string ContainerVirtualization = "container";
@@ -247,7 +248,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         return new RestoredPlacement(
             new Contracts.Protocol.InstanceLaunch(l.InstanceId, l.ServiceId, l.InstanceNumber, Ipv4Address.From(l.InstanceIpv4!), Ipv6Address.From(l.InstanceIpv6!), l.Code, l.ReadinessPort, l.Epoch,
                 l.Container is null ? "process" : ContainerVirtualization, l.Container?.Command,
-                l.Environment?.Select(kv => $"{kv.Key}={kv.Value}").ToList()),
+                l.Environment?.Select(kv => $"{kv.Key}={kv.Value}").ToList(), l.Limits),
             Ipv4Address.From(info.NamespaceIpv4), Ipv6Address.From(info.NamespaceIpv6), info.NetworkNamespace, info.ProcessId);
     }
 

@@ -24,4 +24,7 @@ public sealed record InstanceLaunch(
 
     /// <summary>Set: a container instance, <see cref="Code"/> is ignored and the image runs with containerd.</summary>
     public Containers.ContainerSpec? Container { get; init; }
+
+    /// <summary>The SLA's limits, null when none was asked.</summary>
+    public Contracts.Protocol.InstanceLimits? Limits { get; init; }
 }
