@@ -94,7 +94,21 @@ public static class OakestraClusterHosting
     private static SplitBrainResolverOption SplitBrainResolverOf(ClusterTier tier) =>
         tier == ClusterTier.Root ? new KeepMajorityOption { Role = OakestraRoles.Root } : new KeepMajorityOption();
 
+    /// <summary>
+    /// The first of several seeds (a site's orchestrator, a tier's first root) asks the others whether a cluster
+    /// exists and forms one of its own only when none answers within the seed-node timeout. Restarted after a
+    /// kill -9 while its workers still form the site's cluster, a reply that misses Akka's default 5 s (their
+    /// association to its address was still gated, the machine busy: seen once in CI) leaves it alone in a
+    /// cluster of one for good, since two Akka clusters never merge, and the site then has no orchestrator at
+    /// all. A longer wait costs nothing on a cold start, where every seed that runs answers "no cluster yet" at once.
+    /// </summary>
+    internal static TimeSpan SeedTimeoutOf(OakClusterSettings settings) =>
+        settings.Seeds.Count > 1 && settings.Seeds[0].EndsWith($"@{settings.Hostname}:{settings.Port}", StringComparison.Ordinal)
+            ? TimeSpan.FromSeconds(30)
+            : TimeSpan.FromSeconds(5);
+
     private static string TierHocon(OakClusterSettings settings) => $$"""
+        akka.cluster.seed-node-timeout = {{SeedTimeoutOf(settings).TotalSeconds.ToString(CultureInfo.InvariantCulture)}}s
         akka.cluster.split-brain-resolver.stable-after = {{settings.DownAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture)}}s
         # A member removed from its cluster ends its ActorSystem; our hosts start a new one (ActorSystemIncarnations).
         akka.cluster.run-coordinated-shutdown-when-down = on

@@ -279,6 +279,7 @@ public sealed partial class LiveLabTests(LiveLabFixture lab, ITestOutputHelper l
             if (sw.Elapsed > timeout)
             {
                 if (orDefault) return null!;
+                log.WriteLine(LabLogExcerpt.Of(lab.Repo));
                 Assert.Fail($"not reached within {timeout.TotalSeconds} s: {what}" + (describe is null ? "" : $" ({describe()})"));
             }
             await Task.Delay(1000);
