@@ -26,55 +26,77 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
     {
         try
         {
+            // Every id reserved before any address is allocated: of identical documents posted at once, one goes on
+            // and the others answer 409 without touching a pool (their rollback would release the winner's addresses).
+            var claimant = Guid.NewGuid().ToString("N");
+            var reserved = new List<string>();
             foreach (var spec in specs)
             {
-                if (await Ask(refs.Services, new GetService(spec.Id), ct) is ServiceInfo)
-                    return new ControlError(ControlErrorKind.Conflict, $"service {spec.Id} already exists", spec.FieldPath("microservice_name"), "unique");
-            }
-
-            var allocated = new List<string>();
-            var addressesBySpec = new List<IReadOnlyList<ServiceAddress>>();
-            foreach (var spec in specs)
-            {
-                var addresses = new List<ServiceAddress>();
-                foreach (var policy in BalancingPolicies.All)
+                if (await Ask(refs.Services, new ReserveServiceId(spec.Id, claimant), ct) is ServiceIdReserved)
                 {
-                    var owner = PoolOwners.Service(spec.Id, policy);
-                    allocated.Add(owner);
-                    var (v4Field, v4Requested) = Requested(spec, policy, System.Net.Sockets.AddressFamily.InterNetwork);
-                    var v4 = await refs.Pools.AllocateV4Async(owner, v4Requested is null ? null : Ipv4Address.From(v4Requested), ct: ct);
-                    if (!v4.Ok) return await RollBack(allocated, ToError(v4.Error!, spec, v4Field));
-                    var (v6Field, v6Requested) = Requested(spec, policy, System.Net.Sockets.AddressFamily.InterNetworkV6);
-                    var v6 = await refs.Pools.AllocateV6Async(PoolNames.PolicyV6(policy), owner, v6Requested is null ? null : Ipv6Address.From(v6Requested), ct: ct);
-                    if (!v6.Ok) return await RollBack(allocated, ToError(v6.Error!, spec, v6Field));
-                    addresses.Add(new ServiceAddress(policy, v4.Value, v6.Value));
+                    reserved.Add(spec.Id);
+                    continue;
                 }
-                addressesBySpec.Add(addresses);
+                foreach (var id in reserved) refs.Services.Tell(new ReleaseServiceId(id, claimant));
+                return new ControlError(ControlErrorKind.Conflict, $"service {spec.Id} already exists", spec.FieldPath("microservice_name"), "unique");
             }
-
-            var views = new List<ServiceView>();
-            for (var i = 0; i < specs.Count; i++)
+            try
             {
-                var spec = specs[i];
-                var descriptor = new ServiceDescriptor(spec.Id, spec.Application, spec.ApplicationNamespace, spec.Name, spec.Namespace,
-                    spec.Virtualization, spec.Code, spec.Port, spec.ConstraintNode, spec.ConstraintCluster, spec.Command, spec.Environment);
-                switch (await Ask(refs.Services, new CreateService(descriptor, addressesBySpec[i]), ct))
-                {
-                    case ServiceInfo info:
-                        views.Add(info.State.ToView());
-                        break;
-                    default:
-                        // Lost a race with a concurrent create of the same id: release what this request still holds.
-                        return await RollBack(allocated.Skip(i * BalancingPolicies.All.Count).ToList(),
-                            new ControlError(ControlErrorKind.Conflict, $"service {spec.Id} already exists", spec.FieldPath("microservice_name"), "unique"));
-                }
+                return await CreateReservedAsync(specs, claimant, ct);
             }
-            return ControlResult<IReadOnlyList<ServiceView>>.Success(views);
+            finally
+            {
+                // Created ones dropped their reservation already; this frees the rest after a failure.
+                foreach (var id in reserved) refs.Services.Tell(new ReleaseServiceId(id, claimant));
+            }
         }
         catch (AskTimeoutException e)
         {
             return Unavailable(e);
         }
+    }
+
+    private async Task<ControlResult<IReadOnlyList<ServiceView>>> CreateReservedAsync(IReadOnlyList<ServiceSpec> specs, string claimant, CancellationToken ct)
+    {
+        var allocated = new List<string>();
+        var addressesBySpec = new List<IReadOnlyList<ServiceAddress>>();
+        foreach (var spec in specs)
+        {
+            var addresses = new List<ServiceAddress>();
+            foreach (var policy in BalancingPolicies.All)
+            {
+                var owner = PoolOwners.Service(spec.Id, policy);
+                allocated.Add(owner);
+                var (v4Field, v4Requested) = Requested(spec, policy, System.Net.Sockets.AddressFamily.InterNetwork);
+                var v4 = await refs.Pools.AllocateV4Async(owner, v4Requested is null ? null : Ipv4Address.From(v4Requested), ct: ct);
+                if (!v4.Ok) return await RollBack(allocated, ToError(v4.Error!, spec, v4Field));
+                var (v6Field, v6Requested) = Requested(spec, policy, System.Net.Sockets.AddressFamily.InterNetworkV6);
+                var v6 = await refs.Pools.AllocateV6Async(PoolNames.PolicyV6(policy), owner, v6Requested is null ? null : Ipv6Address.From(v6Requested), ct: ct);
+                if (!v6.Ok) return await RollBack(allocated, ToError(v6.Error!, spec, v6Field));
+                addresses.Add(new ServiceAddress(policy, v4.Value, v6.Value));
+            }
+            addressesBySpec.Add(addresses);
+        }
+
+        var views = new List<ServiceView>();
+        for (var i = 0; i < specs.Count; i++)
+        {
+            var spec = specs[i];
+            var descriptor = new ServiceDescriptor(spec.Id, spec.Application, spec.ApplicationNamespace, spec.Name, spec.Namespace,
+                spec.Virtualization, spec.Code, spec.Port, spec.ConstraintNode, spec.ConstraintCluster, spec.Command, spec.Environment);
+            switch (await Ask(refs.Services, new CreateService(descriptor, addressesBySpec[i], claimant), ct))
+            {
+                case ServiceInfo info:
+                    views.Add(info.State.ToView());
+                    break;
+                default:
+                    // Only when our reservation ran out (an allocation slower than its lifetime) and another request created
+                    // the service meanwhile. Nothing is released: the owners are named after the id, so what this request
+                    // allocated may be what the service now holds.
+                    return new ControlError(ControlErrorKind.Conflict, $"service {spec.Id} already exists", spec.FieldPath("microservice_name"), "unique");
+            }
+        }
+        return ControlResult<IReadOnlyList<ServiceView>>.Success(views);
     }
 
     private static (string? Field, IPAddress? Address) Requested(ServiceSpec spec, string policy, System.Net.Sockets.AddressFamily family)

@@ -46,6 +46,8 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void Ready()
     {
+        Command<ReserveServiceId>(OnReserve);
+        Command<ReleaseServiceId>(r => { if (_reservation?.Claimant == r.Claimant) _reservation = null; });
         Command<CreateService>(OnCreate);
         Command<GetService>(_ => Sender.Tell(_state.Exists ? new ServiceInfo(_state) : new ServiceNotFound(_state.Id)));
         Command<AddInstances>(OnAddInstances);
@@ -66,13 +68,33 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "snapshot of {0} failed", _state.Id));
     }
 
-    private void OnCreate(CreateService c)
+    /// <summary>How long a <see cref="ReserveServiceId"/> holds without its <see cref="CreateService"/>.</summary>
+    public static readonly TimeSpan ReservationLifetime = TimeSpan.FromSeconds(60);
+
+    private (string Claimant, long ExpiresAtMs)? _reservation;
+
+    private bool ReservedByAnother(string? claimant) =>
+        _reservation is { } r && r.Claimant != claimant && Environment.TickCount64 < r.ExpiresAtMs;
+
+    private void OnReserve(ReserveServiceId r)
     {
-        if (_state.Exists)
+        if (_state.Exists || ReservedByAnother(r.Claimant))
         {
             Sender.Tell(new ServiceAlreadyExists(_state.Id));
             return;
         }
+        _reservation = (r.Claimant, Environment.TickCount64 + (long)ReservationLifetime.TotalMilliseconds);
+        Sender.Tell(new ServiceIdReserved(_state.Id, r.Claimant));
+    }
+
+    private void OnCreate(CreateService c)
+    {
+        if (_state.Exists || ReservedByAnother(c.Claimant))
+        {
+            Sender.Tell(new ServiceAlreadyExists(_state.Id));
+            return;
+        }
+        _reservation = null;
         var replyTo = Sender;
         PersistChange(new ServiceCreated(c.Descriptor, c.Addresses), s =>
         {

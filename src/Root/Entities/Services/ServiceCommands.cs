@@ -14,8 +14,23 @@ public interface IServiceCommand : IEntityMessage, IClusterMessage
     string IEntityMessage.EntityId => ServiceId;
 }
 
-/// <summary>Addresses are allocated by the caller, so a rejected document can roll them back as one.</summary>
-public sealed record CreateService(ServiceDescriptor Descriptor, IReadOnlyList<ServiceAddress> Addresses) : IServiceCommand
+/// <summary>
+/// Asked before any address is allocated for a new service: the one caller answered
+/// <see cref="ServiceIdReserved"/> may create it; every other one is answered <see cref="ServiceAlreadyExists"/>
+/// and touches no pool. Address owners are named after the service id, so a loser that allocated too would
+/// get the winner's addresses back and, rolling back, release them. Held in memory for
+/// <see cref="ServiceActor.ReservationLifetime"/>: a caller that crashed in between blocks nobody for long.
+/// </summary>
+public sealed record ReserveServiceId(string ServiceId, string Claimant) : IServiceCommand;
+
+/// <summary>The caller gives up (a later spec of its document failed).</summary>
+public sealed record ReleaseServiceId(string ServiceId, string Claimant) : IServiceCommand;
+
+/// <summary>
+/// Addresses are allocated by the caller, so a rejected document can roll them back as one. Accepted only from the
+/// <paramref name="Claimant"/> holding the id's reservation, or when no reservation is held.
+/// </summary>
+public sealed record CreateService(ServiceDescriptor Descriptor, IReadOnlyList<ServiceAddress> Addresses, string? Claimant = null) : IServiceCommand
 {
     public string ServiceId => Descriptor.Id;
 }
@@ -59,6 +74,8 @@ public sealed record ServiceInfo(ServiceState State) : IClusterMessage;
 public sealed record ServiceNotFound(string ServiceId) : IClusterMessage;
 
 public sealed record ServiceAlreadyExists(string ServiceId) : IClusterMessage;
+
+public sealed record ServiceIdReserved(string ServiceId, string Claimant) : IClusterMessage;
 
 public sealed record InstancesCreated(ServiceState State, IReadOnlyList<InstanceRoute> Instances) : IClusterMessage;
 
