@@ -28,6 +28,7 @@ public static class RootHost
         builder.Services.AddSingleton(RootSettingsFrom(config));
         builder.Services.AddSingleton(sp => new RootRefs(sp.GetRequiredService<AddressPools>(), sp.GetRequiredService<RootSettings>()));
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
+        builder.Services.AddSingleton<IdempotencyKeys>();
         builder.Services.AddSingleton(sp => new SlaParser(
             SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>()), new SlaLimits(api.MaxMicroservices, api.MaxCodeBytes)));
         builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>

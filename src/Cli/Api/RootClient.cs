@@ -104,14 +104,23 @@ public sealed class RootClient : IDisposable
 
     private static bool Resendable(HttpMethod m) => m == HttpMethod.Get || m == HttpMethod.Head || m == HttpMethod.Put;
 
+    /// <summary>
+    /// POSTs the root makes idempotent with an Idempotency-Key (docs/API.md): each gets a key of its own, kept for
+    /// every attempt, so a request that got no answer may be sent again, to the same root or another one.
+    /// </summary>
+    private static bool Keyed(HttpMethod m, string path) =>
+        m == HttpMethod.Post && (path.TrimStart('/') == "api/v1/applications" || (path.StartsWith("api/v1/services/", StringComparison.Ordinal) && path.EndsWith("/instances", StringComparison.Ordinal)));
+
     private async Task<JsonNode> SendAsync(HttpMethod method, string path, Func<HttpContent?> body, CancellationToken ct)
     {
         var failures = new List<string>();
+        var key = Keyed(method, path.TrimStart('/')) ? Guid.NewGuid().ToString("N") : null;
         for (var attempt = 0; attempt < _roots.Count; attempt++)
         {
             var index = (_current + attempt) % _roots.Count;
             var root = _roots[index];
             using var request = new HttpRequestMessage(method, new Uri(root, path.TrimStart('/'))) { Content = body() };
+            if (key is not null) request.Headers.Add("Idempotency-Key", key);
             HttpResponseMessage response;
             try
             {
@@ -131,7 +140,7 @@ public sealed class RootClient : IDisposable
             {
                 var reason = e is TaskCanceledException ? $"no answer within {_http.Timeout.TotalSeconds:0.#}s" : Reason((HttpRequestException)e);
                 failures.Add($"{Display(root)}: {reason}");
-                if (Resendable(method)) continue;
+                if (Resendable(method) || key is not null) continue;
                 if (_roots.Count == 1) break;
                 throw new CliFailure($"root at {Display(root)} took {method} /{path.TrimStart('/')} but gave no answer ({reason}); not sent to another root, since it may have been applied");
             }

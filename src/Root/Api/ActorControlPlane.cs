@@ -22,19 +22,28 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
 {
     private TimeSpan Timeout => refs.Settings.AskTimeout;
 
-    public async Task<ControlResult<IReadOnlyList<ServiceView>>> CreateServicesAsync(IReadOnlyList<ServiceSpec> specs, CancellationToken ct)
+    public async Task<ControlResult<IReadOnlyList<ServiceView>>> CreateServicesAsync(IReadOnlyList<ServiceSpec> specs, string? requestKey, CancellationToken ct)
     {
         try
         {
             // Every id reserved before any address is allocated: of identical documents posted at once, one goes on
             // and the others answer 409 without touching a pool (their rollback would release the winner's addresses).
-            var claimant = Guid.NewGuid().ToString("N");
+            // A keyed request sent again finds what it created already (before a timeout or a crash of the root) and
+            // creates only the rest.
+            var claimant = RequestKeys.Claimant(requestKey);
             var reserved = new List<string>();
+            var created = new Dictionary<string, ServiceView>(StringComparer.Ordinal);
             foreach (var spec in specs)
             {
-                if (await Ask(refs.Services, new ReserveServiceId(spec.Id, claimant), ct) is ServiceIdReserved)
+                var answer = await Ask(refs.Services, new ReserveServiceId(spec.Id, claimant), ct);
+                if (answer is ServiceIdReserved)
                 {
                     reserved.Add(spec.Id);
+                    continue;
+                }
+                if (answer is ServiceInfo mine)
+                {
+                    created[spec.Id] = mine.State.ToView();
                     continue;
                 }
                 foreach (var id in reserved) refs.Services.Tell(new ReleaseServiceId(id, claimant));
@@ -42,7 +51,11 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
             }
             try
             {
-                return await CreateReservedAsync(specs, claimant, ct);
+                var rest = specs.Where(s => !created.ContainsKey(s.Id)).ToList();
+                var result = rest.Count == 0 ? ControlResult<IReadOnlyList<ServiceView>>.Success([]) : await CreateReservedAsync(rest, claimant, ct);
+                if (!result.Ok) return result;
+                foreach (var view in result.Value!) created[view.Id] = view;
+                return ControlResult<IReadOnlyList<ServiceView>>.Success([.. specs.Select(s => created[s.Id])]);
             }
             finally
             {
@@ -146,11 +159,11 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
     public Task<ControlResult<ServiceView>> DeleteServiceAsync(string serviceId, CancellationToken ct) =>
         ServiceCall(serviceId, new DeleteService(serviceId), ct);
 
-    public async Task<ControlResult<IReadOnlyList<InstanceView>>> DeployInstancesAsync(string serviceId, int count, string? node, CancellationToken ct)
+    public async Task<ControlResult<IReadOnlyList<InstanceView>>> DeployInstancesAsync(string serviceId, int count, string? node, string? requestKey, CancellationToken ct)
     {
         try
         {
-            return await Ask(refs.Services, new AddInstances(serviceId, count, node), ct) switch
+            return await Ask(refs.Services, new AddInstances(serviceId, count, node, requestKey), ct) switch
             {
                 InstancesCreated c => ControlResult<IReadOnlyList<InstanceView>>.Success(
                     c.Instances.Select(i => i.ToView(serviceId, c.State.DetailOf(i.InstanceId))).ToArray()),

@@ -6,11 +6,18 @@ namespace Oakestra.Actors.Root.Api;
 /// </summary>
 public interface IControlPlane
 {
-    Task<ControlResult<IReadOnlyList<ServiceView>>> CreateServicesAsync(IReadOnlyList<ServiceSpec> specs, CancellationToken ct);
+    /// <summary><paramref name="requestKey"/>: the request's Idempotency-Key; sent again, the request creates nothing twice.</summary>
+    Task<ControlResult<IReadOnlyList<ServiceView>>> CreateServicesAsync(IReadOnlyList<ServiceSpec> specs, string? requestKey, CancellationToken ct);
+
+    Task<ControlResult<IReadOnlyList<ServiceView>>> CreateServicesAsync(IReadOnlyList<ServiceSpec> specs, CancellationToken ct) =>
+        CreateServicesAsync(specs, null, ct);
     Task<IReadOnlyList<ServiceView>> ListServicesAsync(CancellationToken ct);
     Task<ControlResult<ServiceView>> GetServiceAsync(string serviceId, CancellationToken ct);
     Task<ControlResult<ServiceView>> DeleteServiceAsync(string serviceId, CancellationToken ct);
-    Task<ControlResult<IReadOnlyList<InstanceView>>> DeployInstancesAsync(string serviceId, int count, string? node, CancellationToken ct);
+    Task<ControlResult<IReadOnlyList<InstanceView>>> DeployInstancesAsync(string serviceId, int count, string? node, string? requestKey, CancellationToken ct);
+
+    Task<ControlResult<IReadOnlyList<InstanceView>>> DeployInstancesAsync(string serviceId, int count, string? node, CancellationToken ct) =>
+        DeployInstancesAsync(serviceId, count, node, null, ct);
     Task<ControlResult<ServiceView>> ScaleAsync(string serviceId, int replicas, string? node, CancellationToken ct);
     Task<ControlResult<InstanceView>> GetInstanceAsync(string instanceId, CancellationToken ct);
     Task<ControlResult<InstanceView>> UndeployInstanceAsync(string instanceId, CancellationToken ct);

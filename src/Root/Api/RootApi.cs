@@ -20,8 +20,10 @@ public static class RootApi
         var api = app.MapGroup("/api/v1");
         api.MapGet("/health", () => Results.Json(new { status = "ok", role = "root" }, Json));
 
-        api.MapPost("/applications", async (HttpRequest request, SlaParser parser, IControlPlane cp, CancellationToken ct) =>
+        api.MapPost("/applications", async (HttpRequest request, SlaParser parser, IControlPlane cp, IdempotencyKeys keys, CancellationToken ct) =>
         {
+            var (key, keyError) = IdempotencyKeys.Of(request);
+            if (keyError is not null) return Error(400, keyError);
             var body = await new StreamReader(request.Body).ReadToEndAsync(ct);
             var sla = parser.Parse(body);
             if (!sla.Ok)
@@ -29,7 +31,7 @@ public static class RootApi
                 var first = sla.Errors[0];
                 return Error(400, new ApiError(first.Message, first.Field, first.Rule));
             }
-            var created = await cp.CreateServicesAsync(sla.Services, ct);
+            var created = await keys.OneAtATimeAsync("applications", key, () => cp.CreateServicesAsync(sla.Services, key, ct), ct);
             return created.Ok ? Results.Json(new { services = created.Value }, Json, statusCode: 201) : Error(created.Error!);
         });
 
@@ -37,15 +39,17 @@ public static class RootApi
         api.MapGet("/services/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.GetServiceAsync(id, ct)));
         api.MapDelete("/services/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.DeleteServiceAsync(id, ct)));
 
-        api.MapPost("/services/{id}/instances", async (string id, HttpRequest request, ApiSettings limits, IControlPlane cp, CancellationToken ct) =>
+        api.MapPost("/services/{id}/instances", async (string id, HttpRequest request, ApiSettings limits, IControlPlane cp, IdempotencyKeys keys, CancellationToken ct) =>
         {
+            var (key, keyError) = IdempotencyKeys.Of(request);
+            if (keyError is not null) return Error(400, keyError);
             var body = await ReadObject(request, ct);
             if (body.Error is not null) return body.Error;
             var count = Integer(body.Doc!.Value, "count", 1, 1, limits.MaxInstancesPerRequest, out var error);
             if (error is not null) return error;
             var node = OptionalNode(body.Doc!.Value, "node", out error);
             if (error is not null) return error;
-            return Answer(await cp.DeployInstancesAsync(id, count, node, ct), 201);
+            return Answer(await keys.OneAtATimeAsync(id, key, () => cp.DeployInstancesAsync(id, count, node, key, ct), ct), 201);
         });
 
         api.MapPost("/services/{id}/scale", async (string id, HttpRequest request, ApiSettings limits, IControlPlane cp, CancellationToken ct) =>

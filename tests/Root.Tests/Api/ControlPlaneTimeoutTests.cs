@@ -22,7 +22,7 @@ public sealed class ControlPlaneTimeoutTests() : TestKit("akka.test.timefactor =
     [Fact]
     public async Task Silent_entities_give_unavailable_results()
     {
-        var cp = Silent();
+        IControlPlane cp = Silent();
         Assert.Equal(ControlErrorKind.Unavailable, (await cp.GetServiceAsync("a.b.c.d", default)).Error!.Kind);
         Assert.Equal(ControlErrorKind.Unavailable, (await cp.GetInstanceAsync("a.b.c.d.0", default)).Error!.Kind);
         Assert.Equal(ControlErrorKind.Unavailable, (await cp.DeployInstancesAsync("a.b.c.d", 1, null, default)).Error!.Kind);

@@ -78,6 +78,11 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void OnReserve(ReserveServiceId r)
     {
+        if (_state.Exists && _state.CreatedBy is { } key && RequestKeys.Claimant(key) == r.Claimant)
+        {
+            Sender.Tell(new ServiceInfo(_state)); // the same keyed request again: it created this service already
+            return;
+        }
         if (_state.Exists || ReservedByAnother(r.Claimant))
         {
             Sender.Tell(new ServiceAlreadyExists(_state.Id));
@@ -96,7 +101,7 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         }
         _reservation = null;
         var replyTo = Sender;
-        PersistChange(new ServiceCreated(c.Descriptor, c.Addresses), s =>
+        PersistChange(new ServiceCreated(c.Descriptor, c.Addresses, RequestKeys.KeyOf(c.Claimant)), s =>
         {
             _refs.Directory.Tell(new ListService(s.Id));
             replyTo.Tell(new ServiceInfo(s));
@@ -108,6 +113,12 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         if (!_state.Exists)
         {
             Sender.Tell(new ServiceNotFound(_state.Id));
+            return;
+        }
+        if (a.RequestKey is { } key && _state.InstanceRequests.Find(r => r.Key == key) is { } earlier)
+        {
+            // The same keyed request again: what it added (those still there), nothing new.
+            Sender.Tell(new InstancesCreated(_state, [.. _state.Instances.Where(i => earlier.InstanceIds.Contains(i.InstanceId))]));
             return;
         }
         // Instance ids are only final once persisted, so nothing else may run while their IPs are allocated.
@@ -157,7 +168,7 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
             return;
         }
         var d = _state.Descriptor!;
-        PersistChange(new InstancesAdded(r.Routes), s =>
+        PersistChange(new InstancesAdded(r.Routes, r.Command.RequestKey), s =>
         {
             foreach (var i in r.Routes)
             {

@@ -42,7 +42,8 @@ public sealed record GetService(string ServiceId) : IServiceCommand;
 /// Instance IPs itself (it alone knows their ids); a pool error is answered as <c>PoolError</c> and
 /// nothing is created.
 /// </summary>
-public sealed record AddInstances(string ServiceId, int Count, string? Node) : IServiceCommand;
+/// <param name="RequestKey">The request's <c>Idempotency-Key</c>: a key already seen is answered with the instances it added.</param>
+public sealed record AddInstances(string ServiceId, int Count, string? Node, string? RequestKey = null) : IServiceCommand;
 
 /// <summary>Undeploys the highest-numbered instances until <see cref="Replicas"/> remain.</summary>
 public sealed record ScaleDown(string ServiceId, int Replicas) : IServiceCommand;

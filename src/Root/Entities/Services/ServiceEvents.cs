@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Oakestra.Actors.Contracts.Messaging;
 using Oakestra.Actors.Contracts.Serialization;
 using Oakestra.Actors.Contracts.Routing;
@@ -24,12 +25,18 @@ public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget, stri
 
 public interface IServiceEvent : IPersistedMessage;
 
+/// <param name="RequestKey">The <c>Idempotency-Key</c> of the request that created it: the same request sent again
+/// (after a timeout or a crash of the root) is answered with this service instead of a conflict.</param>
 [PersistedAs("root.service.created")]
-public sealed record ServiceCreated(ServiceDescriptor Descriptor, IReadOnlyList<ServiceAddress> Addresses) : IServiceEvent;
+public sealed record ServiceCreated(ServiceDescriptor Descriptor, IReadOnlyList<ServiceAddress> Addresses, string? RequestKey = null) : IServiceEvent;
 
 /// <summary>New instances, Pending; their numbers are the next ones and never reused.</summary>
+/// <param name="RequestKey">The <c>Idempotency-Key</c> of the request: sent again, it gets these instances, not new ones.</param>
 [PersistedAs("root.service.instances-added")]
-public sealed record InstancesAdded(IReadOnlyList<InstanceRoute> Instances) : IServiceEvent;
+public sealed record InstancesAdded(IReadOnlyList<InstanceRoute> Instances, string? RequestKey = null) : IServiceEvent;
+
+/// <summary>Which instances one keyed request added (the most recent <see cref="ServiceState.KeptRequests"/> are kept).</summary>
+public sealed record KeyedInstanceRequest(string Key, ImmutableList<string> InstanceIds);
 
 /// <summary>An Instance entity reported a new route (status/owner) or new details.</summary>
 [PersistedAs("root.service.instance-route-updated")]

@@ -22,6 +22,17 @@ public sealed record ServiceState(
     int NextNumber,
     ImmutableDictionary<string, string> Subscribers) : IPersistedMessage
 {
+    /// <summary>The key of the request that created the service, if it had one.</summary>
+    public string? CreatedBy { get; init; }
+
+    /// <summary>Keyed instance requests, oldest first, at most <see cref="KeptRequests"/>.</summary>
+    public ImmutableList<KeyedInstanceRequest> InstanceRequests { get; init; } = [];
+
+    public const int KeptRequests = 64;
+
+    private static ImmutableList<KeyedInstanceRequest> Kept(ImmutableList<KeyedInstanceRequest> requests) =>
+        requests.Count > KeptRequests ? requests.RemoveRange(0, requests.Count - KeptRequests) : requests;
+
     public static ServiceState Empty(string id) => new(
         id, false, 0, null, [], [], ImmutableDictionary<string, InstanceDetail>.Empty, 0,
         ImmutableDictionary<string, string>.Empty);
@@ -39,6 +50,8 @@ public sealed record ServiceState(
             Exists = true,
             Version = Version + 1,
             Descriptor = c.Descriptor,
+            CreatedBy = c.RequestKey,
+            InstanceRequests = [],
             Addresses = c.Addresses.ToImmutableList(),
             Instances = [],
             Details = ImmutableDictionary<string, InstanceDetail>.Empty,
@@ -49,6 +62,7 @@ public sealed record ServiceState(
             Instances = Instances.AddRange(a.Instances).Sort((x, y) => x.Number.CompareTo(y.Number)),
             Details = Details.SetItems(a.Instances.Select(i => KeyValuePair.Create(i.InstanceId, new InstanceDetail(0, null)))),
             NextNumber = Math.Max(NextNumber, a.Instances.Count == 0 ? 0 : a.Instances.Max(i => i.Number) + 1),
+            InstanceRequests = a.RequestKey is null ? InstanceRequests : Kept(InstanceRequests.Add(new KeyedInstanceRequest(a.RequestKey, [.. a.Instances.Select(i => i.InstanceId)]))),
         },
         InstanceRouteUpdated u when Instances.Find(i => i.InstanceId == u.Route.InstanceId) is { } old => this with
         {
