@@ -35,7 +35,7 @@ public sealed class WireTests
             var echo = b.System.ActorSelection(new RootActorPath(a.Address) / "user" / "echo");
 
             var delta = MessageSamples.Delta;
-            var back = await echo.Ask<ServiceDelta>(delta, TimeSpan.FromSeconds(15));
+            var back = await echo.Ask<ServiceDelta>(delta, TimeSpan.FromSeconds(45));
             Assert.NotSame(delta, back);
             Assert.Equal(StructuralJson.Of(delta), StructuralJson.Of(back));
             Assert.IsType<InstanceUpserted>(back.Changes[0]);
@@ -44,7 +44,7 @@ public sealed class WireTests
             var capture = b.System.ActorOf(Props.Create(() => new Capture(got)), "capture");
             var key = new RouteKey(null, Oakestra.Actors.Contracts.Addressing.Ipv6Address.Parse("fdff:2000::1"));
             echo.Tell(new ResolveRoute("site1", capture, key));
-            var found = Assert.IsType<RouteFound>(await got.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+            var found = Assert.IsType<RouteFound>(await got.Task.WaitAsync(TimeSpan.FromSeconds(45)));
             Assert.Equal(key, found.Address);
             Assert.Equal(StructuralJson.Of(MessageSamples.Routes), StructuralJson.Of(found.Routes));
         }
