@@ -31,7 +31,8 @@ public sealed record Instance(
     [property: JsonPropertyName("placement")] Placement? Placement,
     [property: JsonPropertyName("migration_target")] Placement? MigrationTarget,
     [property: JsonPropertyName("last_failure")] string? LastFailure = null,
-    [property: JsonPropertyName("last_failure_at")] DateTimeOffset? LastFailureAt = null);
+    [property: JsonPropertyName("last_failure_at")] DateTimeOffset? LastFailureAt = null,
+    [property: JsonPropertyName("next_attempt_at")] DateTimeOffset? NextAttemptAt = null);
 
 public sealed record Service(
     [property: JsonPropertyName("id")] string Id,

@@ -51,7 +51,8 @@ public static class Views
         if (table.Count == 0) return "(no instances)\n";
         // Why an instance was re-placed (exit code, reason, when): otherwise only the worker's log would say.
         var failures = instances.Where(i => i.LastFailure is not null)
-            .Select(i => $"last failure of {i.Id} at {i.LastFailureAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {i.LastFailure}\n");
+            .Select(i => $"last failure of {i.Id} at {i.LastFailureAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "?"}: {i.LastFailure}"
+                + (i.NextAttemptAt is { } next ? $"; next attempt {next.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}" : "") + "\n");
         return table.ToString() + string.Concat(failures);
     }
 

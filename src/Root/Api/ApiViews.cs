@@ -20,7 +20,8 @@ public sealed record InstanceView(
     PlacementView? Placement,
     PlacementView? MigrationTarget,
     [property: JsonPropertyName("last_failure")] string? LastFailure = null,
-    [property: JsonPropertyName("last_failure_at")] DateTimeOffset? LastFailureAt = null);
+    [property: JsonPropertyName("last_failure_at")] DateTimeOffset? LastFailureAt = null,
+    [property: JsonPropertyName("next_attempt_at")] DateTimeOffset? NextAttemptAt = null);
 
 public sealed record ServiceView(
     string Id,

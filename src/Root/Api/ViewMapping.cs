@@ -18,9 +18,13 @@ public static class ViewMapping
             s.Instances.Select(i => i.ToView(s.Id, s.DetailOf(i.InstanceId))).ToArray());
     }
 
+    /// <summary>CrashLoop: the instance failed and waits for its backoff before it is placed again.</summary>
+    public static string StatusOf(InstanceStatus status, DateTimeOffset? nextAttemptAt) =>
+        status is InstanceStatus.Failed or InstanceStatus.Pending && nextAttemptAt > DateTimeOffset.UtcNow ? "CrashLoop" : status.ToString();
+
     public static InstanceView ToView(this InstanceRoute i, string serviceId, InstanceDetail detail) => new(
-        i.InstanceId, serviceId, i.Number, i.Status.ToString(), i.InstanceV4.ToString(), i.InstanceV6.ToString(),
-        detail.Epoch, i.Owner?.ToView(), detail.MigrationTarget?.ToView(), detail.LastFailure, detail.LastFailureAt);
+        i.InstanceId, serviceId, i.Number, StatusOf(i.Status, detail.NextAttemptAt), i.InstanceV4.ToString(), i.InstanceV6.ToString(),
+        detail.Epoch, i.Owner?.ToView(), detail.MigrationTarget?.ToView(), detail.LastFailure, detail.LastFailureAt, detail.NextAttemptAt);
 
     public static InstanceView ToView(this InstanceState s)
     {
@@ -28,8 +32,8 @@ public static class ViewMapping
             ? p.Reported?.ToView() ?? new PlacementView(p.Site, p.Node ?? "", null, null, null, p.Epoch)
             : null;
         var placement = s.Owner ?? (s.Pending is { Migration: false } first ? first.Reported : null);
-        return new InstanceView(s.Id, s.ServiceId, s.Number, s.Status.ToString(), s.InstanceV4.ToString(), s.InstanceV6.ToString(),
-            s.Epoch, placement?.ToView(), target, s.LastFailure, s.LastFailureAt);
+        return new InstanceView(s.Id, s.ServiceId, s.Number, StatusOf(s.Status, s.NextAttemptAt), s.InstanceV4.ToString(), s.InstanceV6.ToString(),
+            s.Epoch, placement?.ToView(), target, s.LastFailure, s.LastFailureAt, s.NextAttemptAt);
     }
 
     public static PlacementView ToView(this Placement p) => new(

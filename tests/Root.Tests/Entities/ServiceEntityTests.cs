@@ -214,6 +214,37 @@ public sealed class ServiceEntityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_instance_that_crashes_right_after_it_runs_is_placed_again_ever_later_and_shows_its_next_attempt()
+    {
+        // Measured before: `sleep 0.5; exit 1` reached epoch 7 within 10 s, since every Running report reset the backoff.
+        var s = await Create("crashloop");
+        var orchestrator = new FakeOrchestrator(_root, "site1").Register();
+        orchestrator.AddWorker("w1");
+        var instance = (await Deploy(s.Id, 1))[0];
+        var placedAt = new List<DateTime>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            PlaceInstance place;
+            try { place = orchestrator.Take<PlaceInstance>(p => p.Launch.InstanceId == instance.Id, TimeSpan.FromSeconds(20) - watch.Elapsed); }
+            catch (TimeoutException) { break; }
+            placedAt.Add(DateTime.UtcNow);
+            orchestrator.Report(instance.Id, place.Launch.Epoch, InstanceStatus.Running, "w1");
+            await Task.Delay(200);
+            orchestrator.Report(instance.Id, place.Launch.Epoch, InstanceStatus.Failed, "w1");
+        }
+        // 1 + 2 + 4 + 8 s of backoff between the first five placements: at most 5 in 20 s (the old code made ~16).
+        Assert.InRange(placedAt.Count, 3, 5);
+        var gaps = placedAt.Zip(placedAt.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
+        Assert.True(gaps.Zip(gaps.Skip(1), (a, b) => b > a * 1.5).All(x => x), "gaps between placements grow: " + string.Join(", ", gaps.Select(g => g.ToString("F1"))));
+
+        var view = (await _root.ControlPlane.GetInstanceAsync(instance.Id, default)).Value!;
+        Assert.Equal("CrashLoop", view.Status);
+        Assert.NotNull(view.NextAttemptAt);
+        Assert.True(view.NextAttemptAt > DateTimeOffset.UtcNow, $"next attempt {view.NextAttemptAt:O} is in the future");
+    }
+
+    [Fact]
     public async Task A_worker_that_goes_down_loses_its_placements_and_they_are_placed_again()
     {
         var s = await Create("survivor");

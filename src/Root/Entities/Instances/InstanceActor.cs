@@ -19,9 +19,15 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
 {
     private static readonly TimeSpan RefusedRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxCrashBackoff = TimeSpan.FromSeconds(60);
-    // Placements that failed in a row (reset when one runs): a crashing instance is re-placed after
-    // 1, 2, 4 … 60 s instead of in a tight loop that burns epochs and worker time.
+
+    /// <summary>A placement that ran this long before it failed was not part of a crash loop: the backoff starts over.</summary>
+    public static readonly TimeSpan StableRun = TimeSpan.FromSeconds(60);
+
+    // Placements that failed in a row: a crashing instance is re-placed after 1, 2, 4 … 60 s instead of in a tight
+    // loop that burns epochs and worker time. Reset only by a run of StableRun: resetting on Running let an instance
+    // that exits half a second after it starts reach epoch 31 within a minute.
     private int _consecutiveFailures;
+    private long? _runningSinceMs;
 
     private readonly RootRefs _refs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -50,7 +56,12 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
 
         Command<CreateInstance>(OnCreate);
         Command<GetInstance>(_ => Sender.Tell(_state.Exists ? new InstanceInfo(_state) : new InstanceNotFound(_state.Id)));
-        Command<RetryPlacement>(_ => { if (_state.NeedsPlacement) TryPlace(); });
+        Command<RetryPlacement>(_ =>
+        {
+            if (!_state.NeedsPlacement) return;
+            _state = _state with { NextAttemptAt = null };
+            TryPlace();
+        });
         Command<PlacementChosen>(OnPlacementChosen);
         Command<PlacementUnavailable>(OnPlacementUnavailable);
         Command<InstanceEnvelope>(e => OnContract(e.Message));
@@ -146,17 +157,24 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         if (Unchanged(r))
         {
             // A worker or a site telling again what we know (after a restart of either): nothing to write.
-            if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
+            if (r.Status == InstanceStatus.Running) _runningSinceMs ??= Environment.TickCount64;
             return;
         }
         PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail, DateTimeOffset.UtcNow), s =>
         {
-            ReportRoute(stopDrainingAfterAck: s.Draining is not null);
-            if (r.Status == InstanceStatus.Running) _consecutiveFailures = 0;
-            if (!s.NeedsPlacement) return;
-            if (r.Status != InstanceStatus.Failed) { TryPlace(); return; }
-            var backoff = TimeSpan.FromSeconds(Math.Min(MaxCrashBackoff.TotalSeconds, Math.Pow(2, _consecutiveFailures++)));
-            Timers.StartSingleTimer("retry-placement", new RetryPlacement(_state.Id), backoff);
+            if (r.Status == InstanceStatus.Running) _runningSinceMs ??= Environment.TickCount64;
+            TimeSpan? backoff = null;
+            if (r.Status == InstanceStatus.Failed && s.NeedsPlacement)
+            {
+                if (_runningSinceMs is { } since && Environment.TickCount64 - since >= (long)StableRun.TotalMilliseconds) _consecutiveFailures = 0;
+                backoff = TimeSpan.FromSeconds(Math.Min(MaxCrashBackoff.TotalSeconds, Math.Pow(2, _consecutiveFailures++)));
+                _state = _state with { NextAttemptAt = DateTimeOffset.UtcNow + backoff.Value };
+            }
+            if (r.Status == InstanceStatus.Failed) _runningSinceMs = null;
+            ReportRoute(stopDrainingAfterAck: _state.Draining is not null);
+            if (!_state.NeedsPlacement) return;
+            if (backoff is null) { TryPlace(); return; }
+            Timers.StartSingleTimer("retry-placement", new RetryPlacement(_state.Id), backoff.Value);
         });
     }
 
@@ -378,7 +396,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         var target = _state.Pending is { Migration: true } p
             ? p.Reported ?? new Placement(p.Site, p.Node ?? "", null, null, "", p.Epoch)
             : null;
-        _refs.Services.Tell(new ReportInstanceRoute(_state.ServiceId, _state.Route, new InstanceDetail(_state.Epoch, target, _state.LastFailure, _state.LastFailureAt), token));
+        _refs.Services.Tell(new ReportInstanceRoute(_state.ServiceId, _state.Route, new InstanceDetail(_state.Epoch, target, _state.LastFailure, _state.LastFailureAt, _state.NextAttemptAt), token));
     }
 
     private void SendToSite(string site, object message) => _refs.Sites.Tell(new ForwardToSite(site, message));

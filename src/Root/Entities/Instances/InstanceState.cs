@@ -38,6 +38,12 @@ public sealed record InstanceState(
     string? LastFailure = null,
     DateTimeOffset? LastFailureAt = null) : IPersistedMessage
 {
+    /// <summary>
+    /// Set while a crashed placement waits for its backoff: when the next one is tried (shown as CrashLoop). Not an
+    /// event of its own: after a root restart the instance is placed again at once and the backoff starts over.
+    /// </summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
     public static InstanceState Empty(string id) => new(
         id, false, false, "", 0, default, default, "", null, null, null, InstanceStatus.Pending, 0, null, null, null, null);
 

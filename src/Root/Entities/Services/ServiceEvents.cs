@@ -21,7 +21,8 @@ public sealed record ServiceDescriptor(
     IReadOnlyList<string>? Environment = null);
 
 /// <summary>Facts about an instance the Service keeps beside its route, for the API only (no version change).</summary>
-public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget, string? LastFailure = null, DateTimeOffset? LastFailureAt = null);
+public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget, string? LastFailure = null, DateTimeOffset? LastFailureAt = null,
+    DateTimeOffset? NextAttemptAt = null);
 
 public interface IServiceEvent : IPersistedMessage;
 
