@@ -101,6 +101,7 @@ public static class RootHost
             SiteSilence = Seconds("SiteSilenceSeconds") ?? d.SiteSilence,
             SiteGrace = Seconds("SiteGraceSeconds") ?? d.SiteGrace,
             DigestSettle = Seconds("DigestSettleSeconds") ?? d.DigestSettle,
+            PlacementDeadline = Seconds("PlacementDeadlineSeconds") ?? d.PlacementDeadline,
         };
     }
 }

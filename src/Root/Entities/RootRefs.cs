@@ -35,4 +35,10 @@ public sealed record RootSettings(TimeSpan MigrationDrain, TimeSpan AskTimeout, 
     public TimeSpan DigestSettle { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan LinkCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A placement not Running this long after it was handed to a site is given up (Failed, with the reason) and the
+    /// instance placed again with the crash-loop backoff: a lost PlaceInstance, a worker stuck starting it. Zero: never.
+    /// </summary>
+    public TimeSpan PlacementDeadline { get; init; } = TimeSpan.FromSeconds(120);
 }

@@ -56,6 +56,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
 
         Command<CreateInstance>(OnCreate);
         Command<GetInstance>(_ => Sender.Tell(_state.Exists ? new InstanceInfo(_state) : new InstanceNotFound(_state.Id)));
+        Command<PlacementDeadlinePassed>(OnPlacementDeadline);
         Command<RetryPlacement>(_ =>
         {
             if (!_state.NeedsPlacement) return;
@@ -113,7 +114,23 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         {
             SendToSite(c.Site, new PlaceInstance(Launch(s), c.Node));
             ReportRoute();
+            if (_refs.Settings.PlacementDeadline > TimeSpan.Zero)
+                Timers.StartSingleTimer("placement-deadline", new PlacementDeadlinePassed(s.Epoch), _refs.Settings.PlacementDeadline);
         });
+    }
+
+    private sealed record PlacementDeadlinePassed(long Epoch);
+
+    private void OnPlacementDeadline(PlacementDeadlinePassed d)
+    {
+        // Only a first placement or a re-placement: a migration's target that never runs leaves the owner serving.
+        if (!_state.IsCurrent(d.Epoch) || _state.Owner is not null || _state.Pending is not { Migration: false } p
+            || _state.Status is not (InstanceStatus.Pending or InstanceStatus.Starting)) return;
+        var where = p.Reported?.Node ?? p.Node;
+        var reason = $"not Running {_refs.Settings.PlacementDeadline.TotalSeconds:0} s after it was handed to {p.Site}{(where is null ? "" : $" (node {where})")}";
+        _log.Warning("{0}: epoch {1} {2}; placing it again", _state.Id, d.Epoch, reason);
+        SendToSite(p.Site, new StopInstance(_state.Id, d.Epoch, TimeSpan.Zero));
+        PersistAndSnapshot(new StatusAccepted(d.Epoch, InstanceStatus.Failed, null, reason, DateTimeOffset.UtcNow), s => AfterFailure(s));
     }
 
     private void OnPlacementUnavailable(PlacementUnavailable u)
@@ -163,19 +180,29 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail, DateTimeOffset.UtcNow), s =>
         {
             if (r.Status == InstanceStatus.Running) _runningSinceMs ??= Environment.TickCount64;
-            TimeSpan? backoff = null;
-            if (r.Status == InstanceStatus.Failed && s.NeedsPlacement)
+            if (r.Status == InstanceStatus.Failed)
             {
-                if (_runningSinceMs is { } since && Environment.TickCount64 - since >= (long)StableRun.TotalMilliseconds) _consecutiveFailures = 0;
-                backoff = TimeSpan.FromSeconds(Math.Min(MaxCrashBackoff.TotalSeconds, Math.Pow(2, _consecutiveFailures++)));
-                _state = _state with { NextAttemptAt = DateTimeOffset.UtcNow + backoff.Value };
+                AfterFailure(s);
+                return;
             }
-            if (r.Status == InstanceStatus.Failed) _runningSinceMs = null;
-            ReportRoute(stopDrainingAfterAck: _state.Draining is not null);
-            if (!_state.NeedsPlacement) return;
-            if (backoff is null) { TryPlace(); return; }
-            Timers.StartSingleTimer("retry-placement", new RetryPlacement(_state.Id), backoff.Value);
+            ReportRoute(stopDrainingAfterAck: s.Draining is not null);
+            if (s.NeedsPlacement) TryPlace();
         });
+    }
+
+    /// <summary>A failed placement: placed again after the crash-loop backoff, shown as CrashLoop until then.</summary>
+    private void AfterFailure(InstanceState s)
+    {
+        TimeSpan? backoff = null;
+        if (s.NeedsPlacement)
+        {
+            if (_runningSinceMs is { } since && Environment.TickCount64 - since >= (long)StableRun.TotalMilliseconds) _consecutiveFailures = 0;
+            backoff = TimeSpan.FromSeconds(Math.Min(MaxCrashBackoff.TotalSeconds, Math.Pow(2, _consecutiveFailures++)));
+            _state = _state with { NextAttemptAt = DateTimeOffset.UtcNow + backoff.Value };
+        }
+        _runningSinceMs = null;
+        ReportRoute(stopDrainingAfterAck: _state.Draining is not null);
+        if (backoff is { } wait) Timers.StartSingleTimer("retry-placement", new RetryPlacement(_state.Id), wait);
     }
 
     private void OnNodeLost(NodeLost n)
