@@ -107,7 +107,16 @@ public static class OakestraClusterHosting
             ? TimeSpan.FromSeconds(30)
             : TimeSpan.FromSeconds(5);
 
+    /// <summary>The largest message remoting carries (Akka's default is 128,000 bytes).</summary>
+    public const int MaximumFrameBytes = 8 * 1024 * 1024;
+
     private static string TierHocon(OakClusterSettings settings) => $$"""
+        # Akka's default frame limit (128,000 bytes) drops a larger message with a log line only: the snapshot of a
+        # service with 1,500 instances placed on 100 workers (over 128,000 bytes) never reached its subscriber. 8 MiB holds
+        # the largest snapshot the API allows (1000 instances per request, services grow by requests) many times.
+        akka.remote.dot-netty.tcp.maximum-frame-size = {{MaximumFrameBytes}}b
+        akka.remote.dot-netty.tcp.send-buffer-size = {{MaximumFrameBytes}}b
+        akka.remote.dot-netty.tcp.receive-buffer-size = {{MaximumFrameBytes}}b
         akka.cluster.seed-node-timeout = {{SeedTimeoutOf(settings).TotalSeconds.ToString(CultureInfo.InvariantCulture)}}s
         akka.cluster.split-brain-resolver.stable-after = {{settings.DownAfter.TotalSeconds.ToString(CultureInfo.InvariantCulture)}}s
         # A member removed from its cluster ends its ActorSystem; our hosts start a new one (ActorSystemIncarnations).
