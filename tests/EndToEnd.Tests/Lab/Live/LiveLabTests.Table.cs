@@ -16,7 +16,7 @@ public sealed partial class LiveLabTests
         // Traffic first: a worker holds a remote service while it is used (and always when an instance runs there).
         Assert.All(await CurlRun.GetAsync(lab, svc.RoundRobinV4, 5), o => Assert.True(o.Ok, o.ToString()));
 
-        using var before = JsonDocument.Parse((await lab.OakOk("--json", "table", lab.ClientNode)).Out);
+        using var before = JsonDocument.Parse(await TableText(lab.ClientNode));
         var table = before.RootElement;
         Assert.Equal(lab.ClientNode, table.GetProperty("node").GetString());
         Assert.True(table.GetProperty("table_version").GetInt64() > 0);
@@ -36,10 +36,26 @@ public sealed partial class LiveLabTests
 
         Assert.All(await CurlRun.GetAsync(lab, svc.RoundRobinV4, 20), o => Assert.True(o.Ok, o.ToString()));
 
-        using var after = JsonDocument.Parse((await lab.OakOk("--json", "table", lab.ClientNode)).Out);
+        using var after = JsonDocument.Parse(await TableText(lab.ClientNode));
         var translatedAfter = after.RootElement.GetProperty("counters").GetProperty("packets_translated").GetInt64();
         log.WriteLine($"packets translated on {lab.ClientNode}: {translated} → {translatedAfter}");
         // 20 HTTP exchanges are at least 20 × (SYN, request, FIN) packets out and as many answers back.
         Assert.True(translatedAfter >= translated + 40, $"packets translated went from {translated} to {translatedAfter} over 20 requests");
+    }
+
+    /// <summary>
+    /// `oak --json table`, asked again while the root answers 504 (the worker did not answer within the root's 5 s):
+    /// seen in CI at load 33, with other labs and builds on the same two cores; the table's content is what counts here.
+    /// </summary>
+    private async Task<string> TableText(string node)
+    {
+        var answered = await WaitFor(TimeSpan.FromSeconds(60), async () =>
+        {
+            var r = await lab.Oak(LiveLabFixture.Short, "--json", "table", node);
+            if (r.ExitCode == 0) return r.Out;
+            Assert.True(r.Err.Contains("504", StringComparison.Ordinal), $"oak --json table {node}: {r}");
+            return null;
+        }, $"oak table {node} answered");
+        return answered;
     }
 }
