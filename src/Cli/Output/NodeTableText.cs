@@ -56,6 +56,14 @@ public static class NodeTableText
             sb.Append(t);
         }
 
+        if (o["refused"] is JsonArray { Count: > 0 } refused)
+        {
+            sb.Append("\nREFUSED (left out of the table; the rest is forwarded by)\n");
+            var t = new Table("entry", "reason");
+            foreach (var r in refused.OfType<JsonObject>()) t.Add(Str(r["entry"]), Str(r["reason"]));
+            sb.Append(t);
+        }
+
         if (o["peers"] is JsonArray { Count: > 0 } peers)
         {
             sb.Append("\nPEERS\n");

@@ -25,7 +25,11 @@ public sealed record NodeTable(
     IReadOnlyList<NodeTableService> Services,
     IReadOnlyList<NodeTableLocalInstance> LocalInstances,
     IReadOnlyList<NodeTablePeer> Peers,
-    NodeCounters Counters) : IClusterMessage;
+    NodeCounters Counters,
+    IReadOnlyList<NodeTableRefusal>? Refused = null) : IClusterMessage;
+
+/// <summary>An entry the worker left out of its table because its data plane would refuse it (the rest is forwarded by).</summary>
+public sealed record NodeTableRefusal(string Entry, string Reason);
 
 /// <summary>One service in the table: its Service IPs per policy and where each of its Instance IPs leads from this node.</summary>
 public sealed record NodeTableService(

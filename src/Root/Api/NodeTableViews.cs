@@ -13,7 +13,11 @@ public sealed record NodeTableView(
     IReadOnlyList<NodeTableServiceView> Services,
     IReadOnlyList<NodeTableLocalView> LocalInstances,
     IReadOnlyList<NodeTablePeerView> Peers,
-    NodeCountersView Counters);
+    NodeCountersView Counters,
+    IReadOnlyList<NodeTableRefusedView> Refused);
+
+/// <summary>An entry the worker left out of its table (the rest is forwarded by).</summary>
+public sealed record NodeTableRefusedView(string Entry, string Reason);
 
 public sealed record NodeTableServiceView(string ServiceId, long Version, IReadOnlyList<ServiceIpView> ServiceIps, IReadOnlyList<NodeTableInstanceView> Instances);
 
@@ -57,5 +61,6 @@ public static class NodeTableViewMapping
             t.Counters.TunnelPacketsIn, t.Counters.TunnelDatagramsOut, t.Counters.MissesQueued, t.Counters.MissesReported,
             t.Counters.MissesExpired, t.Counters.MissesWaiting, t.Counters.DroppedTotal,
             new SortedDictionary<string, long>(t.Counters.Drops.ToDictionary(), StringComparer.Ordinal),
-            new SortedDictionary<string, long>(t.Counters.All.ToDictionary(), StringComparer.Ordinal)));
+            new SortedDictionary<string, long>(t.Counters.All.ToDictionary(), StringComparer.Ordinal)),
+        t.Refused?.Select(r => new NodeTableRefusedView(r.Entry, r.Reason)).ToArray() ?? []);
 }

@@ -10,7 +10,14 @@ namespace Oakestra.Actors.WorkerNode.Actors;
 /// </summary>
 public static class NodeTableReport
 {
-    public static NodeTable Of(string site, string node, DataPlaneTable? table, DateTime? publishedAtUtc, NodeCounters counters)
+    public static NodeTable Of(string site, string node, DataPlaneTable? table, DateTime? publishedAtUtc, NodeCounters counters,
+        IReadOnlyList<RefusedEntry>? refused = null) =>
+        Of(site, node, table, publishedAtUtc, counters) with
+        {
+            Refused = refused is { Count: > 0 } ? [.. refused.Select(r => new NodeTableRefusal(r.Entry, r.Reason))] : null,
+        };
+
+    private static NodeTable Of(string site, string node, DataPlaneTable? table, DateTime? publishedAtUtc, NodeCounters counters)
     {
         if (table is null) return new NodeTable(site, node, null, null, [], [], [], counters);
 

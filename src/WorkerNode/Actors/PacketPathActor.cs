@@ -86,11 +86,21 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
         Self.Tell(Flush.Instance);
     }
 
+    private IReadOnlyList<RefusedEntry> _refused = [];
+
     private void Publish()
     {
         _dirty = false;
         if (!_localKnown) return;
-        var table = TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers, _rtts);
+        var (table, refused) = TableAudit.Check(TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers, _rtts),
+            _dataPlane.AcceptsTunnelEndpoint);
+        var said = string.Join("\n", refused.Select(r => $"{r.Entry}: {r.Reason}"));
+        if (said != string.Join("\n", _refused.Select(r => $"{r.Entry}: {r.Reason}")))
+        {
+            if (refused.Count > 0) _log.Warning("table {0}: {1} entries left out, the rest is published: {2}", table.Version, refused.Count, said.Replace("\n", "; "));
+            else _log.Info("table {0}: no entry left out any more", table.Version);
+        }
+        _refused = refused;
         try
         {
             _dataPlane.Publish(table);
@@ -107,7 +117,7 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
         NodeCounters counters;
         try { counters = _dataPlane.ReadCounters(); }
         catch (Exception e) { counters = NodeCounters.None($"unreadable: {e.GetBaseException().Message}"); }
-        Sender.Tell(NodeTableReport.Of(_settings.Site, _settings.Node, _published, _publishedAt, counters));
+        Sender.Tell(NodeTableReport.Of(_settings.Site, _settings.Node, _published, _publishedAt, counters, _refused));
     }
 
     private sealed class Poll { public static readonly Poll Instance = new(); }

@@ -58,6 +58,11 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
 
     public string TunName => _tun.Name;
 
+    public bool AcceptsTunnelEndpoint(string endpoint) => CanSendTo(endpoint);
+
+    /// <summary>The tunnel sends to addresses only: a name would need resolving on the packet path.</summary>
+    public static bool CanSendTo(string endpoint) => IPEndPoint.TryParse(endpoint, out _);
+
     public void Publish(DataPlaneTable table)
     {
         lock (_publishLock)

@@ -11,6 +11,9 @@ public interface IDataPlane
     /// <summary>Replaces the whole table with one atomic swap. The data plane keeps the last one until the next call.</summary>
     void Publish(DataPlaneTable table);
 
+    /// <summary>Whether this data plane can send to <paramref name="endpoint"/> (the real one needs address:port).</summary>
+    bool AcceptsTunnelEndpoint(string endpoint) => true;
+
     /// <summary>Destinations (Service or Instance IPs) that missed the table since the last call, each once.</summary>
     IReadOnlyList<RouteKey> DrainMisses();
 
