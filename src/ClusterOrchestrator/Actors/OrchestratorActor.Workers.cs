@@ -23,6 +23,7 @@ public sealed partial class OrchestratorActor
         Receive<ClusterEvent.UnreachableMember>(m => OnReachability(m.Member.Address, WorkerState.Unreachable));
         Receive<ClusterEvent.ReachableMember>(m => OnReachability(m.Member.Address, WorkerState.Up));
         Receive<QueryNodeTable>(OnQueryTable);
+        Receive<ReadInstanceLog>(OnReadLog);
     }
 
     private void OnRegisterWorker(RegisterWorker msg)
