@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Oakestra.Actors.Contracts.Protocol;
-using Oakestra.Actors.Contracts.Routing;
 
 namespace Oakestra.Actors.ClusterOrchestrator.Actors;
 
@@ -11,14 +10,10 @@ public sealed partial class OrchestratorActor
 
     private void OnReadLog(ReadInstanceLog msg)
     {
-        var w = msg.Site == Site ? _workers.Get(msg.Node) : null;
-        string? refusal = msg.Site != Site ? $"this is the orchestrator of site {Site}, not {msg.Site}"
-            : w is null ? $"node {msg.Node} is not registered at the orchestrator of site {Site}"
-            : w.State != WorkerState.Up ? $"node {msg.Node} of site {Site} is {w.State.ToString().ToLowerInvariant()}: the log of {msg.InstanceId} is there"
-            : null;
+        var (w, refusal) = UpWorker(msg.Site, msg.Node);
         if (refusal is not null)
         {
-            Sender.Tell(new InstanceLogUnavailable(msg.InstanceId, refusal));
+            Sender.Tell(new InstanceLogUnavailable(msg.InstanceId, $"{refusal}: the log of {msg.InstanceId} is there"));
             return;
         }
         // Never more than a chunk the frame can carry, whatever the asker wants.

@@ -56,9 +56,7 @@ public sealed class OakestraSlaDeployTests
     public async Task The_site_is_handed_cmd_environment_limits_and_the_readiness_port_and_a_node_of_the_list()
     {
         await using var root = await RootProcess.StartAsync();
-        Assert.Equal(HttpStatusCode.Created, (await root.PostJson("/api/v1/applications", OakestraFieldsTests.OakestraExample)).StatusCode);
-        var site = new FakeOrchestrator(root, "site1").Register();
-        foreach (var w in new[] { "w1", "w2", "w3" }) site.AddWorker(w);
+        var site = await ExampleOnThreeWorkersAsync(root);
 
         var instances = (await root.ControlPlane.DeployInstancesAsync(Curl, 2, null, default)).Value!;
         var first = site.ExpectPlace(instances[0].Id);
@@ -77,9 +75,7 @@ public sealed class OakestraSlaDeployTests
     public async Task A_node_of_the_list_that_refuses_is_left_for_another_of_the_list()
     {
         await using var root = await RootProcess.StartAsync();
-        Assert.Equal(HttpStatusCode.Created, (await root.PostJson("/api/v1/applications", OakestraFieldsTests.OakestraExample)).StatusCode);
-        var site = new FakeOrchestrator(root, "site1").Register();
-        foreach (var w in new[] { "w1", "w2", "w3" }) site.AddWorker(w);
+        var site = await ExampleOnThreeWorkersAsync(root);
 
         var id = (await root.ControlPlane.DeployInstancesAsync(Curl, 1, null, default)).Value![0].Id;
         var place = site.ExpectPlace(id);
@@ -87,6 +83,15 @@ public sealed class OakestraSlaDeployTests
         var again = site.Take<PlaceInstance>(p => p.Launch.InstanceId == id && p.Launch.Epoch > place.Launch.Epoch, TimeSpan.FromSeconds(30));
         Assert.NotEqual(place.Node, again.Node);
         Assert.Contains(again.Node, new[] { "w2", "w3" });
+    }
+
+    /// <summary>Oakestra's example deployed, and site1 with workers w1, w2, w3.</summary>
+    private static async Task<FakeOrchestrator> ExampleOnThreeWorkersAsync(RootProcess root)
+    {
+        Assert.Equal(HttpStatusCode.Created, (await root.PostJson("/api/v1/applications", OakestraFieldsTests.OakestraExample)).StatusCode);
+        var site = new FakeOrchestrator(root, "site1").Register();
+        foreach (var w in new[] { "w1", "w2", "w3" }) site.AddWorker(w);
+        return site;
     }
 
     [Fact]
