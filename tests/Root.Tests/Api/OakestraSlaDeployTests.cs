@@ -125,6 +125,11 @@ public sealed class OakestraSlaDeployTests
         var completed = (await root.ControlPlane.GetInstanceAsync(job, default)).Value!;
         Assert.Equal("Completed", completed.Status);
         Assert.Null(completed.LastFailure);
+
+        // A late word of the finished run (a digest or report sent before it ended) is stale, not a resurrection.
+        site.Report(job, jobPlace.Launch.Epoch, InstanceStatus.Running, "w1");
+        Assert.Equal(jobPlace.Launch.Epoch, site.Take<StaleEpoch>(s => s.InstanceId == job).ReportedEpoch);
+        Assert.Equal("Completed", (await root.ControlPlane.GetInstanceAsync(job, default)).Value!.Status);
     }
 
     [Fact]

@@ -48,9 +48,10 @@ public sealed record InstanceState(
     [System.Text.Json.Serialization.JsonIgnore]
     public InstanceRoute Route => new(Id, Number, InstanceV4, InstanceV6, Status, Status is InstanceStatus.Running or InstanceStatus.Migrating ? Owner : null);
 
-    /// <summary>Whether a report of <paramref name="epoch"/> may change anything.</summary>
+    /// <summary>Whether a report of <paramref name="epoch"/> may change anything. A Completed instance has no current
+    /// epoch: a late report or digest of its last run is stale (and that run is stopped), never a resurrection.</summary>
     public bool IsCurrent(long epoch) =>
-        Exists && !Undeployed && (epoch == Epoch || (Pending is { Migration: true } && Owner?.Epoch == epoch));
+        Exists && !Undeployed && Status != InstanceStatus.Completed && (epoch == Epoch || (Pending is { Migration: true } && Owner?.Epoch == epoch));
 
     /// <summary>
     /// Why a report of a current epoch is refused: the placement it names is not where that epoch was handed (another
