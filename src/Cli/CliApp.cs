@@ -35,6 +35,7 @@ public static class CliApp
                 "uncordon" => NodeCommands.UncordonAsync,
                 "table" => NodeCommands.TableAsync,
                 "exec" => ExecCommand.RunAsync,
+                "logs" => LogsCommand.RunAsync,
                 _ => throw new UsageException($"unknown command '{a.Command}' (oak --help lists them)"),
             };
             using var root = RootAddress.Client(a, ctx);

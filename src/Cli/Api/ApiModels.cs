@@ -79,7 +79,14 @@ public sealed record DrainSkip(
     [property: JsonPropertyName("instance")] string? Instance,
     [property: JsonPropertyName("reason")] string? Reason);
 
-public sealed record CreatedServices([property: JsonPropertyName("services")] IReadOnlyList<Service> Services);
+public sealed record CreatedServices(
+    [property: JsonPropertyName("services")] IReadOnlyList<Service> Services,
+    [property: JsonPropertyName("ignored_fields")] IReadOnlyList<IgnoredField>? IgnoredFields = null);
+
+/// <summary>An SLA field the root accepted but does not act on, and why.</summary>
+public sealed record IgnoredField(
+    [property: JsonPropertyName("field")] string Field,
+    [property: JsonPropertyName("reason")] string Reason);
 
 public sealed record ApiErrorBody(
     [property: JsonPropertyName("error")] string? Error,

@@ -154,6 +154,48 @@ public sealed class RootClient : IDisposable
             : $"no root answered: {string.Join("; ", failures)}");
     }
 
+    /// <summary>
+    /// A GET whose answer is text streamed for as long as the root sends it (`oak logs -f`): each piece goes to
+    /// <paramref name="onText"/> as it arrives. The request timeout bounds the wait for the answer's start, not the
+    /// stream. Roots are tried in turn while none takes the connection; an error status is a <see cref="CliFailure"/>.
+    /// </summary>
+    public async Task StreamTextAsync(string path, Func<string, Task> onText, CancellationToken ct = default)
+    {
+        var failures = new List<string>();
+        for (var attempt = 0; attempt < _roots.Count; attempt++)
+        {
+            var index = (_current + attempt) % _roots.Count;
+            var root = _roots[index];
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root, path.TrimStart('/')));
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+            {
+                failures.Add($"{Display(root)}: {(e is HttpRequestException h ? Reason(h) : $"no answer within {_http.Timeout.TotalSeconds:0.#}s")}");
+                continue;
+            }
+            _current = index;
+            Answered = root;
+            using (response)
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    await ReadAsync(response, HttpMethod.Get, path, ct);
+                    return;
+                }
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct), Encoding.UTF8);
+                var buffer = new char[8192];
+                int n;
+                while ((n = await reader.ReadAsync(buffer, ct)) > 0) await onText(new string(buffer, 0, n));
+                return;
+            }
+        }
+        throw new CliFailure(_roots.Count == 1 ? $"root not reachable at {failures[0]}" : $"no root answered: {string.Join("; ", failures)}");
+    }
+
     private async Task<JsonNode> ReadAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken ct)
     {
         var text = await response.Content.ReadAsStringAsync(ct);

@@ -11,7 +11,12 @@ namespace Oakestra.Actors.Cli.Commands;
 /// </summary>
 public static class Deployer
 {
-    public static async Task<IReadOnlyList<Service>> DeployAsync(RootClient root, string slaJson, CancellationToken ct)
+    public static async Task<IReadOnlyList<Service>> DeployAsync(RootClient root, string slaJson, CancellationToken ct) =>
+        (await DeployWithIgnoredAsync(root, slaJson, ct)).Services;
+
+    /// <summary>The deployed services and the SLA fields the root accepted but does not act on.</summary>
+    public static async Task<(IReadOnlyList<Service> Services, IReadOnlyList<IgnoredField> Ignored)> DeployWithIgnoredAsync(
+        RootClient root, string slaJson, CancellationToken ct)
     {
         var placements = DirectNodes(slaJson);
         var created = RootClient.Read<CreatedServices>(await root.PostRawAsync("api/v1/applications", slaJson, ct), "POST /api/v1/applications");
@@ -23,10 +28,11 @@ public static class Deployer
                 await root.PostAsync($"api/v1/services/{RootClient.Escape(service.Id)}/instances", new { count = 1, node }, ct);
             result.Add(await root.GetAsync<Service>($"api/v1/services/{RootClient.Escape(service.Id)}", ct));
         }
-        return result;
+        return (result, created.IgnoredFields ?? []);
     }
 
-    /// <summary>Service id → nodes named by its <c>{"type":"direct","node":…}</c> constraints, in SLA order.</summary>
+    /// <summary>Service id → nodes named by its <c>{"type":"direct","node":…}</c> constraints, in SLA order. A constraint
+    /// naming several nodes (<c>"w1;w2"</c>, Oakestra's "any of them") adds one instance the root places on one of them.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string?>> DirectNodes(string slaJson)
     {
         JsonNode? sla;
@@ -39,7 +45,7 @@ public static class Deployer
                 var id = $"{Str(app["application_name"])}.{Str(app["application_namespace"])}.{Str(ms["microservice_name"])}.{Str(ms["microservice_namespace"])}";
                 var nodes = (ms["constraints"] as JsonArray ?? []).OfType<JsonObject>()
                     .Where(c => string.Equals(Str(c["type"]), "direct", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(Str(c["node"])))
-                    .Select(c => (string?)Str(c["node"])).ToList();
+                    .Select(c => Str(c["node"]).Contains(';') ? null : (string?)Str(c["node"])).ToList();
                 map[id] = nodes;
             }
         return map;

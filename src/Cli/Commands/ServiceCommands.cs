@@ -13,8 +13,10 @@ public static class ServiceCommands
         var file = Usage.Positionals(a, 1, 1, "deploy <sla.json>")[0];
         a.RejectUnknownOptions();
         if (!File.Exists(file)) throw new CliFailure($"no such file: {file}");
-        var services = await Deployer.DeployAsync(root, await File.ReadAllTextAsync(file, ct), ct);
-        if (a.Json) { Printer.Json(ctx, new { services }); return 0; }
+        var (services, ignored) = await Deployer.DeployWithIgnoredAsync(root, await File.ReadAllTextAsync(file, ct), ct);
+        if (a.Json) { Printer.Json(ctx, new { services, ignored_fields = ignored }); return 0; }
+        // Accepted but not acted on: said on stderr, so nothing in the SLA is dropped in silence and stdout stays the result.
+        foreach (var i in ignored) ctx.Err.WriteLine($"oak: ignored {i.Field}: {i.Reason}");
         foreach (var s in services)
         {
             ctx.Out.WriteLine($"deployed {s.Id}");

@@ -21,6 +21,8 @@ public static class Usage
           sites                                each site's link to the root tier
           table <node>                         a worker's route table and counters
           exec <instance> -- <cmd...>          run a command inside the instance's network namespace
+          logs <instance> [-f] [--tail N]      an instance's output (also a container's), read from its worker through
+                                               the root; -f/--follow keeps printing while it runs; --tail N: last N lines
           lab up [--workers N] [--sites M] [--roots R] [--demo] [--runtime process|container] [--timeout S] [--no-build]
                                                --runtime container: the demo's instances run as containers of an image built here
           lab image load <archive.tar>         import a docker or OCI archive into the lab's containerd (OAK_LAB_CONTAINERD)

@@ -6,7 +6,7 @@ public static partial class ArgParser
 {
     /// <summary>Options that take no value. Every other <c>--name</c> takes the next word (or <c>=value</c>).</summary>
     public static readonly IReadOnlySet<string> BooleanFlags =
-        new HashSet<string>(StringComparer.Ordinal) { "json", "demo", "help", "no-build" };
+        new HashSet<string>(StringComparer.Ordinal) { "json", "demo", "help", "no-build", "follow" };
 
     public static ParsedArgs Parse(IReadOnlyList<string> args)
     {
@@ -24,6 +24,7 @@ public static partial class ArgParser
                 break;
             }
             if (a is "-h") { flags.Add("help"); continue; }
+            if (a is "-f") { flags.Add("follow"); continue; } // `oak logs -f`, as docker and kubectl spell it
             // Negative numbers are positionals: `oak lab place w1 -33.9 151.2`.
             if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
             {

@@ -23,6 +23,7 @@ public sealed partial class OrchestratorActor
         Receive<ClusterEvent.UnreachableMember>(m => OnReachability(m.Member.Address, WorkerState.Unreachable));
         Receive<ClusterEvent.ReachableMember>(m => OnReachability(m.Member.Address, WorkerState.Up));
         Receive<QueryNodeTable>(OnQueryTable);
+        Receive<ReadInstanceLog>(OnReadLog);
     }
 
     private void OnRegisterWorker(RegisterWorker msg)
@@ -161,11 +162,7 @@ public sealed partial class OrchestratorActor
     /// </summary>
     private void OnQueryTable(QueryNodeTable msg)
     {
-        var w = msg.Site == Site ? _workers.Get(msg.Node) : null;
-        string? refusal = msg.Site != Site ? $"this is the orchestrator of site {Site}, not {msg.Site}"
-            : w is null ? $"node {msg.Node} is not registered at the orchestrator of site {Site}"
-            : w.State != WorkerState.Up ? $"node {msg.Node} of site {Site} is {w.State.ToString().ToLowerInvariant()}"
-            : null;
+        var (w, refusal) = UpWorker(msg.Site, msg.Node);
         if (refusal is not null)
         {
             Sender.Tell(new NodeTableUnavailable(msg.Site, msg.Node, refusal));
@@ -176,6 +173,17 @@ public sealed partial class OrchestratorActor
     }
 
     private static readonly TimeSpan TableQueryTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>The worker a query for <paramref name="node"/> of <paramref name="site"/> goes to, or why it cannot (one line for the user).</summary>
+    private (SiteWorker? Worker, string? Refusal) UpWorker(string site, string node)
+    {
+        var w = site == Site ? _workers.Get(node) : null;
+        string? refusal = site != Site ? $"this is the orchestrator of site {Site}, not {site}"
+            : w is null ? $"node {node} is not registered at the orchestrator of site {Site}"
+            : w.State != WorkerState.Up ? $"node {node} of site {Site} is {w.State.ToString().ToLowerInvariant()}"
+            : null;
+        return (refusal is null ? w : null, refusal);
+    }
 
     private sealed record WorkerGraceElapsed(string Node, IActorRef Worker);
 }

@@ -18,6 +18,8 @@ public static class SiteSenders
         typeof(PlaceInstance), typeof(StopInstance), typeof(StaleEpoch), typeof(SiteRegistered),
         typeof(WorkerSubnetsAssigned), typeof(WorkerRegistrationRefused), typeof(UpdateWorkerLocation),
         typeof(ServiceDelta), typeof(ServiceRoutesSnapshot), typeof(RouteFound), typeof(RouteNotFound),
+        // A worker reads no other worker's instance output through its orchestrator.
+        typeof(ReadInstanceLog),
     };
 
     /// <summary>A root-only message from the ActorSystem of one of the site's workers (other than the orchestrator's own).</summary>

@@ -47,9 +47,10 @@ public sealed record StartInstance(InstanceLaunch Launch) : IClusterMessage;
 /// </summary>
 public sealed record StopInstance(string InstanceId, long Epoch, TimeSpan Drain) : IClusterMessage;
 
-/// <summary>Worker → orchestrator → root Instance entity.</summary>
+/// <summary>Worker → orchestrator → root Instance entity. <see cref="ExitCode"/>: the process's exit code when it
+/// ended by itself (the root turns a <c>one_shot</c> instance's exit 0 into Completed).</summary>
 public sealed record InstanceStatusReport(
-    string InstanceId, long Epoch, InstanceStatus Status, Placement? Placement, string? Detail = null) : IClusterMessage;
+    string InstanceId, long Epoch, InstanceStatus Status, Placement? Placement, string? Detail = null, int? ExitCode = null) : IClusterMessage;
 
 /// <summary>Root → reporter: the report's epoch is not current; the worker must stop that placement.</summary>
 public sealed record StaleEpoch(string InstanceId, long ReportedEpoch, long CurrentEpoch) : IClusterMessage;

@@ -5,7 +5,9 @@ namespace Oakestra.Actors.Contracts.Routing;
 // What a worker needs to route to a service: the service's addresses and where its instances run.
 // These records travel root → orchestrator → worker inside ServiceRoutes snapshots and ServiceDeltas.
 
-public enum InstanceStatus { Pending, Starting, Running, Migrating, Failed, Stopped }
+/// <summary><see cref="Completed"/>: a <c>one_shot</c> instance that exited 0 (never placed again); last, so old
+/// journals and peers keep their numbers.</summary>
+public enum InstanceStatus { Pending, Starting, Running, Migrating, Failed, Stopped, Completed }
 
 /// <summary>One Service IP pair of a service for one balancing policy.</summary>
 public sealed record ServiceAddress(string Policy, Ipv4Address? V4, Ipv6Address? V6);

@@ -96,7 +96,8 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
         {
             var spec = specs[i];
             var descriptor = new ServiceDescriptor(spec.Id, spec.Application, spec.ApplicationNamespace, spec.Name, spec.Namespace,
-                spec.Virtualization, spec.Code, spec.Port, spec.ConstraintNode, spec.ConstraintCluster, spec.Command, spec.Environment);
+                spec.Virtualization, spec.Code, spec.Port, spec.ConstraintNode, spec.ConstraintCluster, spec.Command, spec.Environment,
+                spec.Ports, spec.ConstraintNodes, spec.OneShot, spec.Limits);
             switch (await Ask(refs.Services, new CreateService(descriptor, addressesBySpec[i], claimant), ct))
             {
                 case ServiceInfo info:
@@ -337,6 +338,42 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
         {
             return new ControlError(ControlErrorKind.Timeout,
                 $"node {node} of site {record.Site} did not answer within {NodeTableTimeout.TotalSeconds:0.#} s", "node", "timeout");
+        }
+    }
+
+    public async Task<ControlResult<InstanceLogView>> ReadInstanceLogAsync(string instanceId, long offset, int? tailLines, CancellationToken ct)
+    {
+        InstanceState state;
+        try
+        {
+            if (await Ask(refs.Instances, new GetInstance(instanceId), ct) is not InstanceInfo info)
+                return new ControlError(ControlErrorKind.NotFound, $"no instance {instanceId}", "id");
+            state = info.State;
+        }
+        catch (AskTimeoutException e)
+        {
+            return Unavailable(e);
+        }
+        // The placement serving now, else the one starting, else where it ran last (a failed or completed instance's
+        // output stays on that worker).
+        var where = state.Owner ?? state.Pending?.Reported ?? state.LastPlacement;
+        if (where is null)
+            return new ControlError(ControlErrorKind.NotFound, $"instance {instanceId} has not run anywhere yet ({state.Status})", "id", "not_placed");
+        try
+        {
+            var query = new Contracts.Protocol.ReadInstanceLog(where.Cluster, where.Node, instanceId, offset, tailLines, Contracts.Protocol.ReadInstanceLog.MaxChunkBytes);
+            return await refs.Sites.Ask<object>(new ForwardToSite(where.Cluster, query), NodeTableTimeout, ct) switch
+            {
+                Contracts.Protocol.InstanceLogChunk c => new InstanceLogView(instanceId, where.Cluster, where.Node, c.Offset, c.NextOffset, c.Length,
+                    c.Text, c.Restarted, c.Running, state.Status.ToString()),
+                Contracts.Protocol.InstanceLogUnavailable u => new ControlError(ControlErrorKind.Unavailable, u.Reason, "node", "unreachable"),
+                var other => new ControlError(ControlErrorKind.Unavailable, $"node {where.Node} answered with {other?.GetType().Name ?? "nothing"}", "node", "unreachable"),
+            };
+        }
+        catch (AskTimeoutException)
+        {
+            return new ControlError(ControlErrorKind.Timeout,
+                $"node {where.Node} of site {where.Cluster} did not answer within {NodeTableTimeout.TotalSeconds:0.#} s", "node", "timeout");
         }
     }
 

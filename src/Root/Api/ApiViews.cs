@@ -34,7 +34,26 @@ public sealed record ServiceView(
     int? Port,
     string? Virtualization,
     IReadOnlyList<ServiceIpView> ServiceIps,
-    IReadOnlyList<InstanceView> Instances);
+    IReadOnlyList<InstanceView> Instances,
+    IReadOnlyList<PortView>? Ports = null,
+    IReadOnlyList<string>? Cmd = null,
+    IReadOnlyList<string>? Environment = null,
+    bool OneShot = false,
+    [property: JsonPropertyName("memory")] long? MemoryMib = null,
+    double? Vcpus = null,
+    IReadOnlyList<string>? Nodes = null);
+
+/// <summary>One of the SLA's port mappings: <see cref="Host"/> the node's side (not published), <see cref="Instance"/> the one it listens on.</summary>
+public sealed record PortView(int Host, int Instance, string Protocol);
+
+/// <summary>The answer to POST /applications: the services created, every application (also one without
+/// microservices) and every field accepted but not acted on.</summary>
+public sealed record DeployView(
+    IReadOnlyList<ServiceView> Services, IReadOnlyList<ApplicationView> Applications, IReadOnlyList<IgnoredFieldView> IgnoredFields);
+
+public sealed record ApplicationView(string ApplicationName, string ApplicationNamespace, IReadOnlyList<string> Services);
+
+public sealed record IgnoredFieldView(string Field, string Reason);
 
 /// <summary><see cref="LastHeard"/>: when the node's site was last heard by the root tier (null: not since this root started).</summary>
 public sealed record NodeView(
@@ -50,6 +69,11 @@ public sealed record DrainView(string Node, bool Cordoned, IReadOnlyList<string>
 public sealed record DrainSkipView(string Instance, string Reason);
 
 public sealed record AvailableAddressesView(string Pool, IReadOnlyList<string> Addresses);
+
+/// <summary>One chunk of an instance's log (`oak logs`): <see cref="NextOffset"/> is where the next read starts;
+/// <see cref="Running"/> false once the instance no longer runs where its log is (a follower stops after the last chunk).</summary>
+public sealed record InstanceLogView(
+    string Instance, string Site, string Node, long Offset, long NextOffset, long Length, string Text, bool Restarted, bool Running, string Status);
 
 public sealed record ApiError(string Error, string? Field = null, string? Rule = null);
 

@@ -33,6 +33,10 @@ public interface IControlPlane
     /// <summary>The route table and data-plane counters of one worker, asked of the worker itself through its
     /// site's orchestrator. <paramref name="site"/> picks among workers of the same name in several sites.</summary>
     Task<ControlResult<NodeTableView>> GetNodeTableAsync(string node, string? site, CancellationToken ct);
+
+    /// <summary>One chunk of an instance's output, read by the worker that runs (or last ran) it through its site's
+    /// orchestrator: from byte <paramref name="offset"/>, or its last <paramref name="tailLines"/> lines.</summary>
+    Task<ControlResult<InstanceLogView>> ReadInstanceLogAsync(string instanceId, long offset, int? tailLines, CancellationToken ct);
 }
 
 /// <summary>Thrown by list operations when the actors do not answer in time; the API answers 503.</summary>
@@ -57,6 +61,19 @@ public sealed record ServiceSpec(
 
     /// <summary>The SLA's <c>environment</c>: <c>K=V</c> entries.</summary>
     public IReadOnlyList<string>? Environment { get; init; }
+
+    /// <summary>The SLA's <c>port</c> mappings; <see cref="Port"/> is the readiness port taken from them.</summary>
+    public IReadOnlyList<Entities.Services.ServicePort>? Ports { get; init; }
+
+    /// <summary>A <c>direct</c> constraint naming several nodes (placement on any of them); null for one node
+    /// (<see cref="ConstraintNode"/>) or none.</summary>
+    public IReadOnlyList<string>? ConstraintNodes { get; init; }
+
+    /// <summary>The SLA's <c>one_shot</c>: an instance that exits 0 is Completed, not placed again.</summary>
+    public bool OneShot { get; init; }
+
+    /// <summary>The SLA's <c>memory</c> and <c>vcpus</c>, for the worker's runtime to enforce.</summary>
+    public Contracts.Protocol.InstanceLimits? Limits { get; init; }
 
     /// <summary>The JSON path of a property of this microservice in its SLA document (for errors).</summary>
     public string FieldPath(string property) => Path is null ? property : $"{Path}.{property}";

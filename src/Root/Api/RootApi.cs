@@ -32,7 +32,11 @@ public static class RootApi
                 return Error(400, new ApiError(first.Message, first.Field, first.Rule));
             }
             var created = await keys.OneAtATimeAsync("applications", key, () => cp.CreateServicesAsync(sla.Services, key, ct), ct);
-            return created.Ok ? Results.Json(new { services = created.Value }, Json, statusCode: 201) : Error(created.Error!);
+            if (!created.Ok) return Error(created.Error!);
+            var answer = new DeployView(created.Value!,
+                sla.Applications.Select(a => new ApplicationView(a.Name, a.Namespace, a.ServiceIds)).ToArray(),
+                sla.Ignored.Select(i => new IgnoredFieldView(i.Field, i.Reason)).ToArray());
+            return Results.Json(answer, Json, statusCode: 201);
         });
 
         api.MapGet("/services", async (IControlPlane cp, CancellationToken ct) => Results.Json(await cp.ListServicesAsync(ct), Json));
@@ -65,6 +69,8 @@ public static class RootApi
 
         api.MapGet("/instances/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.GetInstanceAsync(id, ct)));
         api.MapDelete("/instances/{id}", async (string id, IControlPlane cp, CancellationToken ct) => Answer(await cp.UndeployInstanceAsync(id, ct)));
+
+        api.MapGet("/instances/{id}/logs", (string id, HttpContext http, IControlPlane cp, CancellationToken ct) => InstanceLogs.StreamAsync(id, http, cp, ct));
 
         api.MapPost("/instances/{id}/migrate", async (string id, HttpRequest request, IControlPlane cp, CancellationToken ct) =>
         {
@@ -134,10 +140,10 @@ public static class RootApi
         }
     });
 
-    private static IResult Answer<T>(ControlResult<T> result, int status = 200) =>
+    internal static IResult Answer<T>(ControlResult<T> result, int status = 200) =>
         result.Ok ? Results.Json(result.Value, Json, statusCode: status) : Error(result.Error!);
 
-    private static IResult Error(ControlError e) => Error(e.Kind switch
+    internal static IResult Error(ControlError e) => Error(e.Kind switch
     {
         ControlErrorKind.Invalid => 400,
         ControlErrorKind.NotFound => 404,
@@ -146,7 +152,7 @@ public static class RootApi
         _ => 503,
     }, new ApiError(e.Message, e.Field, e.Rule));
 
-    private static IResult Error(int status, ApiError error) => Results.Json(error, Json, statusCode: status);
+    internal static IResult Error(int status, ApiError error) => Results.Json(error, Json, statusCode: status);
 
     private sealed record Body(JsonElement? Doc, IResult? Error);
 

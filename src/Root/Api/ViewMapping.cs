@@ -15,7 +15,11 @@ public static class ViewMapping
             s.Id, d?.Application ?? "", d?.ApplicationNamespace ?? "", d?.Name ?? "", d?.Namespace ?? "", s.Version,
             d?.Code, d?.Port, d?.Virtualization,
             s.Addresses.Select(a => new ServiceIpView(a.Policy, a.V4?.ToString(), a.V6?.ToString())).ToArray(),
-            s.Instances.Select(i => i.ToView(s.Id, s.DetailOf(i.InstanceId))).ToArray());
+            s.Instances.Select(i => i.ToView(s.Id, s.DetailOf(i.InstanceId))).ToArray(),
+            d?.Ports?.Select(p => new PortView(p.HostPort, p.InstancePort, p.Protocol)).ToArray(),
+            d?.Command, d?.Environment, d?.OneShot ?? false,
+            d?.Limits?.MemoryBytes is { } bytes ? bytes / (1024 * 1024) : null, d?.Limits?.Vcpus,
+            d?.ConstraintNodes ?? (d?.ConstraintNode is { } one ? [one] : null));
     }
 
     /// <summary>CrashLoop: the instance failed and waits for its backoff before it is placed again.</summary>

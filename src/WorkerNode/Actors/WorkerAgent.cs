@@ -136,6 +136,23 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         Receive<HostStopped>(OnHostStopped);
         FromOrchestrator<StaleEpoch>(OnStaleEpoch);
         Receive<InstanceExit>(OnExit);
+        FromOrchestrator<ReadInstanceLog>(OnReadLog);
+    }
+
+    /// <summary>`oak logs`: one chunk of an instance's output, read off the actor's thread and answered to the asker.</summary>
+    private void OnReadLog(ReadInstanceLog msg)
+    {
+        if (msg.Node != Node)
+        {
+            Sender.Tell(new InstanceLogUnavailable(msg.InstanceId, $"this is node {Node}, not {msg.Node}"));
+            return;
+        }
+        var running = _slots.Keys.Any(k => k.Instance == msg.InstanceId);
+        var where = Node;
+        _host.ReadLogAsync(msg.InstanceId, msg.Offset, msg.TailLines, Math.Clamp(msg.MaxBytes, 1, ReadInstanceLog.MaxChunkBytes), CancellationToken.None)
+            .PipeTo(Sender,
+                success: c => c is null ? new InstanceLogUnavailable(msg.InstanceId, $"node {where} has no log of {msg.InstanceId}") : c with { Running = running },
+                failure: e => new InstanceLogUnavailable(msg.InstanceId, $"reading the log of {msg.InstanceId} on {where} failed: {e.GetBaseException().Message}"));
     }
 
     // ---- registration and digests ----
@@ -289,7 +306,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         _slots.Remove(key);
         _addresses.Free(slot.Offset);
         _host.StopAsync(exit.InstanceId, exit.Epoch, CancellationToken.None); // removes the namespace
-        if (!slot.Silent) Report(key, slot, InstanceStatus.Failed, $"exited ({exit.ExitCode?.ToString() ?? "?"}): {exit.Reason}");
+        if (!slot.Silent) Report(key, slot, InstanceStatus.Failed, $"exited ({exit.ExitCode?.ToString() ?? "?"}): {exit.Reason}", exit.ExitCode);
         PublishLocal();
     }
 
@@ -300,8 +317,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         new(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _settings.TunnelEndpoint, key.Epoch, slot.NetworkNamespace,
             _settings.TunnelPublicKey, _settings.TunnelSalt);
 
-    private void Report((string Instance, long Epoch) key, Slot slot, InstanceStatus status, string? detail = null) =>
-        _orchestrator.Tell(new InstanceStatusReport(key.Instance, key.Epoch, status, PlacementOf(key, slot), detail), Self);
+    private void Report((string Instance, long Epoch) key, Slot slot, InstanceStatus status, string? detail = null, int? exitCode = null) =>
+        _orchestrator.Tell(new InstanceStatusReport(key.Instance, key.Epoch, status, PlacementOf(key, slot), detail, exitCode), Self);
 
     private void PublishLocal()
     {

@@ -26,6 +26,8 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
     private readonly ILogger _log;
     private readonly SemaphoreSlim _prepare = new(1, 1);
     private readonly ConcurrentDictionary<(string Instance, long Epoch), Pending> _placements = new();
+    // The log file of every instance started or adopted here, kept after it ends: `oak logs` of a failed instance.
+    private readonly ConcurrentDictionary<string, string> _logPaths = new(StringComparer.Ordinal);
     private InstanceRuntime? _runtime;
     private NodeNetworkSetup? _network;
     private NodeSubnets? _subnets;
@@ -86,6 +88,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         try
         {
             var info = await runtime.StartAsync(RuntimeLaunchOf(l), ct);
+            _logPaths[l.InstanceId] = info.LogPath;
             // Running is reported by the runtime only when the process is alive (and its port answers, if given).
             var (status, detail) = await pending.FirstOutcome.Task.WaitAsync(ct);
             if (status != RuntimeStatus.Running) throw new InvalidOperationException(detail ?? $"instance {l.InstanceId} did not start");
@@ -108,6 +111,15 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
         pending.Stopping = true;
         if (_runtime is { } runtime && runtime.Instances.Any(i => i.Launch.InstanceId == instanceId && i.Launch.Epoch == epoch))
             await runtime.StopAsync(instanceId, ct);
+    }
+
+    /// <summary>Read through the runtime's log path of the instance (the running one's, else the last one started here).</summary>
+    public Task<Contracts.Protocol.InstanceLogChunk?> ReadLogAsync(string instanceId, long offset, int? tailLines, int maxBytes, CancellationToken ct)
+    {
+        var path = _runtime?.Instances.FirstOrDefault(i => i.Launch.InstanceId == instanceId)?.LogPath
+                   ?? (_logPaths.TryGetValue(instanceId, out var known) ? known : null);
+        if (path is null) return Task.FromResult<Contracts.Protocol.InstanceLogChunk?>(null);
+        return Task.Run<Contracts.Protocol.InstanceLogChunk?>(() => InstanceLogReader.Read(instanceId, path, offset, tailLines, maxBytes), ct);
     }
 
     private void OnStatus(RuntimeReport report)
@@ -189,6 +201,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             LogLeftovers(adoption.Cleanup);
             foreach (var info in adoption.Adopted)
             {
+                _logPaths[info.Launch.InstanceId] = info.LogPath;
                 var pending = new Pending(onExit);
                 pending.FirstOutcome.TrySetResult((RuntimeStatus.Running, null));
                 _placements[(info.Launch.InstanceId, info.Launch.Epoch)] = pending;

@@ -29,6 +29,13 @@ public interface IInstanceHost
     /// Subnets: the node's subnets from the state file, or null when the node was never prepared. Idempotent.
     /// </summary>
     Task<NodeRestore> RestoreAsync(Action<InstanceExit> onExit, CancellationToken ct);
+
+    /// <summary>
+    /// One chunk of the output of an instance this host runs or ran (`oak logs`), see <see cref="ReadInstanceLog"/>;
+    /// null when it has no log of that instance. Hosts without logs (test fakes) keep this default.
+    /// </summary>
+    Task<InstanceLogChunk?> ReadLogAsync(string instanceId, long offset, int? tailLines, int maxBytes, CancellationToken ct) =>
+        Task.FromResult<InstanceLogChunk?>(null);
 }
 
 /// <summary>What a host runs when a new WorkerAgent starts (see <see cref="IInstanceHost.RestoreAsync"/>).</summary>

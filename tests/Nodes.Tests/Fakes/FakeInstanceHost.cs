@@ -62,6 +62,22 @@ public sealed class FakeInstanceHost : IInstanceHost
     /// <summary>Every placement that runs now.</summary>
     public IReadOnlyList<(string Instance, long Epoch)> Running => _running.Keys.Select(k => (k.Item1, k.Item2)).ToArray();
 
+    private readonly string _logDir = Path.Combine(Path.GetTempPath(), "oak-fakelogs-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>Appends to the instance's log file, as its process would (read back with the worker's real reader).</summary>
+    public void WriteLog(string instanceId, string text)
+    {
+        Directory.CreateDirectory(_logDir);
+        File.AppendAllText(LogPath(instanceId), text);
+    }
+
+    private string LogPath(string instanceId) => Path.Combine(_logDir, instanceId + ".log");
+
+    public Task<Contracts.Protocol.InstanceLogChunk?> ReadLogAsync(string instanceId, long offset, int? tailLines, int maxBytes, CancellationToken ct) =>
+        Task.FromResult(File.Exists(LogPath(instanceId))
+            ? WorkerNode.Adapters.InstanceLogReader.Read(instanceId, LogPath(instanceId), offset, tailLines, maxBytes)
+            : null);
+
     public void Crash(string instanceId, long epoch, int exitCode)
     {
         _setups.TryRemove((instanceId, epoch), out _);

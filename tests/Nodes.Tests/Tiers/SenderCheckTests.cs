@@ -104,6 +104,27 @@ public class SenderCheckTests(ITestOutputHelper output) : NodesTestKit(output)
     }
 
     [Fact]
+    public async Task A_log_read_not_from_the_orchestrator_is_not_answered()
+    {
+        var (lab, victim) = await SiteWithOneInstanceOnW1Async();
+        await using var _ = lab;
+        var w1 = lab.Workers.Single(w => w.Node == "w1");
+        w1.Instances.WriteLog(victim.Id, "secret\n");
+        using var rogue = Rogue(OakClusterSettings.SiteSystemName("site1"));
+        var got = new List<object>();
+        var sink = rogue.ActorOf(Props.Create(() => new Sink(got)));
+        var worker = rogue.ActorSelection(new RootActorPath(AddressOf(w1.Host)) / "user" / WorkerAgent.Name);
+
+        worker.Tell(new ReadInstanceLog("site1", "w1", victim.Id, 0, null, ReadInstanceLog.MaxChunkBytes), sink);
+        await Task.Delay(Settle);
+        lock (got) Assert.Empty(got);
+
+        // Through the root and the real orchestrator it is read.
+        var chunk = await lab.ControlPlane.ReadInstanceLogAsync(victim.Id, 0, null, default);
+        Assert.Equal("secret\n", chunk.Value!.Text);
+    }
+
+    [Fact]
     public async Task A_forged_status_report_leaves_the_route_owner_where_it_runs()
     {
         var (lab, victim) = await SiteWithOneInstanceOnW1Async();

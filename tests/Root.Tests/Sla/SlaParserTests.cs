@@ -111,7 +111,7 @@ public sealed class SlaParserTests
     [InlineData("80", 80)]
     [InlineData("\"8080\"", 8080)]
     [InlineData("\"9080:80\"", 80)]
-    [InlineData("\"53/udp\"", 53)]
+    [InlineData("\"8080:80/tcp\"", 80)]
     [InlineData("65535", 65535)]
     [InlineData("1", 1)]
     public void Ports_are_read_in_every_form_the_reference_writes(string port, int expected)

@@ -8,4 +8,13 @@ public sealed record SlaError(string? Field, string Rule, string Message);
 public sealed record SlaResult(IReadOnlyList<ServiceSpec> Services, IReadOnlyList<SlaError> Errors)
 {
     public bool Ok => Errors.Count == 0;
+
+    /// <summary>Every application of the document, also one with no microservices (oak-cli's blank application).</summary>
+    public IReadOnlyList<SlaApplication> Applications { get; init; } = [];
+
+    /// <summary>Fields accepted but not acted on, in document order.</summary>
+    public IReadOnlyList<IgnoredField> Ignored { get; init; } = [];
 }
+
+/// <summary>One application of a document and the ids of the services its microservices became.</summary>
+public sealed record SlaApplication(string Name, string Namespace, string Path, IReadOnlyList<string> ServiceIds);

@@ -7,8 +7,8 @@ using Oakestra.Actors.Contracts.Addressing;
 namespace Oakestra.Actors.Root.Api.Sla;
 
 /// <summary>
-/// Reads an Oakestra SLA v2.0 document as the reference writes it (unknown fields are accepted and
-/// ignored) and checks every rule the root relies on. The document is walked by hand rather than
+/// Reads an Oakestra SLA v2.0 document as the reference writes it (fields it does not act on are accepted and
+/// listed in <see cref="SlaResult.Ignored"/>) and checks every rule the root relies on. The document is walked by hand rather than
 /// bound to classes so that every error names its field as a JSON path, type errors included.
 /// </summary>
 public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits = null)
@@ -38,14 +38,23 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
         {
             var errors = new List<SlaError>();
             var specs = new List<(ServiceSpec Spec, string Path)>();
-            Walk(doc.RootElement, errors, specs);
+            var walk = new WalkState(errors, specs, [], []);
+            Walk(doc.RootElement, walk);
             if (errors.Count == 0) CheckDuplicates(specs, errors);
-            return errors.Count == 0 ? new SlaResult(specs.Select(s => s.Spec).ToArray(), []) : new SlaResult([], errors);
+            return errors.Count == 0
+                ? new SlaResult(specs.Select(s => s.Spec).ToArray(), []) { Applications = walk.Applications, Ignored = walk.Ignored }
+                : new SlaResult([], errors);
         }
     }
 
-    private void Walk(JsonElement root, List<SlaError> errors, List<(ServiceSpec Spec, string Path)> specs)
+    /// <summary>What one walk collects besides the services: every application (also one without microservices)
+    /// and every accepted field that does nothing here.</summary>
+    private sealed record WalkState(
+        List<SlaError> Errors, List<(ServiceSpec Spec, string Path)> Specs, List<SlaApplication> Applications, List<IgnoredField> Ignored);
+
+    private void Walk(JsonElement root, WalkState walk)
     {
+        var errors = walk.Errors;
         if (root.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new SlaError("$", "object", "the SLA must be a JSON object"));
@@ -70,10 +79,11 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
             return;
         }
 
+        SlaIgnoredFields.Unknown(root, "", SlaIgnoredFields.Document, walk.Ignored);
         var a = 0;
         foreach (var app in apps.EnumerateArray())
         {
-            WalkApplication(app, $"applications[{a}]", errors, specs);
+            WalkApplication(app, $"applications[{a}]", walk);
             a++;
         }
     }
@@ -95,8 +105,9 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
         return null;
     }
 
-    private void WalkApplication(JsonElement app, string path, List<SlaError> errors, List<(ServiceSpec Spec, string Path)> specs)
+    private void WalkApplication(JsonElement app, string path, WalkState walk)
     {
+        var errors = walk.Errors;
         if (app.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new SlaError(path, "object", $"{path} must be an object"));
@@ -111,23 +122,26 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
             errors.Add(new SlaError(msPath, "array", $"{msPath} must be an array"));
             return;
         }
-        if (services.GetArrayLength() == 0)
-        {
-            errors.Add(new SlaError(msPath, "non_empty", $"{msPath} must contain at least one microservice"));
-            return;
-        }
-
+        // An empty list is oak-cli's blank application: accepted, answered and listed with no service.
+        SlaIgnoredFields.Unknown(app, path, SlaIgnoredFields.Application, walk.Ignored);
+        var ids = new List<string>();
         var m = 0;
         foreach (var ms in services.EnumerateArray())
         {
-            var spec = WalkMicroservice(ms, $"{msPath}[{m}]", appName, appNs, errors);
-            if (spec is not null) specs.Add((spec, $"{msPath}[{m}]"));
+            var spec = WalkMicroservice(ms, $"{msPath}[{m}]", appName, appNs, walk);
+            if (spec is not null)
+            {
+                walk.Specs.Add((spec, $"{msPath}[{m}]"));
+                ids.Add(spec.Id);
+            }
             m++;
         }
+        if (appName is not null && appNs is not null) walk.Applications.Add(new SlaApplication(appName, appNs, path, ids));
     }
 
-    private ServiceSpec? WalkMicroservice(JsonElement ms, string path, string? appName, string? appNs, List<SlaError> errors)
+    private ServiceSpec? WalkMicroservice(JsonElement ms, string path, string? appName, string? appNs, WalkState walk)
     {
+        var errors = walk.Errors;
         if (ms.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new SlaError(path, "object", $"{path} must be an object"));
@@ -150,17 +164,68 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
             for (var e = 0; e < environment.Count; e++)
                 if (environment[e].IndexOf('=', StringComparison.Ordinal) <= 0)
                     errors.Add(new SlaError($"{path}.environment[{e}]", "key_value", $"{path}.environment[{e}] must be \"NAME=value\", got \"{environment[e]}\""));
-        var port = Port(ms, $"{path}.port", errors);
-        var (node, cluster) = Constraints(ms, $"{path}.constraints", errors);
-        var requested = Addresses(ms, $"{path}.addresses", errors);
+        var ports = Ports(ms, $"{path}.port", errors);
+        var (nodes, cluster) = Constraints(ms, $"{path}.constraints", errors, walk.Ignored);
+        var requested = Addresses(ms, $"{path}.addresses", errors, walk.Ignored);
+        var oneShot = OptionalBool(ms, "one_shot", $"{path}.one_shot", errors) ?? false;
+        var limits = Limits(ms, path, errors);
 
         if (errors.Count != before || appName is null || appNs is null || name is null || ns is null || code is null)
             return null;
-        return new ServiceSpec(appName, appNs, name, ns, virtualization!, code, port, node, cluster, requested, path)
+        foreach (var p in ms.EnumerateObject())
+            if (SlaIgnoredFields.ReasonForMicroservice(p.Name) is { } why && SlaIgnoredFields.AsksForSomething(p.Value))
+                walk.Ignored.Add(new IgnoredField($"{path}.{p.Name}", why));
+        if (virtualization == "process" && command is { Count: > 0 })
+            walk.Ignored.Add(new IgnoredField($"{path}.cmd", "virtualization process runs code as the whole command line; cmd replaces a container image's command"));
+        if (ports.Count > 0)
+            walk.Ignored.Add(new IgnoredField($"{path}.port",
+                $"node ports are not published ({string.Join(", ", ports)}); the instance is reached on its Service and Instance IPs"
+                + (ReadinessPort(ports) is { } ready ? $", and is Running once TCP port {ready} accepts connections" : "")));
+
+        var single = nodes.Count == 1 ? nodes[0] : null;
+        return new ServiceSpec(appName, appNs, name, ns, virtualization!, code, ReadinessPort(ports), single, cluster, requested, path)
         {
             Command = command is { Count: > 0 } ? command : null,
             Environment = environment is { Count: > 0 } ? environment : null,
+            Ports = ports.Count > 0 ? ports : null,
+            ConstraintNodes = nodes.Count > 1 ? nodes : null,
+            OneShot = oneShot,
+            Limits = limits,
         };
+    }
+
+    /// <summary>Readiness only where a TCP port is exposed: the instance's side of the first TCP mapping.</summary>
+    private static int? ReadinessPort(IReadOnlyList<Entities.Services.ServicePort> ports) =>
+        ports.FirstOrDefault(p => p.Protocol == Entities.Services.ServicePort.Tcp)?.InstancePort;
+
+    private static bool? OptionalBool(JsonElement obj, string property, string field, List<SlaError> errors)
+    {
+        if (!obj.TryGetProperty(property, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
+        errors.Add(new SlaError(field, "boolean", $"{field} must be true or false"));
+        return null;
+    }
+
+    /// <summary>Oakestra's <c>memory</c> (MiB) and <c>vcpus</c>: 0 or absent asks for no limit.</summary>
+    private static Contracts.Protocol.InstanceLimits? Limits(JsonElement ms, string path, List<SlaError> errors)
+    {
+        var memory = OptionalNumber(ms, "memory", $"{path}.memory", 0, MaxMemoryMiB, errors);
+        var vcpus = OptionalNumber(ms, "vcpus", $"{path}.vcpus", 0, MaxVcpus, errors);
+        long? bytes = memory is > 0 ? (long)Math.Ceiling(memory.Value * 1024 * 1024) : null;
+        double? cpus = vcpus is > 0 ? vcpus : null;
+        return bytes is null && cpus is null ? null : new Contracts.Protocol.InstanceLimits(bytes, cpus);
+    }
+
+    /// <summary>1 TiB and 1024 CPUs: more than any edge node has, small enough that bytes never overflow.</summary>
+    private const double MaxMemoryMiB = 1024 * 1024;
+    private const double MaxVcpus = 1024;
+
+    private static double? OptionalNumber(JsonElement obj, string property, string field, double min, double max, List<SlaError> errors)
+    {
+        if (!obj.TryGetProperty(property, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d >= min && d <= max) return d;
+        errors.Add(new SlaError(field, "range", $"{field} must be a number {min}-{max}"));
+        return null;
     }
 
     /// <summary>What this deployment can run; Oakestra's <c>unikernel</c> and gVisor's <c>runsc</c> are not among them.</summary>
@@ -233,61 +298,77 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
     }
 
     /// <summary>
-    /// The reference writes ports as strings ("80", "9080:80", "80/udp"); a number is accepted too.
-    /// The instance's own port (the last number of "host:instance") is the one kept.
+    /// Oakestra's <c>port</c>: mappings <c>"node:instance[/tcp|/udp]"</c> (a single number is both sides) joined by
+    /// <c>;</c>, as its NodeEngine reads them (node-net-manager ManageContainerPorts: the first number is the node's
+    /// port, the second the instance's). A bare number is accepted too. Absent or "" is no port.
     /// </summary>
-    private static int? Port(JsonElement ms, string field, List<SlaError> errors)
+    private static List<Entities.Services.ServicePort> Ports(JsonElement ms, string field, List<SlaError> errors)
     {
-        if (!ms.TryGetProperty("port", out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        long number;
+        var ports = new List<Entities.Services.ServicePort>();
+        if (!ms.TryGetProperty("port", out var v) || v.ValueKind == JsonValueKind.Null) return ports;
         if (v.ValueKind == JsonValueKind.Number)
         {
-            if (!v.TryGetInt64(out number))
+            if (!v.TryGetInt64(out var number) || number is < 1 or > 65535)
             {
                 errors.Add(new SlaError(field, "port", $"{field} must be a whole number 1-65535"));
-                return null;
+                return ports;
             }
+            ports.Add(new((int)number, (int)number, Entities.Services.ServicePort.Tcp));
+            return ports;
         }
-        else if (v.ValueKind == JsonValueKind.String)
+        if (v.ValueKind != JsonValueKind.String)
         {
-            var text = v.GetString()!.Trim();
-            if (text.Length == 0) return null;
-            var slash = text.IndexOf('/');
-            if (slash >= 0) text = text[..slash];
-            var parts = text.Split(':');
-            long last = 0;
-            foreach (var part in parts)
+            errors.Add(new SlaError(field, "port", $"{field} must be a string of mappings (\"8080:80;53/udp\") or a number"));
+            return ports;
+        }
+        var text = v.GetString()!.Trim();
+        if (text.Length == 0) return ports;
+        foreach (var entry in text.Split(';'))
+        {
+            if (PortMapping(entry.Trim()) is { } mapping) ports.Add(mapping);
+            else
             {
-                if (!long.TryParse(part, System.Globalization.NumberStyles.None, null, out last) || last is < 1 or > 65535)
-                {
-                    errors.Add(new SlaError(field, "port", $"{field} must be a port 1-65535 (or \"host:instance\"), got \"{v.GetString()}\""));
-                    return null;
-                }
+                errors.Add(new SlaError(field, "port",
+                    $"{field} must be mappings \"instance\" or \"node:instance\", ports 1-65535, optionally /tcp or /udp, joined by ';'; \"{entry.Trim()}\" is not one"));
+                return [];
             }
-            number = last;
         }
-        else
-        {
-            errors.Add(new SlaError(field, "port", $"{field} must be a number or a string"));
-            return null;
-        }
-        if (number is < 1 or > 65535)
-        {
-            errors.Add(new SlaError(field, "port", $"{field} must be 1-65535, got {number}"));
-            return null;
-        }
-        return (int)number;
+        return ports;
     }
 
-    private static (string? Node, string? Cluster) Constraints(JsonElement ms, string field, List<SlaError> errors)
+    private static Entities.Services.ServicePort? PortMapping(string entry)
     {
-        if (!ms.TryGetProperty("constraints", out var v) || v.ValueKind == JsonValueKind.Null) return (null, null);
+        var protocol = Entities.Services.ServicePort.Tcp;
+        var slash = entry.IndexOf('/');
+        if (slash >= 0)
+        {
+            protocol = entry[(slash + 1)..].ToLowerInvariant();
+            if (protocol is not (Entities.Services.ServicePort.Tcp or Entities.Services.ServicePort.Udp)) return null;
+            entry = entry[..slash];
+        }
+        var parts = entry.Split(':');
+        if (parts.Length is < 1 or > 2) return null;
+        var numbers = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, null, out numbers[i]) || numbers[i] is < 1 or > 65535) return null;
+        return new Entities.Services.ServicePort(numbers[0], numbers[^1], protocol);
+    }
+
+    /// <summary>
+    /// <c>direct</c> constraints: <c>node</c> is one node or a <c>;</c>-separated list (placement on any of them, as
+    /// Oakestra's SLAs write it); several direct constraints add up. Other types (latency, geo, addons, clusters)
+    /// are accepted and reported as ignored.
+    /// </summary>
+    private static (List<string> Nodes, string? Cluster) Constraints(JsonElement ms, string field, List<SlaError> errors, List<IgnoredField> ignored)
+    {
+        var nodes = new List<string>();
+        if (!ms.TryGetProperty("constraints", out var v) || v.ValueKind == JsonValueKind.Null) return (nodes, null);
         if (v.ValueKind != JsonValueKind.Array)
         {
             errors.Add(new SlaError(field, "array", $"{field} must be an array"));
-            return (null, null);
+            return (nodes, null);
         }
-        string? node = null, cluster = null;
+        string? cluster = null;
         var i = 0;
         foreach (var c in v.EnumerateArray())
         {
@@ -297,20 +378,25 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
                 errors.Add(new SlaError(path, "object", $"{path} must be an object"));
                 continue;
             }
-            // Only "direct" placement means something to this root; the reference's latency/geo
-            // constraints are accepted and ignored like every other unknown field.
             var type = OptionalString(c, "type", $"{path}.type", errors);
-            if (type != "direct") continue;
+            if (type != "direct")
+            {
+                ignored.Add(new IgnoredField(path, $"constraints of type \"{type}\" are not enforced (only \"direct\" is)"));
+                continue;
+            }
             var named = OptionalString(c, "node", $"{path}.node", errors);
-            if (named is not null && !NodeNames.IsValid(named))
-                errors.Add(new SlaError($"{path}.node", "node_name", $"{path}.node must be {NodeNames.Rule}, got \"{named}\""));
-            node = named ?? node;
+            foreach (var node in (named ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!NodeNames.IsValid(node))
+                    errors.Add(new SlaError($"{path}.node", "node_name", $"{path}.node must be {NodeNames.Rule} (several joined by ';'), got \"{node}\""));
+                else if (!nodes.Contains(node, StringComparer.Ordinal)) nodes.Add(node);
+            }
             cluster = OptionalString(c, "cluster", $"{path}.cluster", errors) ?? cluster;
         }
-        return (node, cluster);
+        return (nodes, cluster);
     }
 
-    private Dictionary<string, IPAddress> Addresses(JsonElement ms, string field, List<SlaError> errors)
+    private Dictionary<string, IPAddress> Addresses(JsonElement ms, string field, List<SlaError> errors, List<IgnoredField> ignored)
     {
         var result = new Dictionary<string, IPAddress>();
         if (!ms.TryGetProperty("addresses", out var v) || v.ValueKind == JsonValueKind.Null) return result;
@@ -323,7 +409,13 @@ public sealed partial class SlaParser(SlaAddressRanges ranges, SlaLimits? limits
         {
             var path = $"{field}.{prop.Name}";
             var spec = RequestedAddressFields.Find(prop.Name);
-            if (spec is null || prop.Value.ValueKind == JsonValueKind.Null) continue;
+            if (spec is null)
+            {
+                if (SlaIgnoredFields.AsksForSomething(prop.Value))
+                    ignored.Add(new IgnoredField(path, prop.Name == "instances" ? "Instance IPs are chosen by the root" : "not an Oakestra SLA field"));
+                continue;
+            }
+            if (prop.Value.ValueKind == JsonValueKind.Null) continue;
             if (prop.Value.ValueKind != JsonValueKind.String)
             {
                 errors.Add(new SlaError(path, "string", $"{path} must be a string"));

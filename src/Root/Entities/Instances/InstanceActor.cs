@@ -92,7 +92,8 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var replyTo = Sender;
-        PersistAndSnapshot(new InstanceCreated(c.ServiceId, c.Number, c.InstanceV4, c.InstanceV6, c.Code, c.Port, c.Node, c.Cluster, c.Virtualization, c.Command, c.Environment), s =>
+        PersistAndSnapshot(new InstanceCreated(c.ServiceId, c.Number, c.InstanceV4, c.InstanceV6, c.Code, c.Port, c.Node, c.Cluster,
+            c.Virtualization, c.Command, c.Environment, c.Nodes, c.OneShot, c.Limits), s =>
         {
             replyTo.Tell(new InstanceInfo(s));
             TryPlace();
@@ -101,11 +102,19 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
 
     // A node named at deploy is where the instance starts, not a condition for life: when that node is
     // lost, the instance is re-placed on another worker of its site (DESIGN §3, worker lost) rather than
-    // waiting Pending for a node that may never return.
-    private void TryPlace() => _refs.Sites.Tell(new ChoosePlacement(
-        _state.Id, _state.Node is { } pinned && pinned == _lostNode ? null : _state.Node, _state.Cluster, Wait: true));
+    // waiting Pending for a node that may never return. A list of nodes (a direct constraint naming several)
+    // loses the lost ones first, and only when none is left does any worker do.
+    private void TryPlace()
+    {
+        var anyOf = _state.Nodes?.Where(n => !_lostNodes.Contains(n)).ToArray();
+        _refs.Sites.Tell(new ChoosePlacement(
+            _state.Id, _state.Node is { } pinned && _lostNodes.Contains(pinned) ? null : _state.Node, _state.Cluster, Wait: true)
+        {
+            AnyOf = anyOf is { Length: > 0 } ? anyOf : null,
+        });
+    }
 
-    private string? _lostNode;
+    private readonly HashSet<string> _lostNodes = new(StringComparer.Ordinal);
 
     private void OnPlacementChosen(PlacementChosen c)
     {
@@ -177,10 +186,12 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             if (r.Status == InstanceStatus.Running) _runningSinceMs ??= Environment.TickCount64;
             return;
         }
-        PersistAndSnapshot(new StatusAccepted(r.Epoch, r.Status, r.Placement, r.Detail, DateTimeOffset.UtcNow), s =>
+        // Oakestra's one_shot: the end of a run that exited 0 is its completion, not a failure to repair.
+        var status = r.Status == InstanceStatus.Failed && r.ExitCode == 0 && _state.OneShot ? InstanceStatus.Completed : r.Status;
+        PersistAndSnapshot(new StatusAccepted(r.Epoch, status, r.Placement, status == InstanceStatus.Completed ? "completed (exit 0)" : r.Detail, DateTimeOffset.UtcNow), s =>
         {
             if (r.Status == InstanceStatus.Running) _runningSinceMs ??= Environment.TickCount64;
-            if (r.Status == InstanceStatus.Failed)
+            if (status == InstanceStatus.Failed)
             {
                 AfterFailure(s);
                 return;
@@ -212,7 +223,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             : _state.Owner is { } o && o.Cluster == n.Site && o.Node == n.Node ? o.Epoch
             : null;
         if (epoch is not { } e || !_state.IsCurrent(e)) return;
-        _lostNode = n.Node;
+        _lostNodes.Add(n.Node);
         PersistAndSnapshot(new StatusAccepted(e, InstanceStatus.Failed, null, $"worker {n.Node} of {n.Site} is down", DateTimeOffset.UtcNow), s =>
         {
             ReportRoute();
@@ -322,7 +333,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         }
         // The site chose no worker; try again later rather than asking the same site in a tight loop, and
         // not on a named node that refused (it is down or gone: the retry may go to any worker of the site).
-        if (pending.Node is { } refusedNode) _lostNode = refusedNode;
+        if (pending.Node is { } refusedNode) _lostNodes.Add(refusedNode);
         PersistAndSnapshot(new PlacementDeferred(p.Reason), _ =>
         {
             ReportRoute();
@@ -429,7 +440,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
     private void SendToSite(string site, object message) => _refs.Sites.Tell(new ForwardToSite(site, message));
 
     private static InstanceLaunch Launch(InstanceState s) =>
-        new(s.Id, s.ServiceId, s.Number, s.InstanceV4, s.InstanceV6, s.Code, s.Port, s.Epoch, s.Virtualization, s.Command, s.Environment);
+        new(s.Id, s.ServiceId, s.Number, s.InstanceV4, s.InstanceV6, s.Code, s.Port, s.Epoch, s.Virtualization, s.Command, s.Environment, s.Limits);
 
     private void PersistAndSnapshot(IInstanceEvent e, Action<InstanceState> after) =>
         Persist(e, persisted =>

@@ -9,11 +9,17 @@ public interface IInstanceCommand : IEntityMessage, IClusterMessage
     string IEntityMessage.EntityId => InstanceId;
 }
 
-/// <summary>Service → Instance: idempotent; the entity places itself afterwards.</summary>
+/// <summary>Service → Instance: idempotent; the entity places itself afterwards. <see cref="Nodes"/>: the nodes it may
+/// be placed on (any of them) when <see cref="Node"/> is null.</summary>
 public sealed record CreateInstance(
     string InstanceId, string ServiceId, int Number, Ipv4Address InstanceV4, Ipv6Address InstanceV6,
     string Code, int? Port, string? Node, string? Cluster,
-    string Virtualization = "process", IReadOnlyList<string>? Command = null, IReadOnlyList<string>? Environment = null) : IInstanceCommand;
+    string Virtualization = "process", IReadOnlyList<string>? Command = null, IReadOnlyList<string>? Environment = null) : IInstanceCommand
+{
+    public IReadOnlyList<string>? Nodes { get; init; }
+    public bool OneShot { get; init; }
+    public Contracts.Protocol.InstanceLimits? Limits { get; init; }
+}
 
 public sealed record GetInstance(string InstanceId) : IInstanceCommand;
 

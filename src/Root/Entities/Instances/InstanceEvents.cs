@@ -7,11 +7,13 @@ namespace Oakestra.Actors.Root.Entities.Instances;
 
 public interface IInstanceEvent : IPersistedMessage;
 
+/// <summary>The fields after <see cref="Environment"/> came later: optional, so older journals still replay.</summary>
 [PersistedAs("root.instance.created")]
 public sealed record InstanceCreated(
     string ServiceId, int Number, Ipv4Address InstanceV4, Ipv6Address InstanceV6,
     string Code, int? Port, string? Node, string? Cluster,
-    string Virtualization = "process", IReadOnlyList<string>? Command = null, IReadOnlyList<string>? Environment = null) : IInstanceEvent;
+    string Virtualization = "process", IReadOnlyList<string>? Command = null, IReadOnlyList<string>? Environment = null,
+    IReadOnlyList<string>? Nodes = null, bool OneShot = false, Contracts.Protocol.InstanceLimits? Limits = null) : IInstanceEvent;
 
 /// <summary>A new epoch was handed to <see cref="Site"/> (a first placement, a re-placement or a migration target).</summary>
 [PersistedAs("root.instance.placement-requested")]

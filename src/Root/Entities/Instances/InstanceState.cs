@@ -36,7 +36,11 @@ public sealed record InstanceState(
     IReadOnlyList<string>? Command = null,
     IReadOnlyList<string>? Environment = null,
     string? LastFailure = null,
-    DateTimeOffset? LastFailureAt = null) : IPersistedMessage
+    DateTimeOffset? LastFailureAt = null,
+    IReadOnlyList<string>? Nodes = null,
+    bool OneShot = false,
+    Oakestra.Actors.Contracts.Protocol.InstanceLimits? Limits = null,
+    Placement? LastPlacement = null) : IPersistedMessage
 {
     /// <summary>
     /// Set while a crashed placement waits for its backoff: when the next one is tried (shown as CrashLoop). Not an
@@ -50,9 +54,10 @@ public sealed record InstanceState(
     [System.Text.Json.Serialization.JsonIgnore]
     public InstanceRoute Route => new(Id, Number, InstanceV4, InstanceV6, Status, Status is InstanceStatus.Running or InstanceStatus.Migrating ? Owner : null);
 
-    /// <summary>Whether a report of <paramref name="epoch"/> may change anything.</summary>
+    /// <summary>Whether a report of <paramref name="epoch"/> may change anything. A Completed instance has no current
+    /// epoch: a late report or digest of its last run is stale (and that run is stopped), never a resurrection.</summary>
     public bool IsCurrent(long epoch) =>
-        Exists && !Undeployed && (epoch == Epoch || (Pending is { Migration: true } && Owner?.Epoch == epoch));
+        Exists && !Undeployed && Status != InstanceStatus.Completed && (epoch == Epoch || (Pending is { Migration: true } && Owner?.Epoch == epoch));
 
     /// <summary>
     /// Why a report of a current epoch is refused: the placement it names is not where that epoch was handed (another
@@ -88,6 +93,7 @@ public sealed record InstanceState(
             Exists = true, ServiceId = c.ServiceId, Number = c.Number, InstanceV4 = c.InstanceV4, InstanceV6 = c.InstanceV6,
             Code = c.Code, Port = c.Port, Node = c.Node, Cluster = c.Cluster, Status = InstanceStatus.Pending,
             Virtualization = c.Virtualization, Command = c.Command, Environment = c.Environment,
+            Nodes = c.Nodes, OneShot = c.OneShot, Limits = c.Limits,
         },
         PlacementRequested p => this with
         {
@@ -107,10 +113,14 @@ public sealed record InstanceState(
     private InstanceState ApplyReport(StatusAccepted s)
     {
         // The last failure outlives the re-placement it causes (LastDetail does not): `oak service` shows why.
+        // LastPlacement: where its output is, also once it ended (`oak logs` of a failed or completed instance).
         var withDetail = s.Status == InstanceStatus.Failed
             ? this with { LastDetail = s.Detail, LastFailure = s.Detail ?? "failed", LastFailureAt = s.At }
             : this with { LastDetail = s.Detail };
-        var dead = s.Status is InstanceStatus.Failed or InstanceStatus.Stopped;
+        if (s.Placement is not null && (Pending is not { Migration: true } || s.Epoch == Pending.Epoch)) withDetail = withDetail with { LastPlacement = s.Placement };
+        var dead = s.Status is InstanceStatus.Failed or InstanceStatus.Stopped or InstanceStatus.Completed;
+        // A one_shot instance that exited 0 ends Completed (and NeedsPlacement stays false); every other end is a failure.
+        var ended = s.Status == InstanceStatus.Completed ? InstanceStatus.Completed : InstanceStatus.Failed;
 
         // The old placement of a migration under way: it may still die before the target is up.
         if (Pending is { Migration: true } && s.Epoch != Pending.Epoch)
@@ -136,7 +146,7 @@ public sealed record InstanceState(
                 // A migration target that failed leaves the owner running; a first placement that failed is re-placed.
                 return pending.Migration && Owner is not null
                     ? withDetail with { Pending = null, Status = InstanceStatus.Running }
-                    : withDetail with { Pending = null, Status = InstanceStatus.Failed, Owner = null };
+                    : withDetail with { Pending = null, Status = ended, Owner = null };
             }
             return withDetail with
             {
@@ -146,7 +156,7 @@ public sealed record InstanceState(
         }
 
         // The running placement of the current epoch.
-        if (dead) return withDetail with { Status = InstanceStatus.Failed, Owner = null };
+        if (dead) return withDetail with { Status = ended, Owner = null };
         return withDetail with { Status = s.Status == InstanceStatus.Running ? InstanceStatus.Running : Status, Owner = s.Placement ?? Owner };
     }
 }

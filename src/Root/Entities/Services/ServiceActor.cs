@@ -172,8 +172,14 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         {
             foreach (var i in r.Routes)
             {
+                // A node named at deploy wins over the SLA's direct constraint (one node, or a list to choose from).
                 _refs.Instances.Tell(new CreateInstance(i.InstanceId, s.Id, i.Number, i.InstanceV4, i.InstanceV6,
-                    d.Code, d.Port, r.Command.Node ?? d.ConstraintNode, d.ConstraintCluster, d.Virtualization, d.Command, d.Environment));
+                    d.Code, d.Port, r.Command.Node ?? d.ConstraintNode, d.ConstraintCluster, d.Virtualization, d.Command, d.Environment)
+                {
+                    Nodes = r.Command.Node is null ? d.ConstraintNodes : null,
+                    OneShot = d.OneShot,
+                    Limits = d.Limits,
+                });
             }
             r.ReplyTo.Tell(new InstancesCreated(s, r.Routes));
         });

@@ -5,7 +5,10 @@ using Oakestra.Actors.Contracts.Routing;
 
 namespace Oakestra.Actors.Root.Entities.Services;
 
-/// <summary>What a service is, as the SLA described it (immutable for the service's life).</summary>
+/// <summary>What a service is, as the SLA described it (immutable for the service's life). Fields after
+/// <see cref="ConstraintCluster"/> came later: optional, so services created before them still replay.</summary>
+/// <param name="ConstraintNodes">A direct constraint naming several nodes (any of them); null for one or none.</param>
+/// <param name="OneShot">An instance that exits 0 is Completed, not placed again.</param>
 public sealed record ServiceDescriptor(
     string Id,
     string Application,
@@ -18,7 +21,11 @@ public sealed record ServiceDescriptor(
     string? ConstraintNode,
     string? ConstraintCluster,
     IReadOnlyList<string>? Command = null,
-    IReadOnlyList<string>? Environment = null);
+    IReadOnlyList<string>? Environment = null,
+    IReadOnlyList<ServicePort>? Ports = null,
+    IReadOnlyList<string>? ConstraintNodes = null,
+    bool OneShot = false,
+    Contracts.Protocol.InstanceLimits? Limits = null);
 
 /// <summary>Facts about an instance the Service keeps beside its route, for the API only (no version change).</summary>
 public sealed record InstanceDetail(long Epoch, Placement? MigrationTarget, string? LastFailure = null, DateTimeOffset? LastFailureAt = null,

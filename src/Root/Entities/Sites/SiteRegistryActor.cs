@@ -159,7 +159,9 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
     {
         var unavailable = _links.Unreachable(_state.Sites.Keys, DateTime.UtcNow);
         if (c.AvoidSite is { } avoid) unavailable = unavailable.Append(avoid).ToHashSet(StringComparer.Ordinal);
-        var choice = _state.Choose(c.Node, c.Cluster, unavailable);
+        var choice = c.Node is null && c.AnyOf is { Count: > 0 } anyOf
+            ? _state.ChooseAmong(anyOf, c.Cluster, unavailable)
+            : _state.Choose(c.Node, c.Cluster, unavailable);
         var replyTo = Sender;
         if (choice.Site is { } site)
         {

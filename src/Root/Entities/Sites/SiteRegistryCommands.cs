@@ -15,8 +15,12 @@ public static class SiteRegistryIds
 
 /// <summary>Instance → registry: where should this epoch go? Answered with PlacementChosen or PlacementUnavailable.
 /// <see cref="Wait"/>: remember the instance and wake it when a site can take it (not for migrations).
-/// Sites out of reach are never chosen, nor <see cref="AvoidSite"/> (a lost site's instances go elsewhere).</summary>
-public sealed record ChoosePlacement(string InstanceId, string? Node, string? Cluster, bool Wait, string? AvoidSite = null) : ISiteRegistryCommand;
+/// Sites out of reach are never chosen, nor <see cref="AvoidSite"/> (a lost site's instances go elsewhere).
+/// <see cref="AnyOf"/> (when <see cref="Node"/> is null): the nodes it may go to; the registry names one of them.</summary>
+public sealed record ChoosePlacement(string InstanceId, string? Node, string? Cluster, bool Wait, string? AvoidSite = null) : ISiteRegistryCommand
+{
+    public IReadOnlyList<string>? AnyOf { get; init; }
+}
 
 public sealed record PlacementChosen(string InstanceId, string Site, string? Node) : IClusterMessage;
 

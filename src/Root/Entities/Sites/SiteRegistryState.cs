@@ -84,6 +84,27 @@ public sealed record SiteRegistryState(
             : new SiteChoice(chosen, null, null);
     }
 
+    /// <summary>
+    /// One of <paramref name="nodes"/> (a direct constraint naming several): an Up, uncordoned node of a usable site
+    /// with the fewest instances (ties by name), so the orchestrator is handed one node as for a single name and its
+    /// check that a report comes from the node the epoch was handed to stays exact. A node known but not Up is taken
+    /// only when no listed node is Up (its orchestrator refuses it, and the instance tries the others).
+    /// </summary>
+    public SiteChoice ChooseAmong(IReadOnlyList<string> nodes, string? cluster, IReadOnlySet<string>? unavailable = null)
+    {
+        var listed = nodes.SelectMany(NodesNamed).Where(n => cluster is null || n.Site == cluster).ToList();
+        var names = string.Join(", ", nodes);
+        if (listed.Count > 0 && listed.All(n => n.Cordoned))
+            return new SiteChoice(null, null, $"nodes {names} are all cordoned");
+        var candidates = listed.Where(n => Sites.ContainsKey(n.Site) && unavailable?.Contains(n.Site) != true && !n.Cordoned)
+            .OrderBy(n => n.State == WorkerState.Up ? 0 : 1).ThenBy(n => InstancesOn(n.Site, n.Node))
+            .ThenBy(n => n.Node, StringComparer.Ordinal).ThenBy(n => n.Site, StringComparer.Ordinal).ToList();
+        if (candidates.Count > 0) return new SiteChoice(candidates[0].Site, candidates[0].Node, null);
+        return listed.Count > 0
+            ? new SiteChoice(null, null, $"the sites of nodes {names} are out of reach")
+            : new SiteChoice(null, null, $"none of nodes {names} is registered{(cluster is null ? "" : $" in site {cluster}")}");
+    }
+
     /// <summary>An Up, uncordoned node of <paramref name="site"/> other than <paramref name="except"/> with the fewest
     /// instances, counting <paramref name="planned"/> (moves already planned, by node key) as placed.</summary>
     public NodeRecord? LeastLoadedNode(string site, string? except, IReadOnlyDictionary<string, int> planned) =>
