@@ -153,8 +153,12 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             NetnsMountNamespace = _options.NetnsMountNamespace,
             Mtu = _options.Mtu,
             Containerd = _options.Containerd,
+            Sandbox = _options.Sandbox,
+            LogDirectory = _options.LogDirectory,
+            LogMaxBytes = _options.LogMaxBytes,
         }, _shell);
         runtime.StatusChanged += OnStatus;
+        runtime.Warning += message => _log.LogWarning("{Warning}", message);
         return runtime;
     }
 
@@ -292,6 +296,14 @@ public sealed record NodeHostOptions(string StateDirectory)
     public int Mtu { get; init; } = InstanceRuntimeOptions.DefaultMtu;
     public ContainerdOptions Containerd { get; init; } = new();
     public TimeSpan PrepareTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How process instances are confined (Oak:Node:Sandbox:*).</summary>
+    public Runtime.Sandbox.SandboxOptions Sandbox { get; init; } = new();
+
+    /// <summary>Instance logs (Oak:Node:LogDir); null: &lt;StateDirectory&gt;/instances.</summary>
+    public string? LogDirectory { get; init; }
+
+    public long LogMaxBytes { get; init; } = 10 * 1024 * 1024;
 
     /// <summary>
     /// What the end of the worker process does to its instances: keep them (the worker process sets this from

@@ -23,6 +23,9 @@ internal static class SandboxLaunch
     // worker's folders hidden, then the code as the unprivileged user with only its own variables. This shell stays
     // as PID 1 (the code is not the last command, so sh forks it): the worker's SIGTERM reaches the code (a PID 1
     // without a handler would ignore it), and the shell exits with the code's status when the code ends.
+    // --no-new-privs: no setuid bit or file capability raises anything after this. The bounding set stays full on
+    // purpose: with it emptied the kernel refuses to exec binaries carrying file capabilities (ping: EPERM) instead
+    // of running them without (ping then uses an ICMP socket, allowed by the namespace's ping_group_range).
     // $1 hostname, $2 uid, $3 gid, $4 code, $5 number of hidden folders, then those, then NAME=VALUE pairs.
     private const string InnerScript =
         "h=$1 u=$2 g=$3 c=$4 k=$5; shift 5; " +
@@ -31,7 +34,7 @@ internal static class SandboxLaunch
         "if [ -d /dev/shm ]; then mount -t tmpfs -o mode=1777,nosuid,nodev oak-shm /dev/shm || exit 125; fi; " +
         "while [ \"$k\" -gt 0 ]; do if [ -d \"$1\" ]; then mount -t tmpfs -o ro,mode=755 oak-hidden \"$1\" || exit 125; fi; shift; k=$((k-1)); done; " +
         "cd / || exit 125; " +
-        "setpriv --reuid=\"$u\" --regid=\"$g\" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i -- \"$@\" /bin/sh -c \"$c\"; " +
+        "setpriv --reuid=\"$u\" --regid=\"$g\" --clear-groups --inh-caps=-all --no-new-privs -- env -i -- \"$@\" /bin/sh -c \"$c\"; " +
         "exit $?";
 
     // $1 = number of cgroup.procs files, then those, then the command. Joining is best effort: the files are the
@@ -53,7 +56,7 @@ internal static class SandboxLaunch
         IEnumerable<KeyValuePair<string, string>> environment, IReadOnlyList<string> command) =>
         ["/bin/sh", "-c", ExecScript, "oak-exec", Text(cgroupProcs.Count), .. cgroupProcs,
             "nsenter", $"--target={Text(initPid)}", "--net", "--mount", "--uts", "--pid", "--",
-            "setpriv", $"--reuid={Text(sandbox.Uid)}", $"--regid={Text(sandbox.Gid)}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+            "setpriv", $"--reuid={Text(sandbox.Uid)}", $"--regid={Text(sandbox.Gid)}", "--clear-groups", "--inh-caps=-all", "--no-new-privs", "--",
             "env", "-i", "--", .. Pairs(environment), .. command];
 
     /// <summary>
