@@ -240,7 +240,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             Environment = l.Environment is { Count: > 0 } variables
                 ? variables.Select(v => v.Split('=', 2)).GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.Last().ElementAtOrDefault(1) ?? "")
                 : null,
-            Container = l.Virtualization == ContainerVirtualization ? new ContainerSpec(l.Code, l.Command) : null,
+            Container = l.Virtualization == ContainerVirtualization ? new ContainerSpec(l.Code, l.Command, l.Limits?.MemoryBytes, l.Limits?.Vcpus) : null,
             Limits = l.Limits,
         };
 
