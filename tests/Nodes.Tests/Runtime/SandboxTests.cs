@@ -30,39 +30,8 @@ public class SandboxTests
     private static InstanceLaunch Launch(string id, string code, IReadOnlyDictionary<string, string>? environment = null, InstanceLimits? limits = null) =>
         InstanceRuntimeTests.Launch(id, code) with { Environment = environment, Limits = limits };
 
-    private sealed class Node : IAsyncDisposable
-    {
-        public required NodeLab Lab { get; init; }
-        public required InstanceRuntime Runtime { get; init; }
-        public required StatusRecorder Statuses { get; init; }
-        public List<string> Warnings { get; } = [];
-
-        public static async Task<Node> CreateAsync(Func<InstanceRuntimeOptions, InstanceRuntimeOptions>? configure = null)
-        {
-            var lab = await NodeLab.CreateAsync(prefix: Prefix);
-            try
-            {
-                await lab.Network(lab.Beside()).SetUpAsync();
-                var options = lab.RuntimeOptions();
-                var runtime = new InstanceRuntime(configure?.Invoke(options) ?? options, lab.Beside());
-                var node = new Node { Lab = lab, Runtime = runtime, Statuses = new StatusRecorder(runtime) };
-                runtime.Warning += node.Warnings.Add;
-                await runtime.ResetAsync();
-                return node;
-            }
-            catch
-            {
-                await lab.DisposeAsync();
-                throw;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try { await Runtime.DisposeAsync(); }
-            finally { await Lab.DisposeAsync(); }
-        }
-    }
+    private static Task<RuntimeNode> NodeAsync(Func<InstanceRuntimeOptions, InstanceRuntimeOptions>? configure = null) =>
+        RuntimeNode.CreateAsync(configure, prefix: Prefix, reset: true);
 
     private static async Task<string> ExecAsync(InstanceRuntime runtime, string id, params string[] command)
     {
@@ -79,7 +48,7 @@ public class SandboxTests
     {
         RequiresSandboxTools();
         Environment.SetEnvironmentVariable("OAKW_WORKER_SECRET", "worker-only");
-        await using var node = await Node.CreateAsync();
+        await using var node = await NodeAsync();
         var other = await node.Runtime.StartAsync(Launch("other", "exec sleep 60"));
         var worker = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         const string probes =
@@ -120,6 +89,7 @@ public class SandboxTests
         Assert.True(await node.Runtime.StopAsync("other"));
         await node.Lab.AssertNoInstanceLeftoversAsync();
         Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/oakestra/{info.NetworkNamespace}"));
+        Assert.Empty(node.Warnings); // nft and the cgroup controllers were there
     }
 
     [SkippableFact]
@@ -127,7 +97,7 @@ public class SandboxTests
     {
         RequiresSandboxTools();
         Skip.IfNot(File.Exists("/sys/fs/cgroup/memory/cgroup.procs") || Requires.InCi, "checks cgroup v1 files");
-        await using var node = await Node.CreateAsync();
+        await using var node = await NodeAsync();
         var limited = await node.Runtime.StartAsync(Launch("limited", "echo started; exec sleep 60",
             limits: new InstanceLimits(MemoryBytes: 64L << 20, Vcpus: 0.5, Pids: 40)));
         var plain = await node.Runtime.StartAsync(Launch("plain", "exec sleep 60"));
@@ -160,7 +130,7 @@ public class SandboxTests
     public async Task Instance_configured_with_another_instances_address_gets_nothing_through_with_it()
     {
         RequiresSandboxTools();
-        await using var node = await Node.CreateAsync();
+        await using var node = await NodeAsync();
         var a = await node.Runtime.StartAsync(Launch("a", "exec sleep 60"));
         var b = await node.Runtime.StartAsync(Launch("b", "exec sleep 60"));
         var c = await node.Runtime.StartAsync(Launch("c", "exec socat -u UDP6-RECV:9000,ipv6only=0 -"));
@@ -204,7 +174,7 @@ public class SandboxTests
     public async Task Guard_rules_of_a_crashed_run_are_replaced_at_start_and_adopted_instances_stay_guarded()
     {
         RequiresSandboxTools();
-        await using var node = await Node.CreateAsync();
+        await using var node = await NodeAsync();
         var kept = await node.Runtime.StartAsync(Launch("kept", "exec sleep 60"));
         await node.Statuses.WaitAsync("kept", Running);
         // A leftover chain for a port no instance has any more, as a crash would leave it.
@@ -230,7 +200,7 @@ public class SandboxTests
     public async Task Large_log_is_rotated_in_place()
     {
         RequiresSandboxTools();
-        await using var node = await Node.CreateAsync(o => o with { LogMaxBytes = 64 * 1024, LogCheckInterval = TimeSpan.FromMilliseconds(200) });
+        await using var node = await NodeAsync(o => o with { LogMaxBytes = 64 * 1024, LogCheckInterval = TimeSpan.FromMilliseconds(200) });
         var info = await node.Runtime.StartAsync(Launch("chatty",
             "i=0; while [ $i -lt 4000 ]; do echo line-$i-................................................; i=$((i+1)); done; echo first-burst; " +
             "sleep 1; echo after-rotation; exec sleep 60"));
