@@ -12,6 +12,9 @@ internal sealed class InstanceEntry(InstanceLaunch launch, NamespaceAddressLease
     /// <summary>Runs as the sandbox user in its own mount/PID/UTS namespaces (see <see cref="Sandbox.SandboxLaunch"/>).</summary>
     public bool Sandboxed { get; } = sandboxed;
 
+    /// <summary>The MAC of its eth0 (what the spoof guard lets it send as), recorded so an adoption need not ask.</summary>
+    public string? Mac { get; set; }
+
     /// <summary>Its cgroup, when the machine has controllers and the instance is sandboxed.</summary>
     public Sandbox.InstanceCgroup? Cgroup { get; set; }
 

@@ -201,6 +201,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
                 Process = InstanceProcess.Adopt(recorded.Process),
                 RunningReported = true,
                 Cgroup = recorded.Sandboxed && _cgroups is { IsEmpty: false } layout ? InstanceCgroup.For(layout, recorded.Netns) : null,
+                Mac = recorded.Mac,
             };
             lock (_gate) _entries.Add(recorded.InstanceId, entry);
             adopted.Add(entry.Info);
@@ -407,8 +408,13 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         catch (UnauthorizedAccessException) { return null; }
     }
 
-    private async Task<GuardedPort> GuardedPortOfAsync(InstanceEntry entry, CancellationToken ct) =>
-        new(entry.Veth, await SpoofGuard.MacOfAsync(_shell.InWorkerMounts, entry.Netns, ct).ConfigureAwait(false), entry.Lease.Ipv4, entry.Lease.Ipv6);
+    /// <summary>The instance's port as the guard needs it; the MAC is read once (at wiring) and then recorded:
+    /// an adoption, where every millisecond delays the adopted instances' answers, asks nothing.</summary>
+    private async Task<GuardedPort> GuardedPortOfAsync(InstanceEntry entry, CancellationToken ct)
+    {
+        entry.Mac ??= await SpoofGuard.MacOfAsync(_shell.InWorkerMounts, entry.Netns, ct).ConfigureAwait(false);
+        return new(entry.Veth, entry.Mac, entry.Lease.Ipv4, entry.Lease.Ipv6);
+    }
 
     /// <summary>Kills what is left in cgroups of this node's names that no entry keeps and removes them.</summary>
     private async Task<int> RemoveLeftoverCgroupsAsync(IReadOnlySet<string> keptNamespaces, CancellationToken ct)

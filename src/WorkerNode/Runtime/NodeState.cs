@@ -64,14 +64,15 @@ public sealed record RecordedInstance(
     ulong StartTime,
     Containers.ContainerSpec? Container = null,
     bool Sandboxed = false,
-    Contracts.Protocol.InstanceLimits? Limits = null)
+    Contracts.Protocol.InstanceLimits? Limits = null,
+    string? Mac = null)
 {
     internal static RecordedInstance Of(InstanceEntry e)
     {
         var l = e.Launch;
         var process = e.Process!.Identity;
         return new(l.ServiceId, l.InstanceId, l.InstanceNumber, l.Epoch, l.Code, l.InstanceIpv4?.ToString(), l.InstanceIpv6?.ToString(),
-            l.ReadinessPort, l.Environment, e.Lease.Slot, e.Netns, e.Veth, e.LogPath, process.Pid, process.StartTime, l.Container, e.Sandboxed, l.Limits);
+            l.ReadinessPort, l.Environment, e.Lease.Slot, e.Netns, e.Veth, e.LogPath, process.Pid, process.StartTime, l.Container, e.Sandboxed, l.Limits, e.Mac);
     }
 
     [JsonIgnore]
