@@ -83,6 +83,11 @@ public static class LabFabric
         foreach (var link in links)
             if (Shell.Run("ip", "link", "del", link).Ok) removed.Add($"link {link}");
         if (LinkExists(bridge) && Shell.Run("ip", "link", "del", bridge).Ok) removed.Add($"bridge {bridge}");
+        // The workers' instance cgroups (Oak:Node:Sandbox:CgroupParent, default oakestra; v1 per controller) carry
+        // the instance namespaces' names and are empty once the processes above are gone.
+        foreach (var parent in new[] { "memory", "cpu", "pids", "" }.Select(c => Path.Combine("/sys/fs/cgroup", c, "oakestra")).Where(Directory.Exists))
+            foreach (var group in Directory.EnumerateDirectories(parent, prefix + "*"))
+                try { Directory.Delete(group); removed.Add($"cgroup {group}"); } catch (IOException) { }
         return removed;
     }
 }

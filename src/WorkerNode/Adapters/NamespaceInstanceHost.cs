@@ -165,8 +165,12 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             NetnsMountNamespace = _options.NetnsMountNamespace,
             Mtu = _options.Mtu,
             Containerd = _options.Containerd,
+            Sandbox = _options.Sandbox,
+            LogDirectory = _options.LogDirectory,
+            LogMaxBytes = _options.LogMaxBytes,
         }, _shell);
         runtime.StatusChanged += OnStatus;
+        runtime.Warning += message => _log.LogWarning("{Warning}", message);
         return runtime;
     }
 
@@ -249,7 +253,7 @@ public sealed class NamespaceInstanceHost : IInstanceHost, IAsyncDisposable
             Environment = l.Environment is { Count: > 0 } variables
                 ? variables.Select(v => v.Split('=', 2)).GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.Last().ElementAtOrDefault(1) ?? "")
                 : null,
-            Container = l.Virtualization == ContainerVirtualization ? new ContainerSpec(l.Code, l.Command) : null,
+            Container = l.Virtualization == ContainerVirtualization ? new ContainerSpec(l.Code, l.Command, l.Limits?.MemoryBytes, l.Limits?.Vcpus) : null,
             Limits = l.Limits,
         };
 
@@ -305,6 +309,14 @@ public sealed record NodeHostOptions(string StateDirectory)
     public int Mtu { get; init; } = InstanceRuntimeOptions.DefaultMtu;
     public ContainerdOptions Containerd { get; init; } = new();
     public TimeSpan PrepareTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How process instances are confined (Oak:Node:Sandbox:*).</summary>
+    public Runtime.Sandbox.SandboxOptions Sandbox { get; init; } = new();
+
+    /// <summary>Instance logs (Oak:Node:LogDir); null: &lt;StateDirectory&gt;/instances.</summary>
+    public string? LogDirectory { get; init; }
+
+    public long LogMaxBytes { get; init; } = 10 * 1024 * 1024;
 
     /// <summary>
     /// What the end of the worker process does to its instances: keep them (the worker process sets this from

@@ -14,7 +14,7 @@ public static class NamespaceRuntimeHosting
     /// <summary>
     /// The real node: the TUN/tunnel forwarding loop as <see cref="IDataPlane"/> and the namespace runtime as
     /// <see cref="IInstanceHost"/>, reading Oak:Node:* (TunName, NamespacePrefix, StateDir, Offload,
-    /// NetnsMountNamespace). Both are disposed by the host on shutdown: instances stopped, bridge and routes
+    /// NetnsMountNamespace, LogDir, LogMaxBytes, Sandbox:*). Both are disposed by the host on shutdown: instances stopped, bridge and routes
     /// removed, TUN closed.
     /// </summary>
     public static IServiceCollection AddNamespaceRuntime(this IServiceCollection services, IConfiguration configuration)
@@ -50,6 +50,12 @@ public static class NamespaceRuntimeHosting
             NamespacePrefix = $"{prefix}{settings.Node}-i",
             NetnsMountNamespace = oak["NetnsMountNamespace"] is { Length: > 0 } m ? m : MachineMountNamespaceIfPrivate(),
             KeepInstancesOnExit = OnExit(oak["OnExit"]),
+            Sandbox = SandboxFrom(oak.GetSection("Sandbox")),
+            // Logs belong with the node's data, not in /run (memory): next to an explicitly set StateDir (the lab's),
+            // else under /var/lib/oakestra/<node>.
+            LogDirectory = oak["LogDir"] is { Length: > 0 } logs ? logs
+                : oak["StateDir"] is { Length: > 0 } ? null : $"/var/lib/oakestra/{settings.Node}/instances",
+            LogMaxBytes = oak["LogMaxBytes"] is { Length: > 0 } max ? long.Parse(max, System.Globalization.CultureInfo.InvariantCulture) : 10 * 1024 * 1024,
             Containerd = new Runtime.Containers.ContainerdOptions(
                 oak["Containerd:Address"] is { Length: > 0 } address ? address : Runtime.Containers.ContainerdOptions.DefaultAddress,
                 oak["Containerd:Namespace"] is { Length: > 0 } ns ? ns : Runtime.Containers.ContainerdOptions.DefaultNamespace),
@@ -60,6 +66,27 @@ public static class NamespaceRuntimeHosting
             sp.GetRequiredService<ILogger<NamespaceInstanceHost>>()));
         services.AddSingleton<IInstanceHost>(sp => sp.GetRequiredService<NamespaceInstanceHost>());
         return services;
+    }
+
+    /// <summary>Oak:Node:Sandbox:* (Enabled, Uid, Gid, DefaultPids, Path, Home, CgroupParent, CgroupRoot, HiddenPaths:0…).</summary>
+    public static Runtime.Sandbox.SandboxOptions SandboxFrom(IConfigurationSection sandbox)
+    {
+        var defaults = new Runtime.Sandbox.SandboxOptions();
+        int Int(string key, int fallback) => sandbox[key] is { Length: > 0 } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+        var options = new Runtime.Sandbox.SandboxOptions
+        {
+            Enabled = sandbox["Enabled"] is not { Length: > 0 } enabled || bool.Parse(enabled),
+            Uid = Int("Uid", defaults.Uid),
+            Gid = Int("Gid", defaults.Gid),
+            DefaultPids = Int("DefaultPids", defaults.DefaultPids),
+            Path = sandbox["Path"] is { Length: > 0 } path ? path : defaults.Path,
+            Home = sandbox["Home"] is { Length: > 0 } home ? home : defaults.Home,
+            CgroupParent = sandbox["CgroupParent"] is { Length: > 0 } parent ? parent : defaults.CgroupParent,
+            CgroupRoot = sandbox["CgroupRoot"] is { Length: > 0 } root ? root : null,
+            HiddenPaths = [.. sandbox.GetSection("HiddenPaths").GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0)],
+        };
+        options.Validate();
+        return options;
     }
 
     private static bool OnExit(string? value) => value?.Trim().ToLowerInvariant() switch

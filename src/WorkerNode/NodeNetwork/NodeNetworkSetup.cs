@@ -38,8 +38,10 @@ public sealed class NodeNetworkSetup(NodeNetworkOptions options, NodeShell shell
 
         if (!await Links.ExistsAsync(Node, options.BridgeName, ct).ConfigureAwait(false))
             await Node.RunAsync(["ip", "link", "add", "name", options.BridgeName, "type", "bridge"], ct).ConfigureAwait(false);
+        // Strict on the bridge only: what enters from an instance must come from the bridge's subnet (its own
+        // Namespace IP; the nft guard checks which one). Translated packets enter through the TUN, which stays 0.
         await Node.RunAsync(["sysctl", "-q", "-w",
-            $"net.ipv4.conf.{options.BridgeName}.rp_filter=0",
+            $"net.ipv4.conf.{options.BridgeName}.rp_filter=1",
             $"net.ipv6.conf.{options.BridgeName}.accept_dad=0"], ct).ConfigureAwait(false);
         await Node.RunAsync(["ip", "-4", "addr", "replace", $"{subnet.GatewayIpv4}/{subnet.Ipv4.PrefixLength}", "dev", options.BridgeName], ct).ConfigureAwait(false);
         await Node.RunAsync(["ip", "-6", "addr", "replace", $"{subnet.GatewayIpv6}/{subnet.Ipv6.PrefixLength}", "dev", options.BridgeName, "nodad"], ct).ConfigureAwait(false);

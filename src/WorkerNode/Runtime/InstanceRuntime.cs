@@ -4,13 +4,15 @@ using System.Net;
 using System.Net.Sockets;
 using Oakestra.Actors.WorkerNode.NodeNetwork;
 using Oakestra.Actors.WorkerNode.Runtime.Containers;
+using Oakestra.Actors.WorkerNode.Runtime.Sandbox;
 using Oakestra.Actors.WorkerNode.Shell;
 
 namespace Oakestra.Actors.WorkerNode.Runtime;
 
 /// <summary>
 /// The real instance runtime: one named network namespace per instance, a veth pair into the node bridge,
-/// the instance's Namespace IPs and default routes, and the SLA code run by <c>/bin/sh -c</c> inside it.
+/// the instance's Namespace IPs and default routes, and the SLA code run by <c>/bin/sh -c</c> inside it, sandboxed
+/// (unprivileged, own mount/PID/UTS namespaces, cgroup limits, own environment) unless the options say otherwise.
 /// </summary>
 public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
 {
@@ -28,6 +30,10 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
     private readonly Dictionary<string, InstanceEntry> _entries = [];
     private readonly Lock _gate = new();
     private readonly Lock _stateGate = new();
+    private readonly SpoofGuard? _guard;
+    private readonly CgroupLayout? _cgroups;
+    private readonly Timer _logTimer;
+    private int _noCgroupWarned;
 
     public InstanceRuntime(InstanceRuntimeOptions options, NodeShell shell)
     {
@@ -36,9 +42,19 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         _shell = shell;
         _netns = new NetnsCommands(shell.InWorkerMounts, options.NetnsMountNamespace);
         _allocator = new NamespaceAddressAllocator(options.Subnet);
+        if (options.SpoofGuardTable is { } table)
+        {
+            _guard = new SpoofGuard(shell.InNode, table, options.VethPrefix, Path.GetFullPath(options.StateDirectory));
+            _guard.Unavailable += message => Warn(message);
+        }
+        if (options.Sandbox.Enabled) _cgroups = CgroupLayout.Detect(options.Sandbox.CgroupRoot, options.Sandbox.CgroupParent);
+        _logTimer = new Timer(_ => RotateLogs(), null, options.LogCheckInterval, options.LogCheckInterval);
     }
 
     public event Action<InstanceStatusReport>? StatusChanged;
+
+    /// <summary>Something the operator should know that is no instance's status (nft missing, no cgroup controllers).</summary>
+    public event Action<string>? Warning;
 
     public InstanceRuntimeOptions Options => _options;
 
@@ -62,7 +78,8 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
                     $"instance {launch.InstanceId} is still present with epoch {existing.Launch.Epoch}; stop it before starting epoch {launch.Epoch}");
             }
             var lease = _allocator.Allocate();
-            entry = new InstanceEntry(launch, lease, _options.NamespaceName(lease.Slot), _options.VethName(lease.Slot), LogPathFor(launch));
+            entry = new InstanceEntry(launch, lease, _options.NamespaceName(lease.Slot), _options.VethName(lease.Slot), LogPathFor(launch),
+                sandboxed: _options.Sandbox.Enabled && launch.Container is null);
             _entries.Add(launch.InstanceId, entry);
         }
         Report(entry, InstanceStatus.Starting, null, null, []);
@@ -74,6 +91,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(entry.LogPath)!);
                 await WireNamespaceAsync(entry, cancellationToken).ConfigureAwait(false);
+                if (entry.Sandboxed) entry.Cgroup = CreateCgroup(entry);
                 entry.Process = InstanceProcess.Launched(LaunchProcess(entry));
                 SaveState();
             }
@@ -122,7 +140,10 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         lock (_gate) _entries.TryGetValue(instanceId, out entry);
         if (entry is null || entry.Process is null) throw new InvalidOperationException($"instance {instanceId} is not running on this node");
 
-        var info = StartInfo(_shell.InWorkerMounts.Resolve(["ip", "netns", "exec", entry.Netns, .. command]), entry);
+        var info = entry.Sandboxed
+            ? SandboxedStartInfo(_shell.InWorkerMounts.Resolve(SandboxLaunch.Exec(await InitPidAsync(entry, cancellationToken).ConfigureAwait(false),
+                entry.Cgroup?.ProcsFiles.ToList() ?? [], _options.Sandbox, SandboxEnvironment(entry), command)), entry)
+            : StartInfo(_shell.InWorkerMounts.Resolve(["ip", "netns", "exec", entry.Netns, .. command]), entry);
         info.RedirectStandardInput = info.RedirectStandardOutput = info.RedirectStandardError = true;
         using var process = Process.Start(info)!;
         var stdin = Task.Run(async () =>
@@ -175,10 +196,12 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
             var alive = recorded.Process.IsAlive && HasSlotSuffix(recorded.Netns, _options.EffectiveNamespacePrefix)
                 && (await _netns.PidsAsync(recorded.Netns, cancellationToken).ConfigureAwait(false)).Contains(recorded.Pid);
             if (!alive) { gone.Add(recorded.InstanceId); continue; }
-            var entry = new InstanceEntry(recorded.Launch, _allocator.Reserve(recorded.Slot), recorded.Netns, recorded.Veth, recorded.LogPath)
+            var entry = new InstanceEntry(recorded.Launch, _allocator.Reserve(recorded.Slot), recorded.Netns, recorded.Veth, recorded.LogPath, recorded.Sandboxed)
             {
                 Process = InstanceProcess.Adopt(recorded.Process),
                 RunningReported = true,
+                Cgroup = recorded.Sandboxed && _cgroups is { IsEmpty: false } layout ? InstanceCgroup.For(layout, recorded.Netns) : null,
+                Mac = recorded.Mac,
             };
             lock (_gate) _entries.Add(recorded.InstanceId, entry);
             adopted.Add(entry.Info);
@@ -203,6 +226,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
     /// </summary>
     public void Detach()
     {
+        _logTimer.Change(Timeout.Infinite, Timeout.Infinite);
         List<InstanceEntry> entries;
         lock (_gate) { entries = [.. _entries.Values]; _entries.Clear(); }
         foreach (var entry in entries)
@@ -220,10 +244,19 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
     public async Task<LeftoverCleanup> CleanUpLeftoversAsync(CancellationToken cancellationToken = default)
     {
         HashSet<string> keptNamespaces, keptVeths;
+        List<InstanceEntry> kept;
         lock (_gate)
         {
-            keptNamespaces = [.. _entries.Values.Select(e => e.Netns)];
-            keptVeths = [.. _entries.Values.Select(e => e.Veth)];
+            kept = [.. _entries.Values];
+            keptNamespaces = [.. kept.Select(e => e.Netns)];
+            keptVeths = [.. kept.Select(e => e.Veth)];
+        }
+        // One transaction: the guard chains of a crashed run go, the adopted instances' are rebuilt without a gap.
+        if (_guard is not null && await _guard.IsAvailableAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var ports = new List<GuardedPort>();
+            foreach (var entry in kept) ports.Add(await GuardedPortOfAsync(entry, cancellationToken).ConfigureAwait(false));
+            await _guard.ResetAsync(ports, cancellationToken).ConfigureAwait(false);
         }
 
         var namespaces = (await _netns.ListAsync(cancellationToken).ConfigureAwait(false))
@@ -237,6 +270,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         foreach (var id in await ContainerCommand.ListAsync(_shell.InWorkerMounts, _options.Containerd, _options.EffectiveNamespacePrefix, cancellationToken).ConfigureAwait(false))
             if (HasSlotSuffix(id, _options.EffectiveNamespacePrefix) && !keptNamespaces.Contains(id))
                 await ContainerCommand.RemoveAsync(_shell.InWorkerMounts, _options.Containerd, id, cancellationToken).ConfigureAwait(false);
+        killed += await RemoveLeftoverCgroupsAsync(keptNamespaces, cancellationToken).ConfigureAwait(false);
         foreach (var ns in namespaces)
             await _netns.DeleteIfExistsAsync(ns, cancellationToken).ConfigureAwait(false);
 
@@ -252,6 +286,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         List<string> ids;
         lock (_gate) ids = [.. _entries.Keys];
         await Task.WhenAll(ids.Select(id => StopAsync(id))).ConfigureAwait(false);
+        await _logTimer.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task WireNamespaceAsync(InstanceEntry entry, CancellationToken ct)
@@ -264,11 +299,16 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
 
         await _netns.AddAsync(ns, ct).ConfigureAwait(false);
         // Before eth0 exists, so it inherits "no DAD" and its address is usable at once.
+        // The namespace is the instance's alone: an unprivileged instance may bind any port in it (the SLA's port
+        // may be below 1024) and use ICMP echo sockets (ping) without raw sockets; both settings are per netns.
         await inMounts.RunAsync(["ip", "netns", "exec", ns, "sysctl", "-q", "-w",
-            "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"], ct).ConfigureAwait(false);
+            "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+            "net.ipv4.ip_unprivileged_port_start=0", "net.ipv4.ping_group_range=0 2147483647"], ct).ConfigureAwait(false);
         // Created in the node namespace with the peer pushed into the instance: the host end stays where the bridge is.
         await inNode.RunAsync(["ip", "link", "add", "name", entry.Veth, "mtu", mtu, "type", "veth",
             "peer", "name", "eth0", "mtu", mtu, "netns", ns], ct).ConfigureAwait(false);
+        // Guarded before the port joins the bridge: not one frame with another source gets through.
+        if (_guard is not null) await _guard.AddAsync(await GuardedPortOfAsync(entry, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         await inNode.RunAsync(["ip", "link", "set", "dev", entry.Veth, "master", _options.BridgeName, "up"], ct).ConfigureAwait(false);
         await inMounts.RunAsync(["ip", "-n", ns, "link", "set", "dev", "lo", "up"], ct).ConfigureAwait(false);
         await inMounts.RunAsync(["ip", "-n", ns, "-4", "addr", "add", $"{entry.Lease.Ipv4}/{subnet.Ipv4.PrefixLength}", "dev", "eth0"], ct).ConfigureAwait(false);
@@ -280,6 +320,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
 
     private Process LaunchProcess(InstanceEntry entry)
     {
+        if (entry.Sandboxed) return LaunchSandboxed(entry);
         var command = _shell.InWorkerMounts.Resolve(entry.Launch.Container is { } container
             ? ContainerCommand.Launch(_options.Containerd, container, entry.Netns, entry.Netns, entry.LogPath, ContainerEnvironment(entry))
             : ["/bin/sh", "-c", LaunchScript, "oak-instance", entry.LogPath, entry.Netns, entry.Launch.Code]);
@@ -290,13 +331,130 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         return process;
     }
 
+    private Process LaunchSandboxed(InstanceEntry entry)
+    {
+        var hidden = new[] { Path.GetFullPath(_options.StateDirectory), _options.EffectiveLogDirectory }
+            .Concat(_options.Sandbox.HiddenPaths.Select(Path.GetFullPath)).Distinct().ToList();
+        var command = _shell.InWorkerMounts.Resolve(SandboxLaunch.Launch(entry.LogPath, entry.Netns, entry.Launch.Code, _options.Sandbox,
+            hidden, SandboxEnvironment(entry)));
+        var info = SandboxedStartInfo(command, entry);
+        info.RedirectStandardInput = true;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {CommandLineText.Format(command)}");
+        try
+        {
+            // The launch waits for its stdin to close: inside the limits before it runs anything.
+            entry.Cgroup?.Join(process.Id);
+        }
+        catch (Exception)
+        {
+            try { process.Kill(); } catch (InvalidOperationException) { }
+            process.Dispose();
+            throw;
+        }
+        try { process.StandardInput.Close(); } catch (IOException) { }
+        return process;
+    }
+
+    /// <summary>The root-owned launch chain sees PATH and OAK_NETNS (how a restarted worker finds orphans) only;
+    /// the instance's own variables are passed to <c>env -i</c> after the privilege drop.</summary>
+    private ProcessStartInfo SandboxedStartInfo(IReadOnlyList<string> command, InstanceEntry entry)
+    {
+        var info = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+        foreach (var arg in command.Skip(1)) info.ArgumentList.Add(arg);
+        info.Environment.Clear();
+        info.Environment["PATH"] = _options.Sandbox.Path;
+        info.Environment[InstanceEnvironment.NetnsVariable] = entry.Netns;
+        return info;
+    }
+
+    private IReadOnlyList<KeyValuePair<string, string>> SandboxEnvironment(InstanceEntry entry) =>
+        SandboxLaunch.Environment(_options.Sandbox, entry.Launch.Environment,
+            InstanceEnvironment.For(entry.Launch, _options.NodeName, entry.Lease, entry.Netns));
+
+    private InstanceCgroup? CreateCgroup(InstanceEntry entry)
+    {
+        if (_cgroups is null || _cgroups.IsEmpty)
+        {
+            if (entry.Launch.Limits is { MemoryBytes: > 0 } or { Vcpus: > 0 } or { Pids: > 0 })
+                throw new InvalidOperationException("the SLA asks for limits but this machine has no cgroup controllers mounted");
+            if (Interlocked.Exchange(ref _noCgroupWarned, 1) == 0)
+                Warn("no cgroup controllers found (memory, cpu, pids): instances run without a pids limit");
+            return null;
+        }
+        return InstanceCgroup.Create(_cgroups, entry.Netns, entry.Launch.Limits, _options.Sandbox.DefaultPids);
+    }
+
+    /// <summary>PID 1 of a sandboxed instance: the child of the unshare the worker watches (it forks at once).</summary>
+    private static async Task<int> InitPidAsync(InstanceEntry entry, CancellationToken ct)
+    {
+        var parent = entry.Process!.Pid;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (ChildOf(parent) is int child) return child;
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+        throw new InvalidOperationException($"instance {entry.Launch.InstanceId} has no sandbox process under pid {parent}");
+    }
+
+    private static int? ChildOf(int parent)
+    {
+        var text = parent.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            var children = File.ReadAllText($"/proc/{text}/task/{text}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children.Length > 0 && int.TryParse(children[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The instance's port as the guard needs it; the MAC is read once (at wiring) and then recorded:
+    /// an adoption, where every millisecond delays the adopted instances' answers, asks nothing.</summary>
+    private async Task<GuardedPort> GuardedPortOfAsync(InstanceEntry entry, CancellationToken ct)
+    {
+        entry.Mac ??= await SpoofGuard.MacOfAsync(_shell.InWorkerMounts, entry.Netns, ct).ConfigureAwait(false);
+        return new(entry.Veth, entry.Mac, entry.Lease.Ipv4, entry.Lease.Ipv6);
+    }
+
+    /// <summary>Kills what is left in cgroups of this node's names that no entry keeps and removes them.</summary>
+    private async Task<int> RemoveLeftoverCgroupsAsync(IReadOnlySet<string> keptNamespaces, CancellationToken ct)
+    {
+        if (_cgroups is null || _cgroups.IsEmpty) return 0;
+        var killed = 0;
+        foreach (var name in _cgroups.GroupNames().Where(n => HasSlotSuffix(n, _options.EffectiveNamespacePrefix) && !keptNamespaces.Contains(n)))
+        {
+            var group = InstanceCgroup.For(_cgroups, name);
+            for (var round = 0; round < 50 && group.Pids() is { Count: > 0 } pids; round++)
+            {
+                foreach (var pid in pids) { LinuxNative.Signal(pid, LinuxNative.SIGKILL); killed++; }
+                await Task.Delay(50, ct).ConfigureAwait(false);
+            }
+            await group.RemoveAsync().ConfigureAwait(false);
+        }
+        return killed;
+    }
+
+    private void RotateLogs()
+    {
+        List<string> logs;
+        lock (_gate) logs = [.. _entries.Values.Select(e => e.LogPath)];
+        foreach (var log in logs) LogRotation.RotateIfLarger(log, _options.LogMaxBytes);
+    }
+
+    private void Warn(string message)
+    {
+        try { Warning?.Invoke(message); }
+        catch (Exception) { /* a subscriber's bug must not break the runtime */ }
+    }
+
     private ProcessStartInfo StartInfo(IReadOnlyList<string> command, InstanceEntry entry)
     {
         var info = new ProcessStartInfo(command[0]) { UseShellExecute = false };
         foreach (var arg in command.Skip(1)) info.ArgumentList.Add(arg);
-        // The worker's environment is inherited (PATH, DOTNET_ROOT, … are needed to run the demo app);
-        // the launch's variables and then the OAK_* identity override it.
-        if (entry.Launch.Environment is { } extra)
+        // Unsandboxed (Sandbox.Enabled = false): the worker's environment is inherited, the launch's variables and
+        // then the OAK_* identity override it. A container gets the launch's variables through ctr --env only:
+        // here they would reach ctr itself, which runs as root.
+        if (entry.Launch.Container is null && entry.Launch.Environment is { } extra)
             foreach (var (key, value) in extra) info.Environment[key] = value;
         foreach (var (key, value) in InstanceEnvironment.For(entry.Launch, _options.NodeName, entry.Lease, entry.Netns))
             info.Environment[key] = value;
@@ -510,6 +668,9 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
         // devices later on a kernel work queue.
         if (links.Contains(entry.Veth))
             await Links.DeleteIfExistsAsync(_shell.InNode, entry.Veth, CancellationToken.None).ConfigureAwait(false);
+        if (_guard is not null) await _guard.RemoveAsync(entry.Veth, CancellationToken.None).ConfigureAwait(false);
+        if (entry.Cgroup is { } cgroup && !await cgroup.RemoveAsync().ConfigureAwait(false))
+            Warn($"cgroup of {entry.Netns} could not be removed yet; the next start of the worker removes it");
         await _netns.DeleteIfExistsAsync(entry.Netns, CancellationToken.None).ConfigureAwait(false);
         // The next owner of these addresses gets a new MAC: do not let the node keep the old one.
         if (links.Contains(_options.BridgeName))
@@ -558,7 +719,7 @@ public sealed class InstanceRuntime : IInstanceRuntime, IAsyncDisposable
     private string LogPathFor(InstanceLaunch launch)
     {
         var safe = new string(launch.InstanceId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
-        return Path.Combine(Path.GetFullPath(_options.StateDirectory), "instances", $"{safe}.log");
+        return Path.Combine(_options.EffectiveLogDirectory, $"{safe}.log");
     }
 
     private static bool HasSlotSuffix(string name, string prefix) =>

@@ -44,6 +44,25 @@ public sealed record InstanceRuntimeOptions(string NodeName, NodeSubnet Subnet, 
     /// <summary>The containerd that runs <c>virtualization: container</c> instances.</summary>
     public Containers.ContainerdOptions Containerd { get; init; } = new();
 
+    /// <summary>How process instances are confined (user, namespaces, cgroups, environment).</summary>
+    public Sandbox.SandboxOptions Sandbox { get; init; } = new();
+
+    /// <summary>Where instance logs go; null: <c>&lt;StateDirectory&gt;/instances</c>. The worker's hosting puts them
+    /// in its data folder, not under /run (a tmpfs, in memory).</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>An instance log larger than this moves to <c>&lt;log&gt;.1</c> and starts again (checked every
+    /// <see cref="LogCheckInterval"/>), so at most about twice this per instance is kept.</summary>
+    public long LogMaxBytes { get; init; } = 10 * 1024 * 1024;
+
+    public TimeSpan LogCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The nftables table (bridge family, in the node namespace) that keeps instances from sending as one
+    /// another; null: no guard.</summary>
+    public string? SpoofGuardTable { get; init; } = "oak_guard";
+
+    public string EffectiveLogDirectory => Path.GetFullPath(LogDirectory ?? Path.Combine(StateDirectory, "instances"));
+
     public string EffectiveNamespacePrefix => NamespacePrefix ?? $"oak-{NodeName}-i";
 
     public string NamespaceName(int slot) => EffectiveNamespacePrefix + slot;
@@ -55,8 +74,15 @@ public sealed record InstanceRuntimeOptions(string NodeName, NodeSubnet Subnet, 
         InterfaceNames.Validate(BridgeName, nameof(BridgeName));
         InterfaceNames.Validate(VethName(Subnet.LastHost), $"{nameof(VethPrefix)} + slot");
         var prefix = EffectiveNamespacePrefix;
-        if (prefix.Length == 0 || prefix.Length > 200 || prefix.Any(c => c == '/' || char.IsWhiteSpace(c) || char.IsControl(c)))
-            throw new ArgumentException($"namespace prefix '{prefix}' is not a usable netns file name");
+        // The project's own characters only: the name is a file under /run/netns that `oak exec` enters, a cgroup
+        // folder and a host name (see Cli InstanceNamespace.Rule).
+        if (prefix.Length == 0 || prefix.Length > 200 || !char.IsAsciiLetterOrDigit(prefix[0])
+            || prefix.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('.' or '_' or '-')))
+            throw new ArgumentException($"namespace prefix '{prefix}' must be letters, digits, '.', '_' and '-', starting with a letter or digit");
+        if (SpoofGuardTable is { } table && (table.Length == 0 || table.Length > 64 || !table.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+            throw new ArgumentException($"nft table name '{table}' must be letters, digits and '_'");
+        if (LogMaxBytes < 4096) throw new ArgumentException($"LogMaxBytes {LogMaxBytes} is below 4096");
+        Sandbox.Validate();
         if (Mtu < 1280) throw new ArgumentException($"MTU {Mtu} is below the IPv6 minimum 1280");
     }
 }

@@ -62,14 +62,17 @@ public sealed record RecordedInstance(
     string LogPath,
     int Pid,
     ulong StartTime,
-    Containers.ContainerSpec? Container = null)
+    Containers.ContainerSpec? Container = null,
+    bool Sandboxed = false,
+    Contracts.Protocol.InstanceLimits? Limits = null,
+    string? Mac = null)
 {
     internal static RecordedInstance Of(InstanceEntry e)
     {
         var l = e.Launch;
         var process = e.Process!.Identity;
         return new(l.ServiceId, l.InstanceId, l.InstanceNumber, l.Epoch, l.Code, l.InstanceIpv4?.ToString(), l.InstanceIpv6?.ToString(),
-            l.ReadinessPort, l.Environment, e.Lease.Slot, e.Netns, e.Veth, e.LogPath, process.Pid, process.StartTime, l.Container);
+            l.ReadinessPort, l.Environment, e.Lease.Slot, e.Netns, e.Veth, e.LogPath, process.Pid, process.StartTime, l.Container, e.Sandboxed, l.Limits, e.Mac);
     }
 
     [JsonIgnore]
@@ -78,6 +81,7 @@ public sealed record RecordedInstance(
     {
         Environment = Environment,
         Container = Container,
+        Limits = Limits,
     };
 
     [JsonIgnore]

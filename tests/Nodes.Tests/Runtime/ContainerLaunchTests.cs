@@ -30,6 +30,17 @@ public sealed class ContainerLaunchTests
     }
 
     [Fact]
+    public void A_container_launch_passes_the_slas_limits_to_ctr()
+    {
+        var launch = new Contracts.Protocol.InstanceLaunch("a.b.c.d.0", "a.b.c.d", 0, Ipv4Address.Parse("10.30.0.9"), Ipv6Address.Parse("fdff::9"),
+            "app", null, 3, "container", Limits: new Contracts.Protocol.InstanceLimits(MemoryBytes: 64L << 20, Vcpus: 1.5));
+        var script = ContainerCommand.Script(new ContainerdOptions("/run/x.sock", "lab"), NamespaceInstanceHost.RuntimeLaunchOf(launch).Container!,
+            "oak-w1-i2", "oak-w1-i2", []);
+        Assert.Contains("'--memory-limit' '67108864'", script, StringComparison.Ordinal);
+        Assert.Contains("'--cpus' '1.5'", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_process_launch_has_no_container()
     {
         var launch = new Contracts.Protocol.InstanceLaunch("a.b.c.d.0", "a.b.c.d", 0, Ipv4Address.Parse("10.30.0.9"), Ipv6Address.Parse("fdff::9"), "sleep 5", null, 3);

@@ -23,42 +23,11 @@ public class InstanceRuntimeTests
         throw new TimeoutException($"log {path} never showed '{marker}': {(File.Exists(path) ? await File.ReadAllTextAsync(path) : "(no file)")}");
     }
 
-    /// <summary>A node with its network set up and a runtime on it; everything is removed on dispose.</summary>
-    private sealed class Node : IAsyncDisposable
-    {
-        public required NodeLab Lab { get; init; }
-        public required InstanceRuntime Runtime { get; init; }
-        public required StatusRecorder Statuses { get; init; }
-
-        public static async Task<Node> CreateAsync(Func<InstanceRuntimeOptions, InstanceRuntimeOptions>? configure = null, bool setUpNetwork = true)
-        {
-            var lab = await NodeLab.CreateAsync();
-            try
-            {
-                if (setUpNetwork) await lab.Network(lab.Beside()).SetUpAsync();
-                var options = lab.RuntimeOptions();
-                var runtime = new InstanceRuntime(configure?.Invoke(options) ?? options, lab.Beside());
-                return new Node { Lab = lab, Runtime = runtime, Statuses = new StatusRecorder(runtime) };
-            }
-            catch
-            {
-                await lab.DisposeAsync();
-                throw;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try { await Runtime.DisposeAsync(); }
-            finally { await Lab.DisposeAsync(); }
-        }
-    }
-
     [SkippableFact]
     public async Task Instance_runs_in_its_own_namespace_with_its_namespace_ips_and_identity()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
 
         var info = await node.Runtime.StartAsync(Launch("inst-1",
             "ip -o addr show dev eth0; env | grep ^OAK_ | sort; echo ready; exec sleep 60"));
@@ -103,7 +72,7 @@ public class InstanceRuntimeTests
     public async Task Given_port_makes_running_wait_until_the_instance_accepts_connections()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
 
         var info = await node.Runtime.StartAsync(Launch("web",
             "sleep 1; echo listening; exec socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo hello-from-$OAK_INSTANCE_ID'", port: 8080));
@@ -120,7 +89,7 @@ public class InstanceRuntimeTests
     public async Task Port_that_never_opens_gives_failed_and_cleans_up()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync(o => o with { ReadinessTimeout = TimeSpan.FromSeconds(1.5) });
+        await using var node = await RuntimeNode.CreateAsync(o => o with { ReadinessTimeout = TimeSpan.FromSeconds(1.5) });
 
         await node.Runtime.StartAsync(Launch("mute", "exec sleep 60", port: 8081));
         var failed = await node.Statuses.WaitAsync("mute", Failed);
@@ -135,7 +104,7 @@ public class InstanceRuntimeTests
     public async Task Two_instances_reach_each_other_through_the_bridge_and_exec_passes_streams()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
         var a = await node.Runtime.StartAsync(Launch("a", "exec sleep 60"));
         var b = await node.Runtime.StartAsync(Launch("b", "exec sleep 60"));
         Assert.NotEqual(a.NamespaceIpv4, b.NamespaceIpv4);
@@ -165,7 +134,7 @@ public class InstanceRuntimeTests
     public async Task Stop_kills_a_process_ignoring_sigterm_after_the_grace_period_and_returns_everything()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
         var info = await node.Runtime.StartAsync(Launch("stubborn", "trap '' TERM; echo trapped; while :; do sleep 0.1; done"));
         await WaitForLogAsync(info.LogPath, "trapped");
         Assert.Equal(60, node.Runtime.FreeAddresses);
@@ -187,7 +156,7 @@ public class InstanceRuntimeTests
     public async Task Stop_while_waiting_for_readiness_reports_stopped_and_never_running()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
         await node.Runtime.StartAsync(Launch("slow", "exec sleep 60", port: 8082));
         await Task.Delay(300);
 
@@ -202,7 +171,7 @@ public class InstanceRuntimeTests
     public async Task Concurrent_starts_get_distinct_namespaces_and_addresses()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
         var ids = Enumerable.Range(1, 5).Select(i => $"c{i}").ToList();
 
         var infos = await Task.WhenAll(ids.Select(id => node.Runtime.StartAsync(Launch(id, "exec sleep 60"))));
@@ -221,7 +190,7 @@ public class InstanceRuntimeTests
     public async Task Crashing_process_gives_failed_with_exit_code_and_log_tail()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
         await node.Runtime.StartAsync(Launch("crashy", "echo about to crash; exit 7", epoch: 12));
 
         var failed = await node.Statuses.WaitAsync("crashy", Failed);
@@ -239,7 +208,7 @@ public class InstanceRuntimeTests
     public async Task Setup_failure_throws_with_the_command_reports_failed_and_leaves_nothing()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync(setUpNetwork: false); // no bridge to attach to
+        await using var node = await RuntimeNode.CreateAsync(setUpNetwork: false); // no bridge to attach to
 
         var e = await Assert.ThrowsAsync<CommandFailedException>(() => node.Runtime.StartAsync(Launch("orphan", "exec sleep 60")));
         Assert.Contains($"master {NodeLab.Bridge}", e.Message);
@@ -253,7 +222,7 @@ public class InstanceRuntimeTests
     public async Task Restarted_worker_removes_what_a_crashed_run_left()
     {
         Requires.RootWithNetns();
-        await using var node = await Node.CreateAsync();
+        await using var node = await RuntimeNode.CreateAsync();
         var lab = node.Lab;
         // What a killed worker leaves, named as the runtime names things: an instance netns with its veth
         // and a process (plus a daemon that escaped into its own session), a process whose netns lost its

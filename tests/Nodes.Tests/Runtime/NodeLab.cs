@@ -17,21 +17,25 @@ internal sealed class NodeLab : IAsyncDisposable
 
     private int? _workerPid;
 
-    private NodeLab(string tag)
+    private readonly string _prefix;
+
+    private NodeLab(string tag, string prefix)
     {
         Tag = tag;
+        _prefix = prefix;
         StateDirectory = Directory.CreateTempSubdirectory("oakt-wr-").FullName;
     }
 
     public string Tag { get; }
-    public string NodeNetns => $"oakt-wr-{Tag}-n";
-    public string InstancePrefix => $"oakt-wr-{Tag}-i";
+    public string NodeNetns => $"{_prefix}{Tag}-n";
+    public string InstancePrefix => $"{_prefix}{Tag}-i";
     public string StateDirectory { get; }
     public NodeSubnet Subnet { get; } = NodeSubnet.Parse("10.18.0.64/26", "fc00::100/120");
 
-    public static async Task<NodeLab> CreateAsync(bool withTun = true)
+    /// <param name="prefix">Start of every netns name (machine-wide): tests that must not meet other test runs use their own.</param>
+    public static async Task<NodeLab> CreateAsync(bool withTun = true, string prefix = "oakt-wr-")
     {
-        var lab = new NodeLab(Guid.NewGuid().ToString("N")[..6]);
+        var lab = new NodeLab(Guid.NewGuid().ToString("N")[..6], prefix);
         try
         {
             await Sh.Run("ip", "netns", "add", lab.NodeNetns);
@@ -108,11 +112,15 @@ internal sealed class NodeLab : IAsyncDisposable
         if (_workerPid is int worker) await Sh.Try("kill", "-9", worker.ToString());
         foreach (var ns in await Sh.NetnsNames())
         {
-            if (!ns.StartsWith($"oakt-wr-{Tag}-", StringComparison.Ordinal)) continue;
+            if (!ns.StartsWith($"{_prefix}{Tag}-", StringComparison.Ordinal)) continue;
             var pids = (await Sh.Try("ip", "netns", "pids", ns)).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             foreach (var pid in pids) await Sh.Try("kill", "-9", pid.Trim());
             await Sh.Try("ip", "netns", "del", ns);
         }
+        // The instances' cgroups (v1: one per controller) are machine-wide too.
+        foreach (var parent in new[] { "memory", "cpu", "pids", "" }.Select(c => Path.Combine("/sys/fs/cgroup", c, "oakestra")).Where(Directory.Exists))
+            foreach (var group in Directory.EnumerateDirectories(parent, InstancePrefix + "*"))
+                try { Directory.Delete(group); } catch (IOException) { }
         try { Directory.Delete(StateDirectory, recursive: true); } catch (IOException) { }
     }
 }
