@@ -134,6 +134,49 @@ public sealed class ContainerLabTests(ContainerLabFixture lab, ITestOutputHelper
         await lab.OakOk("undeploy", "crash.lab.boom.lab");
     }
 
+    [SkippableFact, Step(4)]
+    public async Task A_migrated_container_keeps_its_Instance_IP_and_answers_from_the_target_node()
+    {
+        lab.RequireUp();
+        var svc = await lab.ServiceAsync();
+        var moving = svc.Instances.First(i => i.Status == "Running" && i.Node != lab.ClientNode);
+        var target = new[] { "w1", "w2", "w3" }.First(n => n != moving.Node);
+        await lab.OakOk("migrate", moving.Id, "--to", target);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        InstanceView? after = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var i = (await lab.ServiceAsync()).Instance(moving.Id);
+            if (i.Status == "Running" && i.Node == target) { after = i; break; }
+            await Task.Delay(1000);
+        }
+        Assert.True(after is not null, $"{moving.Id} not Running on {target} within 90 s");
+        Assert.Equal((moving.Ipv4, moving.Ipv6), (after!.Ipv4, after.Ipv6));
+        // The old placement drains, then only the target answers on the Instance IP.
+        var answered = "";
+        for (var attempt = 0; attempt < 60 && answered != target; attempt++)
+        {
+            var o = (await CurlRun.GetAsync(lab, after.Ip(4), 1))[0];
+            answered = o.Ok ? o.Answer!.Node : "";
+            if (answered != target) await Task.Delay(1000);
+        }
+        Assert.Equal(target, answered);
+        var o6 = (await CurlRun.GetAsync(lab, after.Ip(6), 1))[0];
+        Assert.True(o6.Ok, o6.ToString());
+        Assert.Equal((moving.Id, target), (o6.Answer!.Instance, o6.Answer.Node));
+    }
+
+    [SkippableFact, Step(4)]
+    public async Task Oak_logs_shows_a_containers_server_output_through_the_root()
+    {
+        lab.RequireUp();
+        var id = (await lab.ServiceAsync()).Instances.First(i => i.Status == "Running").Id;
+        var all = await lab.OakOk("logs", id);
+        Assert.Contains("demo: serving TCP/HTTP and UDP on port", all.Out, StringComparison.Ordinal);
+        Assert.Contains(id, all.Out, StringComparison.Ordinal);
+        log.WriteLine($"oak logs {id}: {all.Out.Length} characters");
+    }
+
     [SkippableFact, Step(5)]
     public async Task Undeploy_leaves_no_container_and_no_task_of_the_service()
     {
