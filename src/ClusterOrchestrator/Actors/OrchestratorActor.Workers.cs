@@ -1,3 +1,4 @@
+using Oakestra.Actors.Contracts.Hosting;
 using Akka.Event;
 using Akka.Actor;
 using Akka.Cluster;
@@ -33,7 +34,7 @@ public sealed partial class OrchestratorActor
             msg.Worker.Tell(new WorkerRegistrationRefused(msg.Site, msg.Node, $"this is the orchestrator of site '{Site}'"));
             return;
         }
-        if (SiteSenders.RefuseRegistration(_workers, msg, Sender) is { } refusal)
+        if (SiteSenders.RefuseRegistration(_workers, msg, Sender, RemotingIdentities.Seen) is { } refusal)
         {
             Refused(refusal, msg);
             Sender.Tell(new WorkerRegistrationRefused(msg.Site, msg.Node, refusal));

@@ -1,3 +1,4 @@
+using Oakestra.Actors.Contracts.Hosting;
 using Akka.Actor;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
@@ -32,10 +33,12 @@ public static class SiteSenders
         return worker is null ? null : $"worker {worker.Node} may not send what only the root sends";
     }
 
-    public static string? RefuseRegistration(SiteWorkers workers, RegisterWorker r, IActorRef sender)
+    public static string? RefuseRegistration(SiteWorkers workers, RegisterWorker r, IActorRef sender, RemotingIdentities identities)
     {
         if (sender.Path.Address != r.Worker.Path.Address)
             return $"{sender.Path.Address} registers an agent of another ActorSystem ({r.Worker.Path.Address})";
+        if (identities.Refusal(sender.Path.Address, OakestraRoles.Worker, r.Node) is { } notIts)
+            return $"{notIts}: it may not register node {r.Node}";
         // Another process of the node restarts at the node's address; a node moving elsewhere waits until its old
         // process is given up (Unreachable, then Down after the grace), so no peer can take over a live node's name.
         if (workers.Get(r.Node) is { State: WorkerState.Up } known && known.Ref.Path.Address != r.Worker.Path.Address)

@@ -64,6 +64,9 @@ public sealed record RemotingTls(X509Certificate2 Certificate, X509Certificate2C
         return string.Join("; ", status) is { Length: > 0 } text ? text : "its chain does not end at the deployment's CA";
     }
 
+    /// <summary>Where accepted certificates are recorded by host (the process's own registry unless a test gives one).</summary>
+    public RemotingIdentities Identities { get; init; } = RemotingIdentities.Seen;
+
     /// <summary>Akka's callback for both sides of the handshake; the policy errors of the machine's store are ours to judge.</summary>
     public CertificateValidationCallback Validator => (certificate, presented, peer, _, log) =>
     {
@@ -72,7 +75,11 @@ public sealed record RemotingTls(X509Certificate2 Certificate, X509Certificate2C
             log.Warning("refused remoting peer {0}: it presented no certificate", peer);
             return false;
         }
-        if (Refusal(certificate, presented) is not { } why) return true;
+        if (Refusal(certificate, presented) is not { } why)
+        {
+            Identities.Record(peer, certificate);
+            return true;
+        }
         log.Warning("refused remoting peer {0} with certificate {1} (issuer {2}): {3}", peer, certificate.Subject, certificate.Issuer, why);
         return false;
     };

@@ -1,3 +1,4 @@
+using Oakestra.Actors.Contracts.Hosting;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -232,7 +233,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
         };
         if (site is null) return false;
         var from = SiteSpeakers.Of(Sender);
-        var reason = SiteSpeakers.Refuse(site, named, from, RegisteredAddress(site), _links.Reachable(site, DateTime.UtcNow));
+        var reason = SiteSpeakers.Refuse(site, named, from, RegisteredAddress(site), _links.Reachable(site, DateTime.UtcNow), RemotingIdentities.Seen);
         if (reason is null)
         {
             if (named is not null) _heardFrom[site] = from;

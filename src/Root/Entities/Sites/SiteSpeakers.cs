@@ -1,3 +1,4 @@
+using Oakestra.Actors.Contracts.Hosting;
 using Akka.Actor;
 
 namespace Oakestra.Actors.Root.Entities.Sites;
@@ -25,8 +26,11 @@ public static class SiteSpeakers
         return path.Address;
     }
 
-    public static string? Refuse(string site, IActorRef? namedOrchestrator, Address from, Address? registered, bool registeredHeard)
+    public static string? Refuse(string site, IActorRef? namedOrchestrator, Address from, Address? registered, bool registeredHeard,
+        RemotingIdentities identities)
     {
+        // The site's name is the orchestrator certificate's CN: another site's orchestrator, or a worker, cannot speak for it.
+        if (identities.Refusal(from, OakestraRoles.Orchestrator, site) is { } notIts) return notIts;
         if (namedOrchestrator is not null && namedOrchestrator.Path.Address != from)
             return $"it names an orchestrator of another ActorSystem ({namedOrchestrator.Path.Address})";
         if (registered is { } known && known != from && registeredHeard)
