@@ -24,13 +24,6 @@ public sealed record RootLinkSettings
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(7);
 
     public int QueueCapacity { get; init; } = 10_000;
-
-    /// <summary>
-    /// No heartbeat answered for this long: the ClusterClient is replaced by a new one (a new actor, new contact
-    /// requests). Seen in CI after an orchestrator's kill -9 and start under its address, with mutual TLS: its client
-    /// logged "Receptionist not available" every 2 s for minutes while the root ran and was reachable.
-    /// </summary>
-    public TimeSpan RenewClientAfter { get; init; } = TimeSpan.FromSeconds(12);
 }
 
 /// <summary>Anyone → link: how is the root tier? Answered with <see cref="RootLinkStatus"/>.</summary>
@@ -65,8 +58,6 @@ public sealed class RootLink : ReceiveActor, IWithTimers
     private string? _rootIncarnation;
     private bool _connected;
     private long _droppedWhileAway;
-    private DateTime _clientSince = DateTime.UtcNow;
-    private int _clients;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -93,33 +84,15 @@ public sealed class RootLink : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _client = NewClient();
-        Timers.StartPeriodicTimer("heartbeat", Tick.Instance, _settings.HeartbeatInterval);
-        OnTick();
-    }
-
-    private IActorRef NewClient()
-    {
-        _clientSince = DateTime.UtcNow;
-        return _transport switch
+        _client = _transport switch
         {
             RootTransport.ViaClusterClient c => Context.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(Context.System)
-                .WithInitialContacts(c.Receptionists.Select(ActorPath.Parse).ToImmutableHashSet())), _clients++ == 0 ? "client" : $"client-{_clients}"),
+                .WithInitialContacts(c.Receptionists.Select(ActorPath.Parse).ToImmutableHashSet())), "client"),
             RootTransport.Fixed f => f.Gateway,
             _ => throw new ArgumentOutOfRangeException(nameof(_transport)),
         };
-    }
-
-    /// <summary>A client that has had no answer for <see cref="RootLinkSettings.RenewClientAfter"/> is replaced.</summary>
-    private void RenewStuckClient()
-    {
-        if (_transport is not RootTransport.ViaClusterClient) return;
-        var silentSince = _lastHeard is { } heard && heard > _clientSince ? heard : _clientSince;
-        if (DateTime.UtcNow - silentSince < _settings.RenewClientAfter) return;
-        _log.Warning("site {0}: no answer from the root tier for {1:0} s; replacing the link's ClusterClient ({2})",
-            _site, (DateTime.UtcNow - silentSince).TotalSeconds, _client.Path.Name);
-        Context.Stop(_client);
-        _client = NewClient();
+        Timers.StartPeriodicTimer("heartbeat", Tick.Instance, _settings.HeartbeatInterval);
+        OnTick();
     }
 
     private RootLinkStatus Status() => new(_connected, _lastHeard, _queue.Count, _queue.Dropped, _droppedWhileAway);
@@ -148,7 +121,6 @@ public sealed class RootLink : ReceiveActor, IWithTimers
             _connected = false;
             _log.Warning("site {0}: the root tier has not answered for {1:0.#} s; the site runs on and queues its reports", _site, _settings.Timeout.TotalSeconds);
         }
-        if (!_connected) RenewStuckClient();
         Send(new SiteHeartbeat(_site, Context.Parent, ++_sequence, _queue.Count));
     }
 
