@@ -94,10 +94,11 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
         if (!_localKnown) return;
         var (table, refused) = TableAudit.Check(TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers, _rtts),
             _dataPlane.AcceptsTunnelEndpoint);
-        var said = string.Join("\n", refused.Select(r => $"{r.Entry}: {r.Reason}"));
-        if (said != string.Join("\n", _refused.Select(r => $"{r.Entry}: {r.Reason}")))
+        if (!refused.SequenceEqual(_refused))
         {
-            if (refused.Count > 0) _log.Warning("table {0}: {1} entries left out, the rest is published: {2}", table.Version, refused.Count, said.Replace("\n", "; "));
+            if (refused.Count > 0)
+                _log.Warning("table {0}: {1} entries left out, the rest is published: {2}", table.Version, refused.Count,
+                    string.Join("; ", refused.Select(r => $"{r.Entry}: {r.Reason}")));
             else _log.Info("table {0}: no entry left out any more", table.Version);
         }
         _refused = refused;

@@ -79,7 +79,8 @@ public static class TableAudit
         if (refused.Count == 0) return (table, refused);
         // A local placement whose instance was refused would name an Instance IP no service routes: it goes too.
         var routed = services.SelectMany(s => s.Instances).Select(i => i.InstanceId).ToHashSet(StringComparer.Ordinal);
-        var keptLocals = locals.Where(l => routed.Contains(l.InstanceId) || !table.Services.SelectMany(s => s.Instances).Any(i => i.InstanceId == l.InstanceId)).ToList();
+        var listed = table.Services.SelectMany(s => s.Instances).Select(i => i.InstanceId).ToHashSet(StringComparer.Ordinal);
+        var keptLocals = locals.Where(l => routed.Contains(l.InstanceId) || !listed.Contains(l.InstanceId)).ToList();
         foreach (var gone in locals.Except(keptLocals)) refused.Add(new($"local instance {gone.InstanceId} (epoch {gone.Epoch})", "its route was refused"));
         return (table with { Peers = peers, LocalInstances = keptLocals, Services = services }, refused);
     }
