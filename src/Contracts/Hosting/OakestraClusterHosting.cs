@@ -133,6 +133,15 @@ public static class OakestraClusterHosting
         # found no receptionist for 90 s+ on an association that stayed open but unanswered.
         akka.remote.transport-failure-detector.heartbeat-interval = 2s
         akka.remote.transport-failure-detector.acceptable-heartbeat-pause = 10s
+        # Each side writes only on the connection it dialled. With passive connections (Akka's default) a member
+        # restarted under its address could be left deaf for good: the root, still dialling the dead predecessor,
+        # saw the new incarnation's inbound first and stopped its writer while that writer's dial was in flight; the
+        # dial then completed into dead letters, its connection stayed open with nobody writing on it, the new
+        # member moved its reading onto it and the root answered on the other connection, which the member no longer
+        # read (reproduced in the lab: site cut, heal, orchestrator kill -9 and start, its root link never answered
+        # again). Without passive connections a member reads every inbound connection it is given, the newest one
+        # replacing the older, so the orphan is dropped at the root's next dial.
+        akka.remote.use-passive-connections = off
         # The link between tiers (ClusterClient): its envelopes carry our messages in their own serializer's
         # format, never the default object serializer; no buffering: the site's root link queues what matters.
         akka.cluster.client.use-legacy-serialization = off
