@@ -80,6 +80,9 @@ public sealed class DemoServer : IAsyncDisposable
         }
     }
 
+    /// <summary>How long a kept-alive connection may stay silent between two requests (the idle-flow tests wait 20 s).</summary>
+    private static readonly TimeSpan KeepAliveIdle = TimeSpan.FromSeconds(120);
+
     private async Task ServeAsync(Socket client)
     {
         using (client)
@@ -87,41 +90,52 @@ public sealed class DemoServer : IAsyncDisposable
         {
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                var (head, leftover) = await ReadHeadAsync(stream, timeout.Token);
-                if (head is null) return;
-                var lines = head.Split("\r\n");
-                var requestLine = lines[0].Split(' ');
-                var headers = lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-                    .ToDictionary(p => p[0].Trim().ToLowerInvariant(), p => p[1].Trim());
-                JsonObject answer;
-                var status = "200 OK";
-                if (requestLine is ["POST", "/stream", ..])
-                {
-                    timeout.CancelAfter(Timeout.InfiniteTimeSpan);
-                    answer = await ReceiveStreamAsync(stream, leftover, headers, client.RemoteEndPoint, _stop.Token);
-                }
-                else if (requestLine is ["GET", ..])
-                {
-                    answer = _identity.Describe(client.RemoteEndPoint, "tcp");
-                }
-                else
-                {
-                    status = "405 Method Not Allowed";
-                    answer = new JsonObject { ["error"] = "GET or POST /stream" };
-                }
-                var body = Encoding.UTF8.GetBytes(answer.ToJsonString() + "\n");
-                var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-                await stream.WriteAsync(response, _stop.Token);
-                await stream.WriteAsync(body, _stop.Token);
-                client.Shutdown(SocketShutdown.Send);
+                // One request per connection, unless the client asks to keep it (Connection: keep-alive): then the
+                // connection is served until the client closes it or stays silent for KeepAliveIdle.
+                var wait = TimeSpan.FromSeconds(30);
+                while (await ServeOneAsync(client, stream, wait)) wait = KeepAliveIdle;
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or FormatException)
             {
                 // A client that went away or spoke nonsense: nothing to answer.
             }
         }
+    }
+
+    /// <summary>Answers one request; true when the client asked to keep the connection for another.</summary>
+    private async Task<bool> ServeOneAsync(Socket client, NetworkStream stream, TimeSpan wait)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(wait);
+        var (head, leftover) = await ReadHeadAsync(stream, timeout.Token);
+        if (head is null) return false;
+        var lines = head.Split("\r\n");
+        var requestLine = lines[0].Split(' ');
+        var headers = lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim().ToLowerInvariant(), p => p[1].Trim());
+        JsonObject answer;
+        var status = "200 OK";
+        if (requestLine is ["POST", "/stream", ..])
+        {
+            timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+            answer = await ReceiveStreamAsync(stream, leftover, headers, client.RemoteEndPoint, _stop.Token);
+        }
+        else if (requestLine is ["GET", ..])
+        {
+            answer = _identity.Describe(client.RemoteEndPoint, "tcp");
+        }
+        else
+        {
+            status = "405 Method Not Allowed";
+            answer = new JsonObject { ["error"] = "GET or POST /stream" };
+        }
+        var keep = string.Equals(headers.GetValueOrDefault("connection"), "keep-alive", StringComparison.OrdinalIgnoreCase) && requestLine is ["GET", ..];
+        var body = Encoding.UTF8.GetBytes(answer.ToJsonString() + "\n");
+        var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: {(keep ? "keep-alive" : "close")}\r\n\r\n");
+        await stream.WriteAsync(response, _stop.Token);
+        await stream.WriteAsync(body, _stop.Token);
+        if (!keep) client.Shutdown(SocketShutdown.Send);
+        return keep;
     }
 
     private async Task<JsonObject> ReceiveStreamAsync(Stream stream, byte[] leftover, Dictionary<string, string> headers, EndPoint? remote, CancellationToken ct)

@@ -6,6 +6,7 @@ using Oakestra.Actors.DemoApp;
 // demo get <url> [--timeout S]
 // demo udp <ip> <port> <text> [--timeout S]
 // demo stream <ip> <port> <MiB> [--timeout S]
+// demo idle <ip> <port> <connections> <idle-seconds> [--timeout S]   (ask, stay silent, ask again on each connection)
 var words = args.ToList();
 string? Option(string name)
 {
@@ -45,8 +46,12 @@ try
             Console.WriteLine(await DemoClient.StreamAsync(IPAddress.Parse(words[1]), int.Parse(words[2], CultureInfo.InvariantCulture),
                 int.Parse(words[3], CultureInfo.InvariantCulture), timeout));
             return 0;
+        case "idle" when words.Count == 5:
+            Console.WriteLine(await IdleConnections.RunAsync(IPAddress.Parse(words[1]), int.Parse(words[2], CultureInfo.InvariantCulture),
+                int.Parse(words[3], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(words[4], CultureInfo.InvariantCulture)), timeout));
+            return 0;
         default:
-            Console.Error.WriteLine("usage: demo [serve] [--port N] | get <url> | udp <ip> <port> <text> | stream <ip> <port> <MiB>   [--timeout S]");
+            Console.Error.WriteLine("usage: demo [serve] [--port N] | get <url> | udp <ip> <port> <text> | stream <ip> <port> <MiB> | idle <ip> <port> <connections> <idle-s>   [--timeout S]");
             return 2;
     }
 }

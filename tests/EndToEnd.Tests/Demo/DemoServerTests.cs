@@ -52,6 +52,23 @@ public sealed class DemoServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Kept_alive_connections_are_answered_again_after_a_silence_and_a_plain_request_still_closes()
+    {
+        var outcome = JsonNode.Parse(await IdleConnections.RunAsync(IPAddress.Loopback, _server.Port, 5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)))!;
+        Assert.Equal(5, (int?)outcome["same"]);
+        Assert.Equal(0, (int?)outcome["failed"]);
+        Assert.Equal(5, (int?)outcome["first_answers"]!["demo.lab.demo.lab.2"]);
+
+        // Without Connection: keep-alive the server answers once and closes, as curl and the other tests expect.
+        using var client = new TcpClient(AddressFamily.InterNetwork);
+        await client.ConnectAsync(IPAddress.Loopback, _server.Port);
+        await using var stream = client.GetStream();
+        await stream.WriteAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        var response = await new StreamReader(stream).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Contains("\r\nConnection: close\r\n", response);
+    }
+
+    [Fact]
     public async Task Demo_get_client_reads_the_same_answer()
     {
         var json = JsonNode.Parse(await DemoClient.GetAsync(new Uri($"http://127.0.0.1:{_server.Port}/"), TimeSpan.FromSeconds(5)))!;
