@@ -128,7 +128,7 @@ public sealed class ControlPlaneLab : IAsyncDisposable
     public IHost StartSite(string site)
     {
         var port = _sitePorts.TryGetValue(site, out var known) ? known : _sitePorts[site] = FreePort();
-        return Start(site, SiteConfig(site, port), (s, c) => s.AddOrchestrator(c));
+        return Start(site, SiteConfig(site, port), (s, c) => s.AddSingleton(LabTunnelNames.Lookup).AddOrchestrator(c));
     }
 
     /// <summary>Every process of the site ends at once (a site cut off, or a power cut); what they ran stays in their fakes.</summary>
