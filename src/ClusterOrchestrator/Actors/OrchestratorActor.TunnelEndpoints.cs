@@ -12,6 +12,7 @@ public sealed partial class OrchestratorActor
     /// <summary>Names looked up so far: an address for good ("resolved once"), a refusal until <see cref="OrchestratorSettings.TunnelLookupRetry"/>.</summary>
     private readonly Dictionary<string, (TunnelEndpointCheck Check, DateTime AtUtc)> _tunnelNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(RegisterWorker Message, IActorRef Sender)>> _tunnelLookups = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Node, string Endpoint), DateTime> _refusalsReported = new();
 
     private sealed record TunnelEndpointLookedUp(string Endpoint, TunnelEndpointCheck Check);
 
@@ -27,8 +28,15 @@ public sealed partial class OrchestratorActor
             return null;
         }
         if (check.Endpoint is { } endpoint) return endpoint;
-        _log.Warning("registration of worker {0} of site {1} refused: {2}", msg.Node, Site, check.Refusal);
         Sender.Tell(new WorkerRegistrationRefused(msg.Site, msg.Node, check.Refusal!));
+        // Logged and told to the root (`oak nodes`) once per retry period, not at every repeat of the registration.
+        var key = (msg.Node, msg.TunnelEndpoint);
+        if (!_refusalsReported.TryGetValue(key, out var at) || DateTime.UtcNow - at >= _settings.TunnelLookupRetry)
+        {
+            _refusalsReported[key] = DateTime.UtcNow;
+            _log.Warning("registration of worker {0} of site {1} refused: {2}", msg.Node, Site, check.Refusal);
+            _root.Tell(new WorkerRefused(Site, msg.Node, msg.TunnelEndpoint, check.Refusal!));
+        }
         return null;
     }
 

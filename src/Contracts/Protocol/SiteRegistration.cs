@@ -42,6 +42,13 @@ public sealed record WorkerSubnetsAssigned(string Site, string Node, Ipv4Prefix 
 /// </summary>
 public sealed record WorkerRegistrationRefused(string Site, string Node, string Reason) : IClusterMessage;
 
+/// <summary>
+/// Orchestrator → root: the registration of a worker was refused at its site (its tunnel endpoint: <see cref="Reason"/>
+/// names it), for `oak nodes`. Sent again while the worker keeps trying; the root forgets it when the worker registers
+/// or stops trying.
+/// </summary>
+public sealed record WorkerRefused(string Site, string Node, string TunnelEndpoint, string Reason) : IClusterMessage;
+
 /// <summary>Anyone → root (via the API for `oak lab place`) → orchestrator → worker: new coordinates for Closest.</summary>
 public sealed record UpdateWorkerLocation(string Site, string Node, double Latitude, double Longitude) : IClusterMessage;
 

@@ -51,6 +51,17 @@ public sealed class ControlPlaneLab : IAsyncDisposable
         ["Oak:Site:WorkerGraceSeconds"] = "5",
     };
 
+    /// <summary>Polls <paramref name="done"/> every 250 ms; fails naming <paramref name="what"/> past <paramref name="within"/>.</summary>
+    public static async Task WaitAsync(TimeSpan within, Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await done())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {within.TotalSeconds:0} s: {what}");
+            await Task.Delay(250);
+        }
+    }
+
     public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -146,11 +157,11 @@ public sealed class ControlPlaneLab : IAsyncDisposable
     }
 
     /// <summary>A worker process; <paramref name="restartOf"/>: the same node started again over what it ran before.</summary>
-    public LabWorker StartWorker(string site, string node, LabWorker? restartOf = null)
+    public LabWorker StartWorker(string site, string node, LabWorker? restartOf = null, string? tunnelEndpoint = null)
     {
         var instances = restartOf?.Instances ?? new FakeInstanceHost();
         var dataPlane = restartOf?.DataPlane ?? new RecordingDataPlane();
-        var host = Start(site, new(SiteConfig(site, 0)) { ["Oak:Node:Name"] = node, ["Oak:Node:TunnelEndpoint"] = $"{node}.lab:50103" }, (services, configuration) =>
+        var host = Start(site, new(SiteConfig(site, 0)) { ["Oak:Node:Name"] = node, ["Oak:Node:TunnelEndpoint"] = tunnelEndpoint ?? $"{node}.lab:50103" }, (services, configuration) =>
         {
             services.AddSingleton<IInstanceHost>(instances);
             services.AddSingleton<IDataPlane>(dataPlane);

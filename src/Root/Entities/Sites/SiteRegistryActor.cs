@@ -23,6 +23,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
     private readonly Dictionary<string, IActorRef> _orchestrators = new();
     private readonly SenderRefusals _refusals = new();
     private readonly Dictionary<string, Address> _heardFrom = new(StringComparer.Ordinal);
+    private readonly RefusedWorkers _refusedWorkers = new();
     private SiteRegistryState _state = SiteRegistryState.Empty;
 
     private sealed record SubnetsResult(AssignWorkerSubnets Request, IActorRef ReplyTo, PoolResult<WorkerSubnets> Result);
@@ -42,6 +43,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
         Command<AssignWorkerSubnets>(OnContract);
         Command<UpdateWorkerLocation>(OnContract);
         Command<WorkerStateChanged>(OnContract);
+        Command<WorkerRefused>(OnContract);
         Command<SiteHeartbeat>(OnContract);
         Command<SiteDigest>(OnContract);
         Command<SubnetsResult>(OnSubnets);
@@ -56,7 +58,8 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
         Command<ListNodes>(_ => Sender.Tell(new NodeList(
             _state.Nodes.Values.OrderBy(n => n.Site, StringComparer.Ordinal).ThenBy(n => n.Node, StringComparer.Ordinal).ToArray(),
             _state.Nodes.Values.ToDictionary(n => n.Key, n => _state.InstancesOn(n.Site, n.Node)),
-            _state.Sites.Keys.ToDictionary(s => s, s => _links.Of(s).LastHeardUtc))));
+            _state.Sites.Keys.ToDictionary(s => s, s => _links.Of(s).LastHeardUtc),
+            _refusedWorkers.Current(DateTime.UtcNow))));
         Command<ListSites>(_ => Sender.Tell(ListSitesNow()));
         Command<SetNodeLocation>(OnSetLocation);
         Command<DrainNode>(d => Cordon(d.Node, true));
@@ -117,6 +120,10 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
                                     _refs.Instances.Tell(new NodeLost(id, w.Site, w.Node));
                     });
                 break;
+            case WorkerRefused refused:
+                // Not persisted: the site repeats it while the worker keeps trying (`oak nodes` shows it meanwhile).
+                _refusedWorkers.Put(refused, DateTime.UtcNow);
+                break;
             case SiteHeartbeat h:
                 Heard(h.Site, h.Orchestrator, h.QueuedReports);
                 Sender.Tell(new SiteHeartbeatAck(h.Site, h.Sequence, _refs.Incarnation));
@@ -140,6 +147,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
             return;
         }
         var subnets = r.Result.Value!;
+        _refusedWorkers.Forget(a.Site, a.Node);
         // A drained node stays cordoned when its worker registers again (a restart is no uncordon).
         var cordoned = _state.Nodes.TryGetValue(SiteRegistryState.KeyOf(a.Site, a.Node), out var before) && before.Cordoned;
         var record = new NodeRecord(a.Site, a.Node, subnets.V4, subnets.V6, a.TunnelEndpoint, a.Latitude, a.Longitude, WorkerState.Up, cordoned);
@@ -228,6 +236,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
             SiteDigest d => (d.Site, d.Orchestrator),
             AssignWorkerSubnets a => (a.Site, (IActorRef?)null),
             WorkerStateChanged w => (w.Site, (IActorRef?)null),
+            WorkerRefused w => (w.Site, (IActorRef?)null),
             UpdateWorkerLocation u => (u.Site, (IActorRef?)null),
             _ => ((string?)null, (IActorRef?)null),
         };
