@@ -28,7 +28,7 @@ public sealed partial class SiteRegistryActor
         {
             _log.Warning("site {0} has not been heard for {1:0} s: its nodes are Unreachable, nothing new is placed there", site, _links.Silence.TotalSeconds);
             foreach (var n in _state.Nodes.Values.Where(n => n.Site == site && n.State == WorkerState.Up).ToArray())
-                Change(new NodeStateRecorded(n.Site, n.Node, WorkerState.Unreachable));
+                Change(new NodeStateRecorded(n.Site, n.Node, WorkerState.Unreachable, DateTime.UtcNow));
         }
         foreach (var site in decision.NowLost)
         {

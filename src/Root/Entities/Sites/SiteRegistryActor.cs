@@ -64,7 +64,8 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
         Command<SetNodeLocation>(OnSetLocation);
         Command<DrainNode>(d => Cordon(d.Node, true));
         Command<UncordonNode>(u => Cordon(u.Node, false));
-        Command<LinkTick>(_ => CheckLinks());
+        Command<LinkTick>(_ => { CheckLinks(); Decommission(); });
+        Command<NodeSubnetsReleased>(OnNodeSubnetsReleased);
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "site registry snapshot failed"));
     }
@@ -98,6 +99,10 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
                 // Its name would become part of its instances' namespace paths (`oak exec`): refused before it owns anything.
                 Sender.Tell(new WorkerRegistrationRefused(a.Site, a.Node, $"node name must be {Api.NodeNames.Rule}"));
                 break;
+            case AssignWorkerSubnets a when _decommissioning.Contains(SiteRegistryState.KeyOf(a.Site, a.Node)):
+                // Its old subnets are being released: no answer, the orchestrator asks again and gets subnets after.
+                _log.Info("worker {0} of site {1} registers while it is being decommissioned: asked to come again", a.Node, a.Site);
+                break;
             case AssignWorkerSubnets a:
                 var replyTo = Sender;
                 _refs.Pools.AllocateSubnetsAsync(a.Site, a.Node)
@@ -110,7 +115,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
                 break;
             case WorkerStateChanged w:
                 if (_state.Nodes.TryGetValue(SiteRegistryState.KeyOf(w.Site, w.Node), out var node) && node.State != w.State)
-                    Change(new NodeStateRecorded(w.Site, w.Node, w.State), () =>
+                    Change(new NodeStateRecorded(w.Site, w.Node, w.State, DateTime.UtcNow), () =>
                     {
                         if (w.State == WorkerState.Up) WakeWaiting();
                         // Down = the site gave up on the node: its placements are lost for good (Unreachable may come back).
