@@ -85,7 +85,7 @@ public static class RootHost
         return api;
     }
 
-    /// <summary>Oak:Root:* (MigrationDrainSeconds, AskTimeoutSeconds, SnapshotEvery, SiteSilenceSeconds, SiteGraceSeconds).</summary>
+    /// <summary>Oak:Root:* (MigrationDrainSeconds, AskTimeoutSeconds, SnapshotEvery, SiteSilenceSeconds, SiteGraceSeconds, NodeDecommissionGraceSeconds, …).</summary>
     public static RootSettings RootSettingsFrom(IConfiguration configuration)
     {
         var s = configuration.GetSection("Oak:Root");
@@ -102,6 +102,7 @@ public static class RootHost
             SiteGrace = Seconds("SiteGraceSeconds") ?? d.SiteGrace,
             DigestSettle = Seconds("DigestSettleSeconds") ?? d.DigestSettle,
             PlacementDeadline = Seconds("PlacementDeadlineSeconds") ?? d.PlacementDeadline,
+            NodeDecommissionGrace = Seconds("NodeDecommissionGraceSeconds") ?? d.NodeDecommissionGrace,
         };
     }
 }

@@ -59,7 +59,8 @@ public sealed record Node(
     [property: JsonPropertyName("tunnel_endpoint")] string? TunnelEndpoint,
     // ISO-8601 UTC or null; kept as text so that a root that sends something else shows "-" instead of failing.
     [property: JsonPropertyName("last_heard")] string? LastHeard = null,
-    [property: JsonPropertyName("cordoned")] bool Cordoned = false);
+    [property: JsonPropertyName("cordoned")] bool Cordoned = false,
+    [property: JsonPropertyName("reason")] string? Reason = null);
 
 /// <summary>A site's link to the root tier (GET /api/v1/sites). <c>nodes</c> is shown as sent: a count or names.</summary>
 public sealed record Site(

@@ -71,7 +71,8 @@ public static class Views
             object?[] cells = [n.Cluster, n.Name, n.Cordoned ? $"{n.Status},Cordoned" : n.Status, n.SubnetV4, n.SubnetV6, n.Instances, n.Latitude, n.Longitude, n.TunnelEndpoint];
             table.Add(heard ? [.. cells, Ago.Render(n.LastHeard, now)] : cells);
         }
-        return table.ToString();
+        // Why a site refuses a worker (status Refused), under the table: too long for a column.
+        return table + string.Concat(list.Where(n => n.Reason is { Length: > 0 }).Select(n => $"{n.Cluster}/{n.Name} refused: {n.Reason}\n"));
     }
 
     public static string Sites(IEnumerable<Site> sites, DateTimeOffset now)

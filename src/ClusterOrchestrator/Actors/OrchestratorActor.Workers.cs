@@ -25,6 +25,7 @@ public sealed partial class OrchestratorActor
         Receive<ClusterEvent.ReachableMember>(m => OnReachability(m.Member.Address, WorkerState.Up));
         Receive<QueryNodeTable>(OnQueryTable);
         Receive<ReadInstanceLog>(OnReadLog);
+        TunnelEndpointHandlers();
     }
 
     private void OnRegisterWorker(RegisterWorker msg)
@@ -40,6 +41,7 @@ public sealed partial class OrchestratorActor
             Sender.Tell(new WorkerRegistrationRefused(msg.Site, msg.Node, refusal));
             return;
         }
+        if (TunnelEndpointOf(msg) is not { } tunnelEndpoint) return;
         var known = _workers.Get(msg.Node);
         if (known is not null && !known.Ref.Equals(msg.Worker))
         {
@@ -49,7 +51,7 @@ public sealed partial class OrchestratorActor
             _log.Info("worker {0} of site {1} is back as a new incarnation", msg.Node, Site);
         }
         Context.Watch(msg.Worker);
-        var worker = new SiteWorker(msg.Node, msg.Worker, msg.TunnelEndpoint, msg.Latitude, msg.Longitude, WorkerState.Up,
+        var worker = new SiteWorker(msg.Node, msg.Worker, tunnelEndpoint, msg.Latitude, msg.Longitude, WorkerState.Up,
             known?.SubnetV4 ?? msg.SubnetV4, known?.SubnetV6 ?? msg.SubnetV6)
         {
             // A restarted worker registers a new salt: the broadcast below gives its peers the new keys.
@@ -62,7 +64,7 @@ public sealed partial class OrchestratorActor
         // site/node) follows when the root tier is reachable.
         if (worker.SubnetV4 is { } v4 && worker.SubnetV6 is { } v6)
         {
-            msg.Worker.Tell(new WorkerSubnetsAssigned(Site, msg.Node, v4, v6));
+            msg.Worker.Tell(new WorkerSubnetsAssigned(Site, msg.Node, v4, v6, tunnelEndpoint));
             BroadcastPeers();
         }
         if (known is null || known.State != WorkerState.Up) _root.Tell(new WorkerStateChanged(Site, msg.Node, WorkerState.Up));
@@ -84,7 +86,8 @@ public sealed partial class OrchestratorActor
         if (w is null || w.State == WorkerState.Down) return;
         var changed = w.SubnetV4 != msg.SubnetV4 || w.SubnetV6 != msg.SubnetV6;
         _workers.Put(w with { SubnetV4 = msg.SubnetV4, SubnetV6 = msg.SubnetV6 });
-        w.Ref.Tell(msg);
+        // The root does not know the address a name resolved to; the worker learns it with its subnets.
+        w.Ref.Tell(msg with { TunnelEndpoint = w.TunnelEndpoint });
         _root.Tell(new WorkerStateChanged(Site, msg.Node, w.State));
         if (changed) BroadcastPeers();
     }

@@ -18,6 +18,17 @@ public sealed record OrchestratorSettings(string Site)
     /// <summary>How often the site's digest goes to the root tier (anti-entropy).</summary>
     public TimeSpan DigestInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How a tunnel endpoint that is a host name becomes an address at registration (null: DNS, bounded by
+    /// <see cref="TunnelLookupTimeout"/>; see <see cref="TunnelEndpoints"/>). Tests give their lab's names.
+    /// </summary>
+    public TunnelEndpointLookup? LookupTunnelEndpoint { get; init; }
+
+    public TimeSpan TunnelLookupTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A name that did not resolve is looked up again no sooner than this (its worker repeats the registration every 2 s).</summary>
+    public TimeSpan TunnelLookupRetry { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Test switch: drop every n-th message of <see cref="DropMessages"/> that arrives (0 = never).</summary>
     public int DropOneIn { get; init; }
 

@@ -44,15 +44,17 @@ public static class OrchestratorHosting
         var settings = SettingsFrom(configuration);
         var transport = new RootTransport.ViaClusterClient(RootReceptionists(configuration));
         services.AddSingleton(settings);
-        return services.AddActorSystemIncarnations((incarnation, _) =>
+        return services.AddActorSystemIncarnations((incarnation, process) =>
             incarnation.AddOakestraCluster(configuration, OakestraRoles.Orchestrator, settings.Site, (akka, _) =>
             {
+                // A lookup of tunnel endpoint names registered by the process (tests: their lab's names), else DNS.
+                var actorSettings = process.GetService<TunnelEndpointLookup>() is { } lookup ? settings with { LookupTunnelEndpoint = lookup } : settings;
                 // The shared setup gives one role; workers find their orchestrator by the site role as well.
                 akka.AddHocon(NodeRoles.RolesHocon(OakestraRoles.Orchestrator, NodeRoles.SiteRole(settings.Site)), HoconAddMode.Prepend);
                 akka.WithActors((system, registry) =>
                 {
                     var link = RootLink.Props(settings.Site, transport);
-                    registry.Register<OrchestratorActor>(system.ActorOf(OrchestratorActor.Props(settings, link), OrchestratorActor.Name));
+                    registry.Register<OrchestratorActor>(system.ActorOf(OrchestratorActor.Props(actorSettings, link), OrchestratorActor.Name));
                 });
             }));
     }

@@ -29,11 +29,25 @@ public sealed record RegisterWorker(
 public sealed record AssignWorkerSubnets(
     string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude) : IClusterMessage;
 
-/// <summary>Root → orchestrator, orchestrator → worker.</summary>
-public sealed record WorkerSubnetsAssigned(string Site, string Node, Ipv4Prefix SubnetV4, Ipv6Prefix SubnetV6) : IClusterMessage;
+/// <summary>
+/// Root → orchestrator, orchestrator → worker. <see cref="TunnelEndpoint"/> (orchestrator → worker): the address the
+/// site knows the worker by, its registered endpoint or the address that name resolved to at registration; the worker
+/// names it in its placements. Null from the root.
+/// </summary>
+public sealed record WorkerSubnetsAssigned(string Site, string Node, Ipv4Prefix SubnetV4, Ipv6Prefix SubnetV6, string? TunnelEndpoint = null) : IClusterMessage;
 
-/// <summary>Root → orchestrator → worker when subnets cannot be assigned (pool exhausted).</summary>
+/// <summary>
+/// Root → orchestrator → worker when subnets cannot be assigned (pool exhausted); orchestrator → worker when its
+/// tunnel endpoint is no address and does not resolve (the reason names the endpoint).
+/// </summary>
 public sealed record WorkerRegistrationRefused(string Site, string Node, string Reason) : IClusterMessage;
+
+/// <summary>
+/// Orchestrator → root: the registration of a worker was refused at its site (its tunnel endpoint: <see cref="Reason"/>
+/// names it), for `oak nodes`. Sent again while the worker keeps trying; the root forgets it when the worker registers
+/// or stops trying.
+/// </summary>
+public sealed record WorkerRefused(string Site, string Node, string TunnelEndpoint, string Reason) : IClusterMessage;
 
 /// <summary>Anyone → root (via the API for `oak lab place`) → orchestrator → worker: new coordinates for Closest.</summary>
 public sealed record UpdateWorkerLocation(string Site, string Node, double Latitude, double Longitude) : IClusterMessage;

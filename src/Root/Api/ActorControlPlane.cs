@@ -263,8 +263,14 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
         try
         {
             var list = (NodeList)await Ask(refs.Sites, new ListNodes(), ct);
-            return list.Nodes.Select(n => n.ToView(list.InstancesPerNode.GetValueOrDefault(n.Key),
-                list.LastHeardUtc.TryGetValue(n.Site, out var heard) ? heard : null)).ToArray();
+            DateTime? Heard(string site) => list.LastHeardUtc.TryGetValue(site, out var heard) ? heard : null;
+            var refused = (list.Refused ?? []).ToDictionary(r => (r.Site, r.Node));
+            // A refused worker shows as Refused with its reason: in its node's row when it registered before, else in a row of its own.
+            var known = list.Nodes.Select(n => n.ToView(list.InstancesPerNode.GetValueOrDefault(n.Key), Heard(n.Site)) is var view
+                && refused.TryGetValue((n.Site, n.Node), out var r) ? view with { Status = "Refused", Reason = r.Reason } : view);
+            var unknown = refused.Values.Where(r => !list.Nodes.Any(n => n.Site == r.Site && n.Node == r.Node))
+                .Select(r => new NodeView(r.Site, r.Node, null, null, "Refused", 0, 0, 0, r.TunnelEndpoint, Heard(r.Site), Reason: r.Reason));
+            return known.Concat(unknown).OrderBy(n => n.Cluster, StringComparer.Ordinal).ThenBy(n => n.Node, StringComparer.Ordinal).ToArray();
         }
         catch (AskTimeoutException e)
         {

@@ -55,10 +55,13 @@ public sealed record ApplicationView(string ApplicationName, string ApplicationN
 
 public sealed record IgnoredFieldView(string Field, string Reason);
 
-/// <summary><see cref="LastHeard"/>: when the node's site was last heard by the root tier (null: not since this root started).</summary>
+/// <summary>
+/// <see cref="LastHeard"/>: when the node's site was last heard by the root tier (null: not since this root started).
+/// <see cref="Reason"/>: why its site refuses its registration (<see cref="Status"/> "Refused"), else null.
+/// </summary>
 public sealed record NodeView(
     string Cluster, string Node, string? SubnetV4, string? SubnetV6, string Status, int Instances,
-    double Latitude, double Longitude, string? TunnelEndpoint, DateTime? LastHeard = null, bool Cordoned = false);
+    double Latitude, double Longitude, string? TunnelEndpoint, DateTime? LastHeard = null, bool Cordoned = false, string? Reason = null);
 
 /// <summary>One site's link to the root tier: <see cref="Link"/> is connected, silent (nodes Unreachable) or lost (instances moved).</summary>
 public sealed record SiteView(string Site, string Link, DateTime? LastHeard, int QueuedReports, int Nodes);

@@ -27,6 +27,7 @@ public sealed class RootGateway : ReceiveActor
         Receive<AssignWorkerSubnets>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
         Receive<UpdateWorkerLocation>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
         Receive<WorkerStateChanged>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
+        Receive<WorkerRefused>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
         Receive<SiteHeartbeat>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
         Receive<SiteDigest>(m => refs.Sites.Forward(new SiteRegistryEnvelope(m)));
 

@@ -41,4 +41,10 @@ public sealed record RootSettings(TimeSpan MigrationDrain, TimeSpan AskTimeout, 
     /// instance placed again with the crash-loop backoff: a lost PlaceInstance, a worker stuck starting it. Zero: never.
     /// </summary>
     public TimeSpan PlacementDeadline { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// A node Down (its site gave up on it) this long is decommissioned: forgotten, its subnets released to the pools.
+    /// A day: far past any restart, short enough that replaced workers do not exhaust the subnet pools. Zero: never.
+    /// </summary>
+    public TimeSpan NodeDecommissionGrace { get; init; } = TimeSpan.FromHours(24);
 }

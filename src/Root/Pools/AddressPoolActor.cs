@@ -14,7 +14,7 @@ public sealed class AddressPoolActor : ReceivePersistentActor
 {
     private readonly PoolDefinition _pool;
     private readonly PoolSettings _settings;
-    private readonly TimeProvider _clock;
+    private readonly Func<PoolNow> _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private PoolState _state;
 
@@ -22,15 +22,16 @@ public sealed class AddressPoolActor : ReceivePersistentActor
     {
         _pool = pool;
         _settings = settings;
-        _clock = clock;
+        _clock = PoolNow.Clock(clock);
         _state = new PoolState(pool);
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is PoolSnapshot s) _state = PoolState.FromSnapshot(_pool, s);
+            if (offer.Snapshot is PoolSnapshot s) _state = PoolState.FromSnapshot(_pool, s, _clock().Monotonic, _settings.Quarantine);
         });
         Recover<PoolAddressAllocated>(e => _state.Apply(e));
-        Recover<PoolAddressReleased>(e => _state.Apply(e));
+        // Replayed releases restart their countdown now (PoolState says why).
+        Recover<PoolAddressReleased>(e => _state.Apply(e, _clock().Monotonic));
         Recover<RecoveryCompleted>(_ =>
             _log.Info("pool {0} ({1}) recovered: {2} held, {3} quarantined", _pool.Name, _pool.Prefix, _state.HeldCount, _state.QuarantinedCount));
 
@@ -75,7 +76,7 @@ public sealed class AddressPoolActor : ReceivePersistentActor
         if (error is not null) { Sender.Tell(error); return; }
         Persist(evt!, e =>
         {
-            _state.Apply(e);
+            _state.Apply(e, _clock().Monotonic);
             Sender.Tell(new AddressesReleased(_pool.Name, [new PoolLease(_pool.Name, e.Owner, e.Address)]));
             MaybeSnapshot();
         });
@@ -89,22 +90,22 @@ public sealed class AddressPoolActor : ReceivePersistentActor
         var done = 0;
         PersistAll(events, e =>
         {
-            _state.Apply(e);
+            _state.Apply(e, _clock().Monotonic);
             MaybeSnapshot();
             if (++done == events.Count)
                 sender.Tell(new AddressesReleased(_pool.Name, events.Select(x => new PoolLease(_pool.Name, x.Owner, x.Address)).ToArray()));
         });
     }
 
-    private DateTimeOffset Now()
+    private PoolNow Now()
     {
-        var now = _clock.GetUtcNow();
-        _state.ExpireQuarantine(now);
+        var now = _clock();
+        _state.ExpireQuarantine(now.Monotonic);
         return now;
     }
 
     private void MaybeSnapshot()
     {
-        if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+        if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot(_clock().Monotonic));
     }
 }

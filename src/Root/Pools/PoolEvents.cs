@@ -9,7 +9,10 @@ namespace Oakestra.Actors.Root.Pools;
 [PersistedAs("pool-allocated")]
 public sealed record PoolAddressAllocated(string Address, string Owner, DateTimeOffset At) : IPersistedMessage;
 
-/// <summary><see cref="QuarantinedUntil"/> is wall-clock, so a quarantine survives restarts; null = free at once.</summary>
+/// <summary>
+/// <see cref="QuarantinedUntil"/> − <see cref="At"/> is the quarantine's length (both one wall-clock reading), so a
+/// quarantine survives restarts; null = free at once. Expiry is decided on the monotonic clock (see <see cref="PoolState"/>).
+/// </summary>
 [PersistedAs("pool-released")]
 public sealed record PoolAddressReleased(string Address, string Owner, DateTimeOffset At, DateTimeOffset? QuarantinedUntil) : IPersistedMessage;
 
@@ -18,4 +21,5 @@ public sealed record PoolSnapshot(IReadOnlyList<PoolSnapshotHolding> Held, IRead
 
 public sealed record PoolSnapshotHolding(string Address, string Owner);
 
-public sealed record PoolSnapshotQuarantine(string Address, DateTimeOffset Until);
+/// <summary><see cref="ReleasedAt"/>: absent in snapshots written before quarantine ran on the monotonic clock.</summary>
+public sealed record PoolSnapshotQuarantine(string Address, DateTimeOffset Until, DateTimeOffset? ReleasedAt = null);

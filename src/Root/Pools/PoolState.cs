@@ -2,15 +2,26 @@ namespace Oakestra.Actors.Root.Pools;
 
 /// <summary>
 /// Allocation state of one pool. Decisions (<see cref="Decide"/>-methods) never change it; only
-/// <see cref="Apply(PoolAddressAllocated)"/>/<see cref="Apply(PoolAddressReleased)"/> do, so recovery and
+/// <see cref="Apply(PoolAddressAllocated)"/>/<see cref="Apply(PoolAddressReleased, TimeSpan)"/> do, so recovery and
 /// live commands go through the same transitions. Allocation picks the lowest free slot: an address that
 /// left quarantine is reused before untouched ones, which keeps the used range compact.
+///
+/// Quarantine runs on the monotonic clock (<see cref="PoolNow.Monotonic"/>), never on the wall clock. The journal
+/// keeps the release time and its wall-clock end (<see cref="PoolAddressReleased.At"/>, <see cref="PoolAddressReleased.QuarantinedUntil"/>),
+/// which is to say the quarantine's length; the countdown of that length starts when the release is applied:
+/// at once for a live release, at recovery for a replayed one. Why: the quarantine exists so that every worker
+/// has time to drop the old route before the address means something else. A wall-clock step (an NTP
+/// correction, a resumed VM, someone's `date`) would otherwise free an address at once (step forwards) or keep it
+/// for as long as the step (backwards). A restarted root cannot tell the time it spent down from such a step,
+/// and while it was down it published no route removal, so that time does not count either: a restart restarts
+/// the countdown and never shortens it. The cost is that an address released shortly before a restart waits up
+/// to one more quarantine.
 /// </summary>
 public sealed class PoolState(PoolDefinition pool)
 {
     private readonly SortedDictionary<UInt128, string> _owners = new();
     private readonly Dictionary<string, SortedSet<UInt128>> _byOwner = new(StringComparer.Ordinal);
-    private readonly Dictionary<UInt128, DateTimeOffset> _quarantine = new();
+    private readonly Dictionary<UInt128, Quarantine> _quarantine = new();
     // Held ∪ quarantined, for the lowest-free scan.
     private readonly SortedSet<UInt128> _blocked = new();
 
@@ -21,7 +32,7 @@ public sealed class PoolState(PoolDefinition pool)
 
     /// <summary>The event for an allocation, or the error; no change.</summary>
     public (PoolAddressAllocated? Event, PoolLease? Existing, PoolError? Error) DecideAllocate(
-        string owner, string? requested, bool reuseIfHeld, DateTimeOffset now)
+        string owner, string? requested, bool reuseIfHeld, PoolNow now)
     {
         if (reuseIfHeld && _byOwner.TryGetValue(owner, out var held) && held.Count > 0)
             return (null, Lease(held.Min, owner), null);
@@ -40,18 +51,22 @@ public sealed class PoolState(PoolDefinition pool)
                 return holder == owner
                     ? (null, Lease(slot, owner), null)
                     : (null, null, Error(PoolErrorKind.Taken, text, $"{text} is already taken in pool {Pool.Name}"));
-            if (IsQuarantined(slot, now, out var until))
-                return (null, null, Error(PoolErrorKind.Quarantined, text, $"{text} was released recently and is quarantined until {until:O}"));
-            return (new PoolAddressAllocated(text, owner, now), null, null);
+            if (IsQuarantined(slot, now.Monotonic, out var q))
+            {
+                var left = q.EndsAt - now.Monotonic;
+                return (null, null, Error(PoolErrorKind.Quarantined, text,
+                    $"{text} was released recently and is quarantined for another {Math.Ceiling(left.TotalSeconds):0} s (until about {now.Wall + left:O})"));
+            }
+            return (new PoolAddressAllocated(text, owner, now.Wall), null, null);
         }
 
-        UInt128? free = FreeSlots(now).Select(x => (UInt128?)x).FirstOrDefault();
+        UInt128? free = FreeSlots(now.Monotonic).Select(x => (UInt128?)x).FirstOrDefault();
         return free is { } s
-            ? (new PoolAddressAllocated(Space.Format(s), owner, now), null, null)
+            ? (new PoolAddressAllocated(Space.Format(s), owner, now.Wall), null, null)
             : (null, null, Error(PoolErrorKind.Exhausted, null, $"pool {Pool.Name} ({Space.Prefix}) is exhausted"));
     }
 
-    public (PoolAddressReleased? Event, PoolError? Error) DecideRelease(string address, string? owner, bool quarantine, DateTimeOffset now, TimeSpan quarantineFor)
+    public (PoolAddressReleased? Event, PoolError? Error) DecideRelease(string address, string? owner, bool quarantine, PoolNow now, TimeSpan quarantineFor)
     {
         if (!Space.TrySlot(address, out var slot, out var kind))
             return (null, Error(kind == PoolErrorKind.Reserved ? PoolErrorKind.NotHeld : kind.Value, address, $"{address} is not held in pool {Pool.Name}"));
@@ -60,13 +75,13 @@ public sealed class PoolState(PoolDefinition pool)
         return (Released(slot, holder, quarantine, now, quarantineFor), null);
     }
 
-    public IReadOnlyList<PoolAddressReleased> DecideReleaseOwner(string owner, bool quarantine, DateTimeOffset now, TimeSpan quarantineFor) =>
+    public IReadOnlyList<PoolAddressReleased> DecideReleaseOwner(string owner, bool quarantine, PoolNow now, TimeSpan quarantineFor) =>
         _byOwner.TryGetValue(owner, out var held)
             ? held.Select(s => Released(s, owner, quarantine, now, quarantineFor)).ToArray()
             : [];
 
-    public IReadOnlyList<string> Preview(int count, DateTimeOffset now) =>
-        FreeSlots(now).Take(Math.Max(0, count)).Select(Space.Format).ToArray();
+    public IReadOnlyList<string> Preview(int count, PoolNow now) =>
+        FreeSlots(now.Monotonic).Take(Math.Max(0, count)).Select(Space.Format).ToArray();
 
     public PoolLease? OwnerOf(string address) =>
         Space.TrySlot(address, out var slot, out _) && _owners.TryGetValue(slot, out var owner) ? Lease(slot, owner) : null;
@@ -86,13 +101,17 @@ public sealed class PoolState(PoolDefinition pool)
         _blocked.Add(slot);
     }
 
-    public void Apply(PoolAddressReleased e)
+    /// <summary>
+    /// <paramref name="appliedAt"/>: the monotonic now, for a replayed event too (the countdown starts again at
+    /// recovery, see the class comment). The length is the event's own (end − release, one wall-clock reading).
+    /// </summary>
+    public void Apply(PoolAddressReleased e, TimeSpan appliedAt)
     {
         if (!Space.TrySlot(e.Address, out var slot, out _)) return;
         if (_owners.TryGetValue(slot, out var holder)) Forget(slot, holder);
         if (e.QuarantinedUntil is { } until && until > e.At)
         {
-            _quarantine[slot] = until;
+            _quarantine[slot] = new Quarantine(appliedAt + (until - e.At), e.At, until - e.At);
             _blocked.Add(slot);
         }
         else
@@ -102,31 +121,41 @@ public sealed class PoolState(PoolDefinition pool)
         }
     }
 
-    /// <summary>Drops quarantines that ended before <paramref name="now"/> (expiry is wall-clock, nothing to persist).</summary>
-    public void ExpireQuarantine(DateTimeOffset now)
+    /// <summary>Drops quarantines that ended by the monotonic <paramref name="now"/> (nothing to persist: see the class comment).</summary>
+    public void ExpireQuarantine(TimeSpan now)
     {
-        foreach (var (slot, until) in _quarantine.Where(q => q.Value <= now).ToArray())
+        foreach (var (slot, _) in _quarantine.Where(q => q.Value.EndsAt <= now).ToArray())
         {
             _quarantine.Remove(slot);
             if (!_owners.ContainsKey(slot)) _blocked.Remove(slot);
         }
     }
 
-    public PoolSnapshot ToSnapshot() => new(
+    /// <summary>Holdings and the quarantines that have not ended by the monotonic <paramref name="now"/>, each with its release time and length.</summary>
+    public PoolSnapshot ToSnapshot(TimeSpan now) => new(
         _owners.Select(o => new PoolSnapshotHolding(Space.Format(o.Key), o.Value)).ToArray(),
-        _quarantine.OrderBy(q => q.Key).Select(q => new PoolSnapshotQuarantine(Space.Format(q.Key), q.Value)).ToArray());
+        _quarantine.Where(q => q.Value.EndsAt > now).OrderBy(q => q.Key)
+            .Select(q => new PoolSnapshotQuarantine(Space.Format(q.Key), q.Value.ReleasedAt + q.Value.Length, q.Value.ReleasedAt)).ToArray());
 
-    public static PoolState FromSnapshot(PoolDefinition pool, PoolSnapshot snapshot)
+    /// <summary>
+    /// As the events would: each quarantine in the snapshot runs its full length again from <paramref name="appliedAt"/>.
+    /// A snapshot written before release times were kept has no <see cref="PoolSnapshotQuarantine.ReleasedAt"/>:
+    /// <paramref name="lengthIfUnknown"/> (the configured quarantine) stands in for its length.
+    /// </summary>
+    public static PoolState FromSnapshot(PoolDefinition pool, PoolSnapshot snapshot, TimeSpan appliedAt, TimeSpan lengthIfUnknown)
     {
         var state = new PoolState(pool);
         foreach (var h in snapshot.Held ?? []) state.Apply(new PoolAddressAllocated(h.Address, h.Owner, DateTimeOffset.MinValue));
         foreach (var q in snapshot.Quarantined ?? [])
-            state.Apply(new PoolAddressReleased(q.Address, "", DateTimeOffset.MinValue, q.Until));
+        {
+            var releasedAt = q.ReleasedAt ?? q.Until - lengthIfUnknown;
+            state.Apply(new PoolAddressReleased(q.Address, "", releasedAt, q.Until), appliedAt);
+        }
         return state;
     }
 
     /// <summary>Free usable slots, lowest first, lazily (the IPv6 pools are far too large to list).</summary>
-    private IEnumerable<UInt128> FreeSlots(DateTimeOffset now)
+    private IEnumerable<UInt128> FreeSlots(TimeSpan now)
     {
         var candidate = Space.FirstUsable;
         var last = Space.LastUsable;
@@ -150,11 +179,14 @@ public sealed class PoolState(PoolDefinition pool)
         }
     }
 
-    private bool IsQuarantined(UInt128 slot, DateTimeOffset now, out DateTimeOffset until) =>
-        _quarantine.TryGetValue(slot, out until) && until > now;
+    private bool IsQuarantined(UInt128 slot, TimeSpan now, out Quarantine quarantine) =>
+        _quarantine.TryGetValue(slot, out quarantine) && quarantine.EndsAt > now;
 
-    private PoolAddressReleased Released(UInt128 slot, string owner, bool quarantine, DateTimeOffset now, TimeSpan quarantineFor) =>
-        new(Space.Format(slot), owner, now, quarantine && quarantineFor > TimeSpan.Zero ? now + quarantineFor : null);
+    private PoolAddressReleased Released(UInt128 slot, string owner, bool quarantine, PoolNow now, TimeSpan quarantineFor) =>
+        new(Space.Format(slot), owner, now.Wall, quarantine && quarantineFor > TimeSpan.Zero ? now.Wall + quarantineFor : null);
+
+    /// <summary><see cref="EndsAt"/> is monotonic; release time and length are kept for the snapshot.</summary>
+    private readonly record struct Quarantine(TimeSpan EndsAt, DateTimeOffset ReleasedAt, TimeSpan Length);
 
     private void Forget(UInt128 slot, string owner)
     {

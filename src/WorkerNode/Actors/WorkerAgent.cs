@@ -22,6 +22,8 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
     public const string Name = "worker";
 
     private readonly WorkerSettings _settings;
+    // What the placements name: the configured endpoint until the orchestrator answers with the address it knows us by.
+    private string _tunnelEndpoint;
     private readonly IInstanceHost _host;
     private readonly IDataPlane _dataPlane;
     private readonly NodeMemory _memory;
@@ -45,6 +47,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
     public WorkerAgent(WorkerSettings settings, IInstanceHost host, IDataPlane dataPlane, Props orchestratorLink, NodeMemory? memory = null)
     {
         _settings = settings;
+        _tunnelEndpoint = settings.TunnelEndpoint;
         _host = host;
         _dataPlane = dataPlane;
         _memory = memory ?? NodeMemory.InProcess();
@@ -164,6 +167,11 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void OnSubnets(WorkerSubnetsAssigned msg)
     {
         if (msg.Node != Node) return;
+        if (msg.TunnelEndpoint is { } endpoint && endpoint != _tunnelEndpoint)
+        {
+            _log.Info("worker {0} is known to its site by the tunnel endpoint {1} (configured: {2})", Node, endpoint, _settings.TunnelEndpoint);
+            _tunnelEndpoint = endpoint;
+        }
         var subnets = new NodeSubnets(Node, msg.SubnetV4, msg.SubnetV6);
         if (_addresses.Subnets is { } old && old != subnets)
             _log.Warning("subnets of {0} changed from {1} to {2}; running placements keep their addresses", Node, old.V4, subnets.V4);
@@ -314,7 +322,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         slot.State == SlotState.Starting ? InstanceStatus.Starting : InstanceStatus.Running;
 
     private Placement PlacementOf((string Instance, long Epoch) key, Slot slot) =>
-        new(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _settings.TunnelEndpoint, key.Epoch, slot.NetworkNamespace,
+        new(Site, Node, slot.NamespaceV4, slot.NamespaceV6, _tunnelEndpoint, key.Epoch, slot.NetworkNamespace,
             _settings.TunnelPublicKey, _settings.TunnelSalt);
 
     private void Report((string Instance, long Epoch) key, Slot slot, InstanceStatus status, string? detail = null, int? exitCode = null) =>

@@ -142,6 +142,21 @@ public class CommandTests
     }
 
     [Fact]
+    public async Task Nodes_shows_a_refused_worker_and_why_under_the_table()
+    {
+        using var root = new FakeRoot().On("GET", "/api/v1/nodes", 200, """
+            [{"cluster":"site1","node":"w1","subnet_v4":"10.18.0.0/26","subnet_v6":"fc00::/120","status":"Up","instances":0,"latitude":0,"longitude":0,"tunnel_endpoint":"10.99.0.3:50103"},
+             {"cluster":"site1","node":"w9","subnet_v4":null,"subnet_v6":null,"status":"Refused","instances":0,"latitude":0,"longitude":0,"tunnel_endpoint":"w9.invalid:50103",
+              "reason":"tunnel endpoint 'w9.invalid:50103' is not an address and w9.invalid does not resolve (HostNotFound)"}]
+            """);
+        using var oak = new Oak();
+        var r = await oak.RunAsync("--root", root.Url, "nodes");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(r.Out.Split('\n'), l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["site1", "w9", "Refused", "-", "-", "0", "0", "0", "w9.invalid:50103"]);
+        Assert.Contains("site1/w9 refused: tunnel endpoint 'w9.invalid:50103' is not an address", r.Out);
+    }
+
+    [Fact]
     public async Task Table_renders_whatever_entries_the_worker_reports()
     {
         using var root = new FakeRoot().On("GET", "/api/v1/nodes/w1/table", 200, """

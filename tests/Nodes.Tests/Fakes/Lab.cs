@@ -113,19 +113,20 @@ public sealed class Lab : IDisposable
                     RetryInterval = TimeSpan.FromMilliseconds(500),
                     WorkerGrace = WorkerGrace,
                     DigestInterval = TimeSpan.FromSeconds(1),
+                    LookupTunnelEndpoint = LabTunnelNames.Lookup,
                 },
                 RootLink.Props(site, _tiered ? new RootTransport.ViaClusterClient([RootReceptionist]) : new RootTransport.Fixed(Root), FastLink)),
             name ?? $"orchestrator-{site}");
 
     public WorkerHandle StartWorker(string site, string node, IActorRef orchestrator, ActorSystem? system = null,
-        TimeSpan? expiry = null, double latitude = 0, double longitude = 0, WorkerHandle? restartOf = null)
+        TimeSpan? expiry = null, double latitude = 0, double longitude = 0, WorkerHandle? restartOf = null, string? tunnelEndpoint = null)
     {
         system ??= _tiered ? SiteSystem(site) : WorkerSystems[Workers.Count % WorkerSystems.Count];
         // A restart of a worker keeps what belongs to its process (instances, forwarding loop, memory).
         var host = restartOf?.Host ?? new FakeInstanceHost();
         var dataPlane = restartOf?.DataPlane ?? new RecordingDataPlane();
         var memory = restartOf?.Memory ?? Oakestra.Actors.WorkerNode.Memory.NodeMemory.InProcess();
-        var settings = new WorkerSettings(site, node, $"{node}.lab:50103", latitude, longitude)
+        var settings = new WorkerSettings(site, node, tunnelEndpoint ?? $"{node}.lab:50103", latitude, longitude)
         {
             InterestExpiry = expiry ?? TimeSpan.FromSeconds(10),
             PollInterval = TimeSpan.FromMilliseconds(50),

@@ -51,6 +51,17 @@ public sealed class ControlPlaneLab : IAsyncDisposable
         ["Oak:Site:WorkerGraceSeconds"] = "5",
     };
 
+    /// <summary>Polls <paramref name="done"/> every 250 ms; fails naming <paramref name="what"/> past <paramref name="within"/>.</summary>
+    public static async Task WaitAsync(TimeSpan within, Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await done())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {within.TotalSeconds:0} s: {what}");
+            await Task.Delay(250);
+        }
+    }
+
     public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -128,7 +139,7 @@ public sealed class ControlPlaneLab : IAsyncDisposable
     public IHost StartSite(string site)
     {
         var port = _sitePorts.TryGetValue(site, out var known) ? known : _sitePorts[site] = FreePort();
-        return Start(site, SiteConfig(site, port), (s, c) => s.AddOrchestrator(c));
+        return Start(site, SiteConfig(site, port), (s, c) => s.AddSingleton(LabTunnelNames.Lookup).AddOrchestrator(c));
     }
 
     /// <summary>Every process of the site ends at once (a site cut off, or a power cut); what they ran stays in their fakes.</summary>
@@ -146,11 +157,11 @@ public sealed class ControlPlaneLab : IAsyncDisposable
     }
 
     /// <summary>A worker process; <paramref name="restartOf"/>: the same node started again over what it ran before.</summary>
-    public LabWorker StartWorker(string site, string node, LabWorker? restartOf = null)
+    public LabWorker StartWorker(string site, string node, LabWorker? restartOf = null, string? tunnelEndpoint = null)
     {
         var instances = restartOf?.Instances ?? new FakeInstanceHost();
         var dataPlane = restartOf?.DataPlane ?? new RecordingDataPlane();
-        var host = Start(site, new(SiteConfig(site, 0)) { ["Oak:Node:Name"] = node, ["Oak:Node:TunnelEndpoint"] = $"{node}.lab:50103" }, (services, configuration) =>
+        var host = Start(site, new(SiteConfig(site, 0)) { ["Oak:Node:Name"] = node, ["Oak:Node:TunnelEndpoint"] = tunnelEndpoint ?? $"{node}.lab:50103" }, (services, configuration) =>
         {
             services.AddSingleton<IInstanceHost>(instances);
             services.AddSingleton<IDataPlane>(dataPlane);

@@ -73,8 +73,11 @@ public sealed class AddressPoolTests : IAsyncLifetime
         Assert.Equal(PoolErrorKind.Quarantined, requested.Error?.Kind);
         Assert.DoesNotContain(a, (await Pools.PreviewAsync(pool, 5)).Get());
 
+        // A wall-clock step of a day frees nothing: quarantine runs on the monotonic clock.
+        _root.Clock.StepWall(TimeSpan.FromDays(1));
         _root.Clock.Advance(TimeSpan.FromSeconds(59));
         Assert.NotEqual(a, (await Pools.AllocateAsync(pool, "service:w/rr")).Get().Address);
+        Assert.Equal(PoolErrorKind.Quarantined, (await Pools.AllocateAsync(pool, "service:z/rr", requested: a)).Error?.Kind);
 
         _root.Clock.Advance(TimeSpan.FromSeconds(2));
         // Lowest free first: the address that left quarantine comes back before untouched ones.

@@ -2,17 +2,20 @@ using Oakestra.Actors.Root.Pools;
 
 namespace Oakestra.Actors.Root.Tests.Pools;
 
-/// <summary>The pure allocation logic (no actor): carries, skipping, subnet numbering, large offsets.</summary>
+/// <summary>The pure allocation logic (no actor): carries, skipping, subnet numbering, large offsets, quarantine.</summary>
 public sealed class PoolStateTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Wall = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly PoolNow Now = new(Wall, TimeSpan.Zero);
+    private static readonly TimeSpan Minute = TimeSpan.FromSeconds(60);
 
-    private static string Allocate(PoolState state, string owner, string? requested = null)
+    private static string Allocate(PoolState state, string owner, string? requested = null, PoolNow? at = null, List<object>? journal = null)
     {
-        var (evt, existing, error) = state.DecideAllocate(owner, requested, false, Now);
+        var (evt, existing, error) = state.DecideAllocate(owner, requested, false, at ?? Now);
         Assert.Null(error);
         if (existing is not null) return existing.Address;
         state.Apply(evt!);
+        journal?.Add(evt!);
         return evt!.Address;
     }
 
@@ -22,7 +25,7 @@ public sealed class PoolStateTests
         var state = new PoolState(new PoolDefinition("p", PoolKind.AddressV6, "fdff:2000::/21", 128));
         // Hold ::1..::fffe by requesting the one before the boundary and filling below it cheaply via snapshot.
         var held = Enumerable.Range(1, 0xfffe).Select(i => new PoolSnapshotHolding($"fdff:2000::{i:x}", "o")).ToArray();
-        state = PoolState.FromSnapshot(state.Pool, new PoolSnapshot(held, []));
+        state = PoolState.FromSnapshot(state.Pool, new PoolSnapshot(held, []), TimeSpan.Zero, Minute);
         Assert.Equal("fdff:2000::ffff", Allocate(state, "a"));
         Assert.Equal("fdff:2000::1:0", Allocate(state, "b"));
     }
@@ -64,13 +67,104 @@ public sealed class PoolStateTests
         var state = new PoolState(pool);
         Allocate(state, "a");
         var b = Allocate(state, "b");
-        var (released, _) = state.DecideRelease(b, "b", true, Now, TimeSpan.FromSeconds(60));
-        state.Apply(released!);
+        Release(state, b, "b", Now);
 
-        var copy = PoolState.FromSnapshot(pool, state.ToSnapshot());
+        var copy = PoolState.FromSnapshot(pool, state.ToSnapshot(TimeSpan.Zero), TimeSpan.Zero, TimeSpan.FromHours(1));
         Assert.Equal("a", copy.OwnerOf("10.30.0.1")?.Owner);
         Assert.Equal(PoolErrorKind.Quarantined, copy.DecideAllocate("c", b, false, Now).Error?.Kind);
         Assert.Equal(["10.30.0.3"], copy.Preview(1, Now));
-        Assert.Equal(["10.30.0.2"], copy.Preview(1, Now.AddSeconds(60)));
+        // The snapshot carries the quarantine's own length (60 s), not the fallback.
+        Assert.Equal(["10.30.0.2"], copy.Preview(1, Later(Now, 60)));
+    }
+
+    [Fact]
+    public void A_released_address_is_not_handed_out_again_before_its_quarantine_ends_when_the_wall_clock_jumps_forward()
+    {
+        var state = new PoolState(new PoolDefinition("p", PoolKind.AddressV4, "10.30.0.0/16", 32));
+        var a = Allocate(state, "a");
+        Release(state, a, "a", Now);
+
+        // 10 s later the wall clock is corrected by a day (NTP, a resumed VM): the quarantine still has 50 s to go.
+        var jumped = new PoolNow(Wall.AddDays(1).AddSeconds(10), TimeSpan.FromSeconds(10));
+        state.ExpireQuarantine(jumped.Monotonic);
+        var refused = state.DecideAllocate("b", a, false, jumped).Error;
+        Assert.Equal(PoolErrorKind.Quarantined, refused?.Kind);
+        Assert.Contains("another 50 s", refused!.Message);
+        Assert.NotEqual(a, Allocate(state, "b", at: jumped));
+
+        var ended = new PoolNow(jumped.Wall.AddSeconds(50), TimeSpan.FromSeconds(60));
+        state.ExpireQuarantine(ended.Monotonic);
+        Assert.Equal(a, Allocate(state, "c", at: ended));
+    }
+
+    [Fact]
+    public void A_wall_clock_step_backwards_does_not_keep_an_address_quarantined_longer()
+    {
+        var state = new PoolState(new PoolDefinition("p", PoolKind.AddressV4, "10.30.0.0/16", 32));
+        var a = Allocate(state, "a");
+        Release(state, a, "a", Now);
+
+        // The wall clock went back a day; 60 s of real time later the address is free again, not in a day.
+        var stepped = new PoolNow(Wall.AddDays(-1).AddSeconds(60), TimeSpan.FromSeconds(60));
+        state.ExpireQuarantine(stepped.Monotonic);
+        Assert.Equal(0, state.QuarantinedCount);
+        Assert.Equal(a, Allocate(state, "b", at: stepped));
+    }
+
+    [Fact]
+    public void After_a_restart_the_remaining_quarantine_is_never_shortened_by_a_clock_step()
+    {
+        var pool = new PoolDefinition("p", PoolKind.AddressV4, "10.30.0.0/16", 32);
+        var state = new PoolState(pool);
+        var journal = new List<object>();
+        var a = Allocate(state, "a", journal: journal);
+        var b = Allocate(state, "b", journal: journal);
+        Release(state, a, "a", Now, journal);
+        Release(state, b, "b", Later(Now, 50), journal);
+
+        // The root comes back with its wall clock an hour ahead (or the root was down an hour: it cannot tell).
+        // The monotonic clock of the new process starts at 0; replayed releases count down from there.
+        var restarted = new PoolNow(Wall.AddHours(1), TimeSpan.Zero);
+        var recovered = Replay(pool, journal, restarted.Monotonic);
+        Assert.Equal(PoolErrorKind.Quarantined, recovered.DecideAllocate("x", a, false, restarted).Error?.Kind);
+        Assert.Equal(PoolErrorKind.Quarantined, recovered.DecideAllocate("x", b, false, Later(restarted, 59)).Error?.Kind);
+        Assert.Equal([a, b], recovered.Preview(2, Later(restarted, 60)));
+
+        // An hour behind instead: the full length again, and not an hour more.
+        var behind = new PoolNow(Wall.AddHours(-1), TimeSpan.Zero);
+        var again = Replay(pool, journal, behind.Monotonic);
+        Assert.Equal(["10.30.0.3"], again.Preview(1, Later(behind, 59)));
+        Assert.Equal([a, b], again.Preview(2, Later(behind, 60)));
+    }
+
+    [Fact]
+    public void A_snapshot_without_release_times_quarantines_for_the_configured_length_from_recovery()
+    {
+        var pool = new PoolDefinition("p", PoolKind.AddressV4, "10.30.0.0/16", 32);
+        // The form written before quarantine ran on the monotonic clock: only the wall-clock end, long past.
+        var old = new PoolSnapshot([], [new PoolSnapshotQuarantine("10.30.0.1", Wall.AddDays(-3))]);
+        var state = PoolState.FromSnapshot(pool, old, TimeSpan.Zero, Minute);
+        Assert.Equal(["10.30.0.2"], state.Preview(1, Later(Now, 59)));
+        Assert.Equal(["10.30.0.1"], state.Preview(1, Later(Now, 60)));
+    }
+
+    private static PoolNow Later(PoolNow now, double seconds) =>
+        new(now.Wall.AddSeconds(seconds), now.Monotonic + TimeSpan.FromSeconds(seconds));
+
+    private static void Release(PoolState state, string address, string owner, PoolNow at, List<object>? journal = null)
+    {
+        var (released, error) = state.DecideRelease(address, owner, true, at, Minute);
+        Assert.Null(error);
+        state.Apply(released!, at.Monotonic);
+        journal?.Add(released!);
+    }
+
+    private static PoolState Replay(PoolDefinition pool, IEnumerable<object> journal, TimeSpan appliedAt)
+    {
+        var state = new PoolState(pool);
+        foreach (var e in journal)
+            if (e is PoolAddressAllocated allocated) state.Apply(allocated);
+            else state.Apply((PoolAddressReleased)e, appliedAt);
+        return state;
     }
 }

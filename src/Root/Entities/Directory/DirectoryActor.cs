@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Persistence;
+using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Root.Entities.Services;
 
 namespace Oakestra.Actors.Root.Entities.Directory;
@@ -28,6 +29,12 @@ public sealed class DirectoryActor : ReceivePersistentActor
             foreach (var held in c.Services)
                 if (!_versions.TryGetValue(held.ServiceId, out var version) || version != held.Version)
                     _refs.Services.Tell(new SyncSite(held.ServiceId, c.Site, c.Orchestrator, held.Version));
+        });
+        // Every service is told (a service the site never held ignores it): a site is lost rarely, and only the
+        // Service entities know their subscribers.
+        Command<DropSiteSubscriptions>(d =>
+        {
+            foreach (var id in _state.Services) _refs.Services.Tell(new ServiceEnvelope(id, new UnsubscribeService(id, d.Site)));
         });
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(_ => { });

@@ -54,6 +54,12 @@ public sealed record ListServiceIds : IDirectoryCommand;
 
 public sealed record ServiceIds(IReadOnlyList<string> Ids) : IClusterMessage;
 
+/// <summary>
+/// Site registry → directory when a site is lost: every service forgets that site's subscription, so a site that is
+/// gone for good is not sent deltas for ever. A site that comes back states its interests again when it registers.
+/// </summary>
+public sealed record DropSiteSubscriptions(string Site) : IDirectoryCommand;
+
 /// <summary>Service → directory after every change (and its recovery): the version subscribers must reach.</summary>
 public sealed record ServiceVersionChanged(string ServiceId, long Version) : IDirectoryCommand;
 

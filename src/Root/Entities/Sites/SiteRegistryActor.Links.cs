@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Oakestra.Actors.Contracts.Protocol;
+using Oakestra.Actors.Root.Entities.Directory;
 using Oakestra.Actors.Root.Entities.Instances;
 
 namespace Oakestra.Actors.Root.Entities.Sites;
@@ -28,7 +29,7 @@ public sealed partial class SiteRegistryActor
         {
             _log.Warning("site {0} has not been heard for {1:0} s: its nodes are Unreachable, nothing new is placed there", site, _links.Silence.TotalSeconds);
             foreach (var n in _state.Nodes.Values.Where(n => n.Site == site && n.State == WorkerState.Up).ToArray())
-                Change(new NodeStateRecorded(n.Site, n.Node, WorkerState.Unreachable));
+                Change(new NodeStateRecorded(n.Site, n.Node, WorkerState.Unreachable, DateTime.UtcNow));
         }
         foreach (var site in decision.NowLost)
         {
@@ -36,6 +37,7 @@ public sealed partial class SiteRegistryActor
             _log.Warning("site {0} is lost ({1:0} s silent): its {2} instances are placed on other sites where one can take them",
                 site, (_links.Silence + _links.Grace).TotalSeconds, instances.Length);
             foreach (var id in instances) _refs.Instances.Tell(new SiteLost(id, site));
+            _refs.Directory.Tell(new DropSiteSubscriptions(site));
         }
     }
 

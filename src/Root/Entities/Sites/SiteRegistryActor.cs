@@ -23,6 +23,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
     private readonly Dictionary<string, IActorRef> _orchestrators = new();
     private readonly SenderRefusals _refusals = new();
     private readonly Dictionary<string, Address> _heardFrom = new(StringComparer.Ordinal);
+    private readonly RefusedWorkers _refusedWorkers = new();
     private SiteRegistryState _state = SiteRegistryState.Empty;
 
     private sealed record SubnetsResult(AssignWorkerSubnets Request, IActorRef ReplyTo, PoolResult<WorkerSubnets> Result);
@@ -42,6 +43,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
         Command<AssignWorkerSubnets>(OnContract);
         Command<UpdateWorkerLocation>(OnContract);
         Command<WorkerStateChanged>(OnContract);
+        Command<WorkerRefused>(OnContract);
         Command<SiteHeartbeat>(OnContract);
         Command<SiteDigest>(OnContract);
         Command<SubnetsResult>(OnSubnets);
@@ -56,12 +58,14 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
         Command<ListNodes>(_ => Sender.Tell(new NodeList(
             _state.Nodes.Values.OrderBy(n => n.Site, StringComparer.Ordinal).ThenBy(n => n.Node, StringComparer.Ordinal).ToArray(),
             _state.Nodes.Values.ToDictionary(n => n.Key, n => _state.InstancesOn(n.Site, n.Node)),
-            _state.Sites.Keys.ToDictionary(s => s, s => _links.Of(s).LastHeardUtc))));
+            _state.Sites.Keys.ToDictionary(s => s, s => _links.Of(s).LastHeardUtc),
+            _refusedWorkers.Current(DateTime.UtcNow))));
         Command<ListSites>(_ => Sender.Tell(ListSitesNow()));
         Command<SetNodeLocation>(OnSetLocation);
         Command<DrainNode>(d => Cordon(d.Node, true));
         Command<UncordonNode>(u => Cordon(u.Node, false));
-        Command<LinkTick>(_ => CheckLinks());
+        Command<LinkTick>(_ => { CheckLinks(); Decommission(); });
+        Command<NodeSubnetsReleased>(OnNodeSubnetsReleased);
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "site registry snapshot failed"));
     }
@@ -95,6 +99,10 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
                 // Its name would become part of its instances' namespace paths (`oak exec`): refused before it owns anything.
                 Sender.Tell(new WorkerRegistrationRefused(a.Site, a.Node, $"node name must be {Api.NodeNames.Rule}"));
                 break;
+            case AssignWorkerSubnets a when _decommissioning.Contains(SiteRegistryState.KeyOf(a.Site, a.Node)):
+                // Its old subnets are being released: no answer, the orchestrator asks again and gets subnets after.
+                _log.Info("worker {0} of site {1} registers while it is being decommissioned: asked to come again", a.Node, a.Site);
+                break;
             case AssignWorkerSubnets a:
                 var replyTo = Sender;
                 _refs.Pools.AllocateSubnetsAsync(a.Site, a.Node)
@@ -107,7 +115,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
                 break;
             case WorkerStateChanged w:
                 if (_state.Nodes.TryGetValue(SiteRegistryState.KeyOf(w.Site, w.Node), out var node) && node.State != w.State)
-                    Change(new NodeStateRecorded(w.Site, w.Node, w.State), () =>
+                    Change(new NodeStateRecorded(w.Site, w.Node, w.State, DateTime.UtcNow), () =>
                     {
                         if (w.State == WorkerState.Up) WakeWaiting();
                         // Down = the site gave up on the node: its placements are lost for good (Unreachable may come back).
@@ -116,6 +124,10 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
                                 if (a.Site == w.Site && (a.Node is null || a.Node == w.Node))
                                     _refs.Instances.Tell(new NodeLost(id, w.Site, w.Node));
                     });
+                break;
+            case WorkerRefused refused:
+                // Not persisted: the site repeats it while the worker keeps trying (`oak nodes` shows it meanwhile).
+                _refusedWorkers.Put(refused, DateTime.UtcNow);
                 break;
             case SiteHeartbeat h:
                 Heard(h.Site, h.Orchestrator, h.QueuedReports);
@@ -140,6 +152,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
             return;
         }
         var subnets = r.Result.Value!;
+        _refusedWorkers.Forget(a.Site, a.Node);
         // A drained node stays cordoned when its worker registers again (a restart is no uncordon).
         var cordoned = _state.Nodes.TryGetValue(SiteRegistryState.KeyOf(a.Site, a.Node), out var before) && before.Cordoned;
         var record = new NodeRecord(a.Site, a.Node, subnets.V4, subnets.V6, a.TunnelEndpoint, a.Latitude, a.Longitude, WorkerState.Up, cordoned);
@@ -228,6 +241,7 @@ public sealed partial class SiteRegistryActor : ReceivePersistentActor, IWithTim
             SiteDigest d => (d.Site, d.Orchestrator),
             AssignWorkerSubnets a => (a.Site, (IActorRef?)null),
             WorkerStateChanged w => (w.Site, (IActorRef?)null),
+            WorkerRefused w => (w.Site, (IActorRef?)null),
             UpdateWorkerLocation u => (u.Site, (IActorRef?)null),
             _ => ((string?)null, (IActorRef?)null),
         };

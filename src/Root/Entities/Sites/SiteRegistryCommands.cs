@@ -1,3 +1,4 @@
+using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Messaging;
 
 namespace Oakestra.Actors.Root.Entities.Sites;
@@ -40,9 +41,13 @@ public sealed record InstanceLeft(string InstanceId) : ISiteRegistryCommand;
 
 public sealed record ListNodes : ISiteRegistryCommand;
 
-/// <summary><see cref="LastHeardUtc"/>: when each node's site was last heard (by site name).</summary>
+/// <summary>
+/// <see cref="LastHeardUtc"/>: when each node's site was last heard (by site name). <see cref="Refused"/>: workers whose
+/// site refuses their registration now (a node of the list among them included).
+/// </summary>
 public sealed record NodeList(
-    IReadOnlyList<NodeRecord> Nodes, IReadOnlyDictionary<string, int> InstancesPerNode, IReadOnlyDictionary<string, DateTime> LastHeardUtc) : IClusterMessage;
+    IReadOnlyList<NodeRecord> Nodes, IReadOnlyDictionary<string, int> InstancesPerNode, IReadOnlyDictionary<string, DateTime> LastHeardUtc,
+    IReadOnlyList<WorkerRefused>? Refused = null) : IClusterMessage;
 
 public sealed record ListSites : ISiteRegistryCommand;
 

@@ -5,10 +5,13 @@ using Oakestra.Actors.Contracts.Protocol;
 
 namespace Oakestra.Actors.Root.Entities.Sites;
 
-/// <summary>A worker as the root knows it; subnets are stable per (site, node).</summary>
+/// <summary>
+/// A worker as the root knows it; subnets are stable per (site, node) until the node is decommissioned.
+/// <see cref="DownSinceUtc"/>: since when its site has given up on it (State Down), else null.
+/// </summary>
 public sealed record NodeRecord(
     string Site, string Node, Ipv4Prefix SubnetV4, Ipv6Prefix SubnetV6, string TunnelEndpoint,
-    double Latitude, double Longitude, WorkerState State, bool Cordoned = false)
+    double Latitude, double Longitude, WorkerState State, bool Cordoned = false, DateTime? DownSinceUtc = null)
 {
     [System.Text.Json.Serialization.JsonIgnore]
     public string Key => SiteRegistryState.KeyOf(Site, Node);
@@ -23,8 +26,13 @@ public sealed record SiteRecorded(string Site, string OrchestratorPath) : ISiteR
 [PersistedAs("root.sites.node-recorded")]
 public sealed record NodeRecorded(NodeRecord Node) : ISiteRegistryEvent;
 
+/// <summary><see cref="AtUtc"/>: when (absent in events written before decommissioning; such a Down counts from recovery).</summary>
 [PersistedAs("root.sites.node-state-recorded")]
-public sealed record NodeStateRecorded(string Site, string Node, WorkerState State) : ISiteRegistryEvent;
+public sealed record NodeStateRecorded(string Site, string Node, WorkerState State, DateTime? AtUtc = null) : ISiteRegistryEvent;
+
+/// <summary>A node Down for the decommission grace: its subnets went back to the pools and the root forgot it.</summary>
+[PersistedAs("root.sites.node-decommissioned")]
+public sealed record NodeDecommissioned(string Site, string Node) : ISiteRegistryEvent;
 
 /// <summary>`oak drain` (true) or `oak uncordon` (false): a cordoned node takes no new placement.</summary>
 [PersistedAs("root.sites.node-cordoned")]

@@ -32,8 +32,14 @@ public sealed record SiteRegistryState(
     {
         SiteRecorded s => this with { Sites = Sites.SetItem(s.Site, s.OrchestratorPath) },
         NodeRecorded n => this with { Nodes = Nodes.SetItem(n.Node.Key, n.Node) },
+        // Down since the first Down (a repeated one does not restart the grace); anything else ends it.
         NodeStateRecorded n when Nodes.TryGetValue(KeyOf(n.Site, n.Node), out var rec) =>
-            this with { Nodes = Nodes.SetItem(rec.Key, rec with { State = n.State }) },
+            this with { Nodes = Nodes.SetItem(rec.Key, rec with
+            {
+                State = n.State,
+                DownSinceUtc = n.State == WorkerState.Down ? rec.DownSinceUtc ?? n.AtUtc : null,
+            }) },
+        NodeDecommissioned d => this with { Nodes = Nodes.Remove(KeyOf(d.Site, d.Node)) },
         NodeLocationRecorded n when Nodes.TryGetValue(KeyOf(n.Site, n.Node), out var rec) =>
             this with { Nodes = Nodes.SetItem(rec.Key, rec with { Latitude = n.Latitude, Longitude = n.Longitude }) },
         NodeCordoned c when Nodes.TryGetValue(KeyOf(c.Site, c.Node), out var rec) =>
@@ -46,6 +52,18 @@ public sealed record SiteRegistryState(
     };
 
     public IEnumerable<NodeRecord> NodesNamed(string node) => Nodes.Values.Where(n => n.Node == node);
+
+    /// <summary>
+    /// Nodes Down for at least <paramref name="grace"/> at <paramref name="nowUtc"/>: to be decommissioned (their subnets
+    /// released). A Down without a time (an event from before decommissioning) counts from <paramref name="recoveredUtc"/>.
+    /// Zero grace: never. Wall clock, unlike the pools' quarantine: a grace of hours to days makes a clock step
+    /// negligible, and a node that does come back after its decommissioning simply gets subnets again.
+    /// </summary>
+    public IReadOnlyList<NodeRecord> Decommissionable(DateTime nowUtc, TimeSpan grace, DateTime recoveredUtc) =>
+        grace <= TimeSpan.Zero
+            ? []
+            : Nodes.Values.Where(n => n.State == WorkerState.Down && nowUtc - (n.DownSinceUtc ?? recoveredUtc) >= grace)
+                .OrderBy(n => n.Key, StringComparer.Ordinal).ToArray();
 
     public int InstancesOn(string site, string node) => Assigned.Values.Count(a => a.Site == site && a.Node == node);
 
