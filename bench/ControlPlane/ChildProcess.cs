@@ -4,8 +4,10 @@ using System.Globalization;
 namespace Oakestra.Actors.Bench.ControlPlane;
 
 /// <summary>
-/// One of the real programs (src/Root, src/ClusterOrchestrator), run from the dll the build copied beside this one,
-/// so its memory is its own process's RSS. Output goes to a log file in the run's directory (shown when it fails).
+/// One of the real programs (src/Root, src/ClusterOrchestrator), run from its own project's build output (built with
+/// this one: it is referenced), so its memory is its own process's RSS. Not from the copy beside this assembly: that
+/// one's dependencies were resolved for this process (the orchestrator's Microsoft.Extensions.Hosting is not copied
+/// here, this process takes it from the ASP.NET Core framework the root brings, which the orchestrator does not load). Output goes to a log file in the run's directory (shown when it fails).
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
@@ -23,10 +25,9 @@ public sealed class ChildProcess : IDisposable
         LogPath = logPath;
     }
 
-    public static ChildProcess Start(string name, string assembly, IEnumerable<string> args, string logDirectory)
+    public static ChildProcess Start(string name, string project, string assembly, IEnumerable<string> args, string logDirectory)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: the bench references the project, so the build copies it", dll);
+        var dll = ProgramPath(project, assembly);
         var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (var a in args) start.ArgumentList.Add(a);
@@ -44,6 +45,25 @@ public sealed class ChildProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new ChildProcess(name, process, logPath);
+    }
+
+    /// <summary>
+    /// &lt;repo&gt;/&lt;project&gt;/bin/&lt;configuration&gt;/&lt;tfm&gt;/&lt;assembly&gt;.dll, the configuration and framework taken from
+    /// this assembly's own output directory (bench/ControlPlane/bin/Release/net10.0, or a test project's).
+    /// </summary>
+    private static string ProgramPath(string project, string assembly)
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = here.Name;
+        var configuration = here.Parent?.Name ?? "Release";
+        for (var dir = here; dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Oakestra.Actors.sln")))
+            {
+                var dll = Path.Combine(dir.FullName, project, "bin", configuration, tfm, assembly + ".dll");
+                if (File.Exists(dll)) return dll;
+                throw new FileNotFoundException($"{dll} is missing: build the solution (or this project, which references it) first", dll);
+            }
+        throw new DirectoryNotFoundException($"no Oakestra.Actors.sln above {here.FullName}");
     }
 
     /// <summary>The host that runs this process (dotnet test and dotnet run set DOTNET_HOST_PATH).</summary>

@@ -70,7 +70,7 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
         // larger sizes get larger pools (DESIGN §2: all configurable).
         if (size.Workers > 1000) args.Add("--Oak:Pools:Prefixes:subnet-v4=10.64.0.0/10");
         if (size.Services * 2 + size.Instances + size.Changes > 65_000) args.Add("--Oak:Pools:Prefixes:service-v4=10.30.0.0/15");
-        _root = ChildProcess.Start("root", "Oakestra.Actors.Root", args, _dir);
+        _root = ChildProcess.Start("root", "src/Root", "Oakestra.Actors.Root", args, _dir);
         _api = new RootApiClient($"http://127.0.0.1:{httpPort}", _token);
         await Until("the root's API answers", async () => await Api.HealthyAsync(ct) && await Try(() => Api.SitesAsync(ct)), TimeSpan.FromSeconds(120), ct);
         log($"root up (pid {_root.Id}, {_dir})");
@@ -80,7 +80,7 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
         foreach (var site in sites)
         {
             var port = ports[site] = FreePort();
-            _orchestrators.Add(ChildProcess.Start($"orchestrator-{site}", "Oakestra.Actors.ClusterOrchestrator",
+            _orchestrators.Add(ChildProcess.Start($"orchestrator-{site}", "src/ClusterOrchestrator", "Oakestra.Actors.ClusterOrchestrator",
             [
                 "--Oak:Akka:Hostname=127.0.0.1",
                 "--Oak:Remoting:Tls=off",

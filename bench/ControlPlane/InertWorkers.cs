@@ -37,7 +37,7 @@ public static class InertWorkers
             ["Oak:Akka:Seeds"] = $"127.0.0.1:{orchestratorPort}",
             ["Oak:Site:Name"] = site,
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Akka", LogLevel.Error).AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ");
         builder.Services.AddOakestraCluster(builder.Configuration, OakestraRoles.Worker, site, (akka, _) =>
         {
             akka.AddHocon(NodeRoles.RolesHocon(OakestraRoles.Worker, NodeRoles.SiteRole(site)), HoconAddMode.Prepend);
