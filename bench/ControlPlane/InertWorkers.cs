@@ -26,6 +26,20 @@ public sealed record InertWorker(string Site, string Node, string TunnelEndpoint
 /// </summary>
 public static class InertWorkers
 {
+    /// <summary>
+    /// The site's split brain resolver waits this long (Oak:Akka:DownAfterSeconds, default 10) before it downs an
+    /// unreachable side: the bench runs a whole deployment on one small machine, where a loaded member misses
+    /// heartbeats for longer than a real node would.
+    /// </summary>
+    public const int DownAfterSeconds = 60;
+
+    /// <summary>
+    /// How often the packet path polls its data plane for misses and usage (default 100 ms). Not on the way of a
+    /// change (a delta is compiled and published at once), but ten thousand agents in one process polling ten times a
+    /// second would be load that real workers, each on its own machine, do not put on each other.
+    /// </summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
     public static IHost Start(string site, int orchestratorPort, IReadOnlyList<InertWorker> workers)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -36,6 +50,7 @@ public static class InertWorkers
             ["Oak:Akka:Port"] = "0",
             ["Oak:Akka:Seeds"] = $"127.0.0.1:{orchestratorPort}",
             ["Oak:Site:Name"] = site,
+            ["Oak:Akka:DownAfterSeconds"] = DownAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Akka", LogLevel.Error).AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ");
         builder.Services.AddOakestraCluster(builder.Configuration, OakestraRoles.Worker, site, (akka, _) =>
@@ -52,7 +67,7 @@ public static class InertWorkers
     }
 
     public static Props AgentProps(InertWorker w) =>
-        WorkerAgent.Props(new WorkerSettings(w.Site, w.Node, w.TunnelEndpoint), new InertInstanceHost(), w.DataPlane,
+        WorkerAgent.Props(new WorkerSettings(w.Site, w.Node, w.TunnelEndpoint) { PollInterval = PollInterval }, new InertInstanceHost(), w.DataPlane,
             UpstreamLink.ViaCluster(new ClusterUpstream([NodeRoles.Orchestrator, NodeRoles.SiteRole(w.Site)], NodeRoles.OrchestratorPath)),
             NodeMemory.InProcess());
 }
