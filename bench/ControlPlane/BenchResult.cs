@@ -42,6 +42,7 @@ public sealed record BenchResult(BenchSize Size)
     public long LoadEvents { get; init; }
     public double LoadEventsPerSecond { get; init; }
     public double ChangeEventsPerSecond { get; init; }
+    public int Retries { get; init; }
     public int InterestsHeld { get; init; }
     public int InterestsWanted { get; init; }
 
@@ -68,7 +69,7 @@ public sealed record BenchResult(BenchSize Size)
         {
             ("size", Size.ToString()),
             ("workers registered (all with subnets) after", $"{Registration.TotalSeconds:0.0} s"),
-            ("load (services created, instances Running on their workers)", $"{Load.TotalSeconds:0.0} s, {LoadEvents} journal events, {LoadEventsPerSecond:0} events/s"),
+            ("load (services created, instances Running on their workers)", $"{Load.TotalSeconds:0.0} s, {LoadEvents} journal events, {LoadEventsPerSecond:0} events/s, {Retries} requests retried after a 503/504"),
             ("remote interests held", $"{InterestsHeld} of {InterestsWanted}"),
             ("changes measured (one instance added each)", $"{ChangesMade} at {Size.ChangesPerSecond.ToString(c)}/s, {InterestedPerChange:0.0} interested workers each on average"),
             ("propagation to every interested worker p50 / p99 / max", $"{Propagation.P50:0.0} / {Propagation.P99:0.0} / {Propagation.Max:0.0} ms"),

@@ -12,7 +12,7 @@ public sealed record BenchSize(int Sites, int WorkersPerSite, int Services, int 
     public int Interests { get; init; } = 2;
     public int Changes { get; init; } = 200;
     public double ChangesPerSecond { get; init; } = 10;
-    public int Parallel { get; init; } = 32;
+    public int Parallel { get; init; } = 8;
     public TimeSpan ChangeDeadline { get; init; } = TimeSpan.FromSeconds(60);
 
     public int Workers => Sites * WorkersPerSite;

@@ -40,7 +40,7 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
             var registration = await StartAsync(ct);
             var result = await LoadAsync(ct) with { Registration = registration };
             result = await MeasureChangesAsync(result, ct);
-            return Memory(result);
+            return Memory(result) with { Retries = Api.Retries };
         }
         catch
         {

@@ -52,11 +52,31 @@ public sealed class RootApiClient(string baseUrl, string token) : IDisposable
             s["service_ips"]!.AsArray().First(ip => ip!["policy"]!.GetValue<string>() == "round_robin")!["ipv4"]!.GetValue<string>())).ToArray();
     }
 
-    /// <summary>POST /services/{id}/instances: the ids of the instances created.</summary>
+    /// <summary>How many requests were sent again after a 503/504 (the root's asks timed out under load).</summary>
+    public int Retries => _retries;
+    private int _retries;
+
+    /// <summary>
+    /// POST /services/{id}/instances: the ids of the instances created. A 503 or 504 (an ask inside the root timed out:
+    /// seen when the address pools' single writer had a long queue) is sent again with the same Idempotency-Key, as a
+    /// client should, so nothing is created twice.
+    /// </summary>
     public async Task<IReadOnlyList<string>> DeployAsync(string serviceId, int count, CancellationToken ct)
     {
-        var doc = await SendAsync(HttpMethod.Post, $"/api/v1/services/{serviceId}/instances", new JsonObject { ["count"] = count }, ct);
-        return doc.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray();
+        var key = Guid.NewGuid().ToString("N");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var doc = await SendAsync(HttpMethod.Post, $"/api/v1/services/{serviceId}/instances", new JsonObject { ["count"] = count }, ct, key);
+                return doc.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray();
+            }
+            catch (HttpRequestException e) when (attempt < 10 && e.StatusCode is System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout)
+            {
+                Interlocked.Increment(ref _retries);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
+            }
+        }
     }
 
     /// <summary>GET /nodes: (site, node, status, has subnets) of every node the root knows.</summary>
@@ -75,13 +95,14 @@ public sealed class RootApiClient(string baseUrl, string token) : IDisposable
         return doc.AsArray().Select(s => (s!["site"]!.GetValue<string>(), s["link"]!.GetValue<string>())).ToArray();
     }
 
-    private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct)
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await _http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}", null, response.StatusCode);
         return JsonNode.Parse(text) ?? throw new JsonException($"{method} {path}: empty answer");
     }
 
