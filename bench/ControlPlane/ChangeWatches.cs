@@ -18,6 +18,9 @@ public sealed class ChangeWatch(string serviceId, IReadOnlySet<string> baseline,
     public ConcurrentDictionary<string, long> Applied { get; } = new(StringComparer.Ordinal);
     private volatile string? _newNode;
 
+    /// <summary>When the API answered the change (Stopwatch ticks): the instance exists, placement follows.</summary>
+    public long AnsweredTicks { get; set; }
+
     /// <summary>Where the new instance runs, once some worker's table showed it Running.</summary>
     public string? NewNode { get => _newNode; set => _newNode ??= value; }
 
@@ -31,6 +34,14 @@ public sealed class ChangeWatch(string serviceId, IReadOnlySet<string> baseline,
     /// <summary>From the change to the last interested worker's table, in milliseconds.</summary>
     public double PropagationMs =>
         Interested.Append(NewNode!).Select(w => Applied[w]).Max() is var last ? (last - StartedTicks) * 1000.0 / Stopwatch.Frequency : 0;
+
+    /// <summary>From the API's answer to the last interested worker's table, in milliseconds.</summary>
+    public double AfterAnswerMs => (LastTicks - AnsweredTicks) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>From the first interested worker's table to the last one's: the delta's fan-out alone, in milliseconds.</summary>
+    public double FanOutMs => (LastTicks - Interested.Append(NewNode!).Select(w => Applied[w]).Min()) * 1000.0 / Stopwatch.Frequency;
+
+    private long LastTicks => Interested.Append(NewNode!).Select(w => Applied[w]).Max();
 
     /// <summary>Each interested worker's own delay, in milliseconds.</summary>
     public IEnumerable<double> PerWorkerMs =>

@@ -33,14 +33,17 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
 
     private RootApiClient Api => _api!;
 
-    public async Task<BenchResult> RunAsync(CancellationToken ct)
+    /// <summary>One result per rate of <see cref="BenchSize.Rates"/>, over the same load.</summary>
+    public async Task<IReadOnlyList<BenchResult>> RunAsync(CancellationToken ct)
     {
         try
         {
             var registration = await StartAsync(ct);
-            var result = await LoadAsync(ct) with { Registration = registration };
-            result = await MeasureChangesAsync(result, ct);
-            return Memory(result) with { Retries = Api.Retries };
+            var loaded = await LoadAsync(ct) with { Registration = registration };
+            var results = new List<BenchResult>();
+            foreach (var rate in size.Rates)
+                results.Add(Memory(await MeasureChangesAsync(loaded with { Rate = rate }, ct)) with { Retries = Api.Retries });
+            return results;
         }
         catch
         {
@@ -163,11 +166,11 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
         foreach (var w in Workers)
         {
             var keys = new List<RouteKey>();
-            for (var k = 0; k < size.Interests; k++)
+            while (w.DataPlane.Wanted.Count < Math.Min(size.Interests, _services.Count))
             {
                 var s = _services[_random.Next(_services.Count)];
+                if (!w.DataPlane.Wanted.Add(s.Id)) continue; // distinct services, so "held" can reach "wanted"
                 keys.Add(new RouteKey(Ipv4Address.Parse(s.RoundRobinV4), null));
-                w.DataPlane.Wanted.Add(s.Id);
                 wanted++;
             }
             w.DataPlane.Interest(keys);
@@ -197,7 +200,7 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
         var tasks = new List<Task>();
         for (var i = 0; i < chosen.Length; i++)
         {
-            var due = TimeSpan.FromSeconds(i / size.ChangesPerSecond) - clock.Elapsed;
+            var due = TimeSpan.FromSeconds(i / result.Rate) - clock.Elapsed;
             if (due > TimeSpan.Zero) await Task.Delay(due, ct);
             var service = chosen[i];
             tasks.Add(Task.Run(async () =>
@@ -210,12 +213,15 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
         await Task.WhenAll(tasks);
         var events = journal.Count() - before;
         var all = watches.ToArray();
-        log($"{chosen.Length} changes in {clock.Elapsed.TotalSeconds:0.0} s, {lost.Count} not complete");
+        log($"{chosen.Length} changes at {result.Rate}/s in {clock.Elapsed.TotalSeconds:0.0} s, {lost.Count} not complete");
         return result with
         {
             ChangesMade = chosen.Length,
             Propagation = Percentiles.Of(all.Select(w => w.PropagationMs)),
             PerWorker = Percentiles.Of(all.SelectMany(w => w.PerWorkerMs)),
+            Answer = Percentiles.Of(all.Select(w => (w.AnsweredTicks - w.StartedTicks) * 1000.0 / Stopwatch.Frequency)),
+            AfterAnswer = Percentiles.Of(all.Select(w => w.AfterAnswerMs)),
+            FanOut = Percentiles.Of(all.Select(w => w.FanOutMs)),
             InterestedPerChange = all.Length == 0 ? 0 : all.Average(w => w.Interested.Append(w.NewNode!).Distinct().Count()),
             Lost = lost.ToArray(),
             ChangeEventsPerSecond = events / clock.Elapsed.TotalSeconds,
@@ -232,6 +238,7 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
         try
         {
             var ids = await Api.DeployAsync(service.Id, 1, ct);
+            watch.AnsweredTicks = Stopwatch.GetTimestamp();
             lock (_instances[service.Id]) _instances[service.Id].AddRange(ids);
             var deadline = Stopwatch.StartNew();
             while (!watch.Complete && deadline.Elapsed < size.ChangeDeadline) await Task.Delay(5, ct);
@@ -254,6 +261,7 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
             OrchestratorPeakMb = orchestrators.Max(o => o.Peak),
             WorkersRssMb = self.Rss,
             WorkersGcHeapMb = GC.GetTotalMemory(false) / 1048576.0,
+            LoadAverage = BenchResult.ReadLoadAverage(),
         };
     }
 

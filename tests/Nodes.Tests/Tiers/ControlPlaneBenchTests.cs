@@ -12,10 +12,10 @@ public class ControlPlaneBenchTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_inert_worker_applies_every_change_of_a_service_it_is_interested_in()
     {
-        var size = new BenchSize(Sites: 2, WorkersPerSite: 3, Services: 5, Instances: 10) { Interests = 2, Changes = 5, ChangesPerSecond = 5 };
+        var size = new BenchSize(Sites: 2, WorkersPerSite: 3, Services: 5, Instances: 10) { Interests = 2, Changes = 5, Rates = [5] };
         BenchResult result;
         await using (var harness = new ControlPlaneHarness(size, line => { try { output.WriteLine(line); } catch (InvalidOperationException) { } }))
-            result = await harness.RunAsync(CancellationToken.None);
+            result = (await harness.RunAsync(CancellationToken.None)).Single();
         output.WriteLine(result.Table());
 
         Assert.Equal(result.InterestsWanted, result.InterestsHeld);
