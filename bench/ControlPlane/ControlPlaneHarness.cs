@@ -115,7 +115,7 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
                 var nodes = await Api.NodesAsync(ct);
                 var up = nodes.Count(n => n.Subnets && n.Status.Equals("up", StringComparison.OrdinalIgnoreCase));
                 return (up >= expected, $"{up} up");
-            }, TimeSpan.FromSeconds(120 + size.WorkersPerSite * 0.2), ct);
+            }, TimeSpan.FromSeconds(300 + size.WorkersPerSite * 0.2), ct);
             log($"site {site}: {expected} workers registered after {started.Elapsed.TotalSeconds:0.0} s");
         }
         var registration = started.Elapsed;
