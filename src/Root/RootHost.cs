@@ -1,3 +1,4 @@
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Microsoft.AspNetCore.HostFiltering;
 using Oakestra.Actors.Contracts.Hosting;
@@ -5,6 +6,7 @@ using Oakestra.Actors.Root.Api;
 using Oakestra.Actors.Root.Api.Sla;
 using Oakestra.Actors.Root.Api.Trust;
 using Oakestra.Actors.Root.Entities;
+using Oakestra.Actors.Root.Entities.Audit;
 using Oakestra.Actors.Root.Persistence;
 using Oakestra.Actors.Root.Pools;
 
@@ -35,6 +37,9 @@ public static class RootHost
         {
             b.WithOakestraPersistence(config)
                 .WithAddressPools(sp)
+                // One per root cluster: with several root processes, two audits would only repeat each other's asks.
+                .WithSingleton<AddressAuditActor>("address-audit", (_, _, _) => AddressAuditActor.Props(sp.GetRequiredService<RootRefs>()),
+                    new ClusterSingletonOptions { Role = OakestraRoles.Root }, createProxyToo: true)
                 .WithActors((system, registry, _) =>
                 {
                     var refs = sp.GetRequiredService<RootRefs>();
@@ -93,7 +98,7 @@ public static class RootHost
         TimeSpan? Seconds(string key) =>
             double.TryParse(s[key], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0
                 ? TimeSpan.FromSeconds(v) : null;
-        return new RootSettings(
+        var settings = new RootSettings(
             Seconds("MigrationDrainSeconds") ?? d.MigrationDrain,
             Seconds("AskTimeoutSeconds") ?? d.AskTimeout,
             int.TryParse(s["SnapshotEvery"], out var n) && n > 0 ? n : d.SnapshotEvery)
@@ -103,6 +108,15 @@ public static class RootHost
             DigestSettle = Seconds("DigestSettleSeconds") ?? d.DigestSettle,
             PlacementDeadline = Seconds("PlacementDeadlineSeconds") ?? d.PlacementDeadline,
             NodeDecommissionGrace = Seconds("NodeDecommissionGraceSeconds") ?? d.NodeDecommissionGrace,
+            ServiceReservation = Seconds("ServiceReservationSeconds") ?? d.ServiceReservation,
+            UnconfirmedAddressGrace = Seconds("UnconfirmedAddressGraceSeconds") ?? d.UnconfirmedAddressGrace,
+            AddressAuditInterval = Seconds("AddressAuditSeconds") ?? d.AddressAuditInterval,
         };
+        if (settings.UnconfirmedAddressGrace <= settings.ServiceReservation + settings.AskTimeout)
+            throw new InvalidOperationException(
+                $"Oak:Root:UnconfirmedAddressGraceSeconds ({settings.UnconfirmedAddressGrace.TotalSeconds:0.###}) must exceed Oak:Root:ServiceReservationSeconds " +
+                $"({settings.ServiceReservation.TotalSeconds:0.###}) plus Oak:Root:AskTimeoutSeconds ({settings.AskTimeout.TotalSeconds:0.###}): otherwise the address audit " +
+                "could reclaim the addresses of a request that may still create its service");
+        return settings;
     }
 }

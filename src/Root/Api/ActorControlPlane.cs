@@ -103,6 +103,12 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
                 case ServiceInfo info:
                     views.Add(info.State.ToView());
                     break;
+                case ServiceReservationLost:
+                    // Nothing is released here: services of this document may exist with their addresses already; what this
+                    // spec allocated is reclaimed by the address audit, since no service ever confirms holding it.
+                    return new ControlError(ControlErrorKind.Unavailable,
+                        $"service {spec.Id} was not created: allocating its addresses took longer than its reservation " +
+                        $"({refs.Settings.ServiceReservation.TotalSeconds:0} s); send the request again (with the same Idempotency-Key)", spec.FieldPath("microservice_name"));
                 default:
                     // Only when our reservation ran out (an allocation slower than its lifetime) and another request created
                     // the service meanwhile. Nothing is released: the owners are named after the id, so what this request

@@ -52,6 +52,11 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             // A crash between the switch and the stop leaves the old placement draining: finish the job.
             if (_state.Draining is not null) ReportRoute(stopDrainingAfterAck: true);
             TellPlaced();
+            // Timers do not survive the root: an instance that was waiting for a placement (or for its backoff) asks
+            // again now, and a placement handed out before the crash gets its deadline again, counted from here.
+            if (_state.NeedsPlacement) TryPlace();
+            else if (_state.Pending is { Migration: false } p && _refs.Settings.PlacementDeadline > TimeSpan.Zero)
+                Timers.StartSingleTimer("placement-deadline", new PlacementDeadlinePassed(p.Epoch), _refs.Settings.PlacementDeadline);
         });
 
         Command<CreateInstance>(OnCreate);
