@@ -101,6 +101,39 @@ public sealed class AddressAuditTests
         Assert.Empty((await root.Refs.Pools.HoldingsAsync(PoolNames.InstanceV6, owner)).Get());
     }
 
+    [Fact]
+    public async Task A_placement_handed_out_before_a_crash_of_the_root_gets_its_deadline_again_after_the_restart()
+    {
+        var dataDir = Persistence.TestRoot.NewDataDir();
+        string[] settings = [.. Settings, "--Oak:Root:PlacementDeadlineSeconds=3"];
+        try
+        {
+            string id;
+            long epoch;
+            await using (var root = await RootProcess.StartAsync(dataDir, null, settings))
+            {
+                var orchestrator = new FakeOrchestrator(root, "site1").Register();
+                orchestrator.AddWorker("w1");
+                Assert.Equal(HttpStatusCode.Created, (await root.PostJson("/api/v1/applications", Slas.One("delta"))).StatusCode);
+                id = (await root.ControlPlane.DeployInstancesAsync(Slas.ServiceId("delta"), 1, null, null, default)).Value![0].Id;
+                epoch = orchestrator.ExpectPlace(id).Launch.Epoch; // never reported Running: the worker lost it
+            } // the deadline timer dies with the root
+
+            await using (var root = await RootProcess.StartAsync(dataDir, null, settings))
+            {
+                var orchestrator = new FakeOrchestrator(root, "site1").Register();
+                orchestrator.AddWorker("w1");
+                await Audit(root); // its first round wakes every service, and so every instance nobody else would wake
+                Assert.Equal(epoch, orchestrator.Take<StopInstance>(s => s.InstanceId == id, TimeSpan.FromSeconds(20)).Epoch);
+                Assert.True(orchestrator.Take<PlaceInstance>(p => p.Launch.InstanceId == id, TimeSpan.FromSeconds(20)).Launch.Epoch > epoch);
+            }
+        }
+        finally
+        {
+            Persistence.TestRoot.DeleteDataDir(dataDir);
+        }
+    }
+
     private static async Task<AddressAuditReport> Audit(RootProcess root)
     {
         var audit = await ActorRegistry.For(root.System).GetAsync<AddressAuditActor>();

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Oakestra.Actors.Contracts.Messaging;
+using Oakestra.Actors.Root.Entities.Directory;
 using Oakestra.Actors.Root.Entities.Instances;
 using Oakestra.Actors.Root.Entities.Services;
 using Oakestra.Actors.Root.Pools;
@@ -34,9 +35,10 @@ public sealed class AddressAuditActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _waiting = new();
     private bool _running;
+    private bool _wokeServices;
 
     private sealed record Tick;
-    private sealed record RoundDone(AddressAuditReport Report);
+    private sealed record RoundDone(AddressAuditReport Report, bool WokeServices);
     private sealed record RoundFailed(Exception Cause);
 
     public AddressAuditActor(RootRefs refs)
@@ -46,6 +48,7 @@ public sealed class AddressAuditActor : ReceiveActor, IWithTimers
         Receive<AuditAddresses>(_ => StartRound(Sender));
         Receive<RoundDone>(d =>
         {
+            _wokeServices |= d.WokeServices;
             var r = d.Report;
             if (r.Reclaimed + r.Undeployed > 0)
                 _log.Warning("address audit: {0} holdings nobody confirmed: {1} held, {2} reclaimed into quarantine, {3} instances undeployed, {4} left for the next round",
@@ -67,8 +70,10 @@ public sealed class AddressAuditActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        // The first round soon after the start: it wakes every service, which is what a root that crashed needs (timers
+        // of waiting instances died with it, and its holdings are all unconfirmed until the grace has passed anyway).
         if (_refs.Settings.AddressAuditInterval > TimeSpan.Zero)
-            Timers.StartPeriodicTimer("audit", new Tick(), _refs.Settings.AddressAuditInterval);
+            Timers.StartPeriodicTimer("audit", new Tick(), TimeSpan.FromSeconds(5), _refs.Settings.AddressAuditInterval);
     }
 
     private void StartRound(IActorRef? replyTo)
@@ -76,7 +81,8 @@ public sealed class AddressAuditActor : ReceiveActor, IWithTimers
         if (replyTo is not null) _waiting.Add(replyTo);
         if (_running) return;
         _running = true;
-        RunRoundAsync().PipeTo(Self, success: r => new RoundDone(r), failure: e => new RoundFailed(e));
+        var wake = !_wokeServices;
+        RunRoundAsync(wake).PipeTo(Self, success: r => r, failure: e => new RoundFailed(e));
     }
 
     private void Finish(AddressAuditReport report)
@@ -86,7 +92,35 @@ public sealed class AddressAuditActor : ReceiveActor, IWithTimers
         _waiting.Clear();
     }
 
-    private async Task<AddressAuditReport> RunRoundAsync()
+    private async Task<RoundDone> RunRoundAsync(bool wakeServices)
+    {
+        var woke = wakeServices && await WakeEveryServiceAsync();
+        return new RoundDone(await AuditAsync(), woke);
+    }
+
+    /// <summary>
+    /// Every service the directory lists is told to make sure of its instances (<see cref="EnsureServiceInstances"/>):
+    /// after a crash of the root nothing else wakes an instance that waited for a placement or a backoff. Once per
+    /// audit incarnation (a singleton that moved to another root process does it again); false when the directory did not answer.
+    /// </summary>
+    private async Task<bool> WakeEveryServiceAsync()
+    {
+        ServiceIds ids;
+        try { ids = await _refs.Directory.Ask<ServiceIds>(new ListServiceIds(), _refs.Settings.AskTimeout); }
+        catch (AskTimeoutException) { return false; }
+        using var gate = new SemaphoreSlim(ServicesInFlight);
+        await Task.WhenAll(ids.Ids.Select(async id =>
+        {
+            await gate.WaitAsync();
+            try { await _refs.Services.Ask<object>(new EnsureServiceInstances(id), _refs.Settings.AskTimeout); }
+            catch (AskTimeoutException) { /* its next recovery or the next audit round does it */ }
+            finally { gate.Release(); }
+        }));
+        _log.Info("address audit: woke the {0} services the directory lists, so their waiting instances are placed", ids.Ids.Count);
+        return true;
+    }
+
+    private async Task<AddressAuditReport> AuditAsync()
     {
         var settings = _refs.Settings;
         var pools = _refs.Pools;

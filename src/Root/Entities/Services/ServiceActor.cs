@@ -37,7 +37,8 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         {
             // Self-healing: the directory may have missed the listing before a crash.
             if (_state.Exists) _refs.Directory.Tell(new ListService(_state.Id));
-            // And an instance persisted here may never have reached its entity (a crash right after InstancesAdded).
+            // And an instance persisted here may never have reached its entity (a crash right after InstancesAdded), or
+            // may wait for a placement whose timer died with the root.
             EnsureInstances();
             _refs.Directory.Tell(new ServiceVersionChanged(_state.Id, _state.Version));
         });
@@ -200,7 +201,7 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         };
 
     /// <summary>
-    /// Tells every instance still Pending here to exist: an entity that does answers and nothing changes; one whose
+    /// Tells every instance not running here to exist: an entity that does answers and nothing changes; one whose
     /// CreateInstance was lost (a crash right after InstancesAdded, a root process lost with the message) is created
     /// now, and an existing one that was never placed wakes up and places itself. The node a deploy named is not in
     /// the journal, so a late creation follows the SLA's constraint only.
@@ -208,7 +209,8 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
     private void EnsureInstances()
     {
         if (!_state.Exists || _state.Descriptor is not { } d) return;
-        foreach (var i in _state.Instances.Where(i => i.Status == InstanceStatus.Pending))
+        // Running and Migrating ones are woken by their site's digest; these are the ones nobody else would wake.
+        foreach (var i in _state.Instances.Where(i => i.Status is InstanceStatus.Pending or InstanceStatus.Starting or InstanceStatus.Failed))
             _refs.Instances.Tell(CreateInstanceOf(_state.Id, d, i, node: null));
     }
 

@@ -37,7 +37,7 @@ public sealed record CreateService(ServiceDescriptor Descriptor, IReadOnlyList<S
 
 public sealed record GetService(string ServiceId) : IServiceCommand;
 
-/// <summary>The address audit → Service: make sure every Pending instance has its entity; answered with <see cref="ServiceInfo"/> also when the service does not exist.</summary>
+/// <summary>The address audit → Service: make sure every instance not running has its entity and is awake; answered with <see cref="ServiceInfo"/> also when the service does not exist.</summary>
 public sealed record EnsureServiceInstances(string ServiceId) : IServiceCommand;
 
 /// <summary>
