@@ -256,6 +256,24 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
         }
     }
 
+    public async Task<ControlResult<IReadOnlyList<HeldAddressView>>> ListHeldAddressesAsync(CancellationToken ct)
+    {
+        var views = new List<HeldAddressView>();
+        foreach (var pool in refs.Pools.Catalog.All.Where(p => p.Name is not (PoolNames.SubnetV4 or PoolNames.SubnetV6)))
+        {
+            var held = await refs.Pools.HeldAsync(pool.Name, ct);
+            if (!held.Ok) return ToError(held.Error!);
+            foreach (var lease in held.Value!)
+            {
+                var (kind, id) = PoolOwners.Parse(lease.Owner);
+                views.Add(PoolOwners.AsService(lease.Owner) is { } s
+                    ? new HeldAddressView(pool.Name, lease.Address, kind, s.ServiceId, s.Policy)
+                    : new HeldAddressView(pool.Name, lease.Address, kind, id, null));
+            }
+        }
+        return ControlResult<IReadOnlyList<HeldAddressView>>.Success(views);
+    }
+
     public async Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct)
     {
         if (PoolNames.ForApi(pool, ipVersion) is not { } name)

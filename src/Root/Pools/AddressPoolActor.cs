@@ -53,6 +53,11 @@ public sealed class AddressPoolActor : ReceivePersistentActor
             Sender.Tell(new HoldingsConfirmed(_pool.Name, c.Holdings.Count(h => _state.Confirm(h.Address, h.Owner, h.Since, now + c.For))));
         });
         Command<ReclaimAddress>(Handle);
+        Command<ListHeld>(c =>
+        {
+            var (holdings, more) = _state.Held(c.After, Math.Clamp(c.Limit, 1, 2000));
+            Sender.Tell(new HeldAddresses(_pool.Name, holdings, more));
+        });
         Command<ListHoldings>(c => Sender.Tell(new OwnerHoldings(_pool.Name, c.Owner, _state.HoldingsOf(c.Owner))));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning("pool {0}: snapshot failed: {1}", _pool.Name, f.Cause.Message));

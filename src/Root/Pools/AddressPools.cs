@@ -118,6 +118,21 @@ public sealed class AddressPools
     public Task<PoolResult<IReadOnlyList<PoolLease>>> HoldingsAsync(string pool, string owner, CancellationToken ct = default) =>
         AskAsync<OwnerHoldings, IReadOnlyList<PoolLease>>(new ListHoldings(pool, owner), r => r.Leases, ct);
 
+    /// <summary>Every holding of <paramref name="pool"/>, lowest first, read page by page.</summary>
+    public async Task<PoolResult<IReadOnlyList<PoolLease>>> HeldAsync(string pool, CancellationToken ct = default)
+    {
+        var all = new List<PoolLease>();
+        string? after = null;
+        while (true)
+        {
+            var page = await AskAsync<HeldAddresses, HeldAddresses>(new ListHeld(pool, after, 1000), r => r, ct);
+            if (!page.Ok) return page.Error!;
+            all.AddRange(page.Value!.Holdings);
+            if (!page.Value.More || page.Value.Holdings.Count == 0) return PoolResult<IReadOnlyList<PoolLease>>.Success(all);
+            after = page.Value.Holdings[^1].Address;
+        }
+    }
+
     /// <summary>One page of <paramref name="pool"/>'s holdings nobody confirmed that are older than <paramref name="olderThan"/>.</summary>
     public Task<PoolResult<UnconfirmedHoldings>> UnconfirmedAsync(string pool, TimeSpan olderThan, string? after, int limit, CancellationToken ct = default) =>
         AskAsync<UnconfirmedHoldings, UnconfirmedHoldings>(new ListUnconfirmed(pool, olderThan, after, limit), r => r, ct);

@@ -57,6 +57,11 @@ public sealed record UnconfirmedHoldings(string Pool, IReadOnlyList<UnconfirmedH
 
 public sealed record HoldingsConfirmed(string Pool, int Count) : IClusterMessage;
 
+/// <summary>→ <see cref="HeldAddresses"/>: every holding, lowest first, after <paramref name="After"/>, at most <paramref name="Limit"/>.</summary>
+public sealed record ListHeld(string Pool, string? After, int Limit) : PoolCommand(Pool);
+
+public sealed record HeldAddresses(string Pool, IReadOnlyList<PoolLease> Holdings, bool More) : IClusterMessage;
+
 public sealed record AddressAllocated(PoolLease Lease, bool Reused) : IClusterMessage;
 
 public sealed record AddressesReleased(string Pool, IReadOnlyList<PoolLease> Leases) : IClusterMessage;

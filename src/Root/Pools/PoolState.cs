@@ -186,6 +186,19 @@ public sealed class PoolState(PoolDefinition pool)
         return (Released(slot, owner, quarantine: true, now, quarantineFor), null);
     }
 
+    /// <summary>Every holding, lowest first, after <paramref name="after"/> (a page's last address), at most <paramref name="limit"/>.</summary>
+    public (IReadOnlyList<PoolLease> Holdings, bool More) Held(string? after, int limit)
+    {
+        UInt128? start = after is not null && Space.TrySlot(after, out var a, out _) ? a : null;
+        var page = new List<PoolLease>();
+        foreach (var (slot, owner) in start is { } s0 ? _owners.Where(o => o.Key > s0) : _owners)
+        {
+            if (page.Count == limit) return (page, true);
+            page.Add(Lease(slot, owner));
+        }
+        return (page, false);
+    }
+
     /// <summary>Monotonic: since when nobody confirmed the holding, and until when a confirmation holds (null: none).</summary>
     private readonly record struct Confirmation(TimeSpan Since, TimeSpan? ConfirmedUntil);
 

@@ -105,6 +105,8 @@ public static class MessageSamples
         new ReclaimAddress(PoolNames.ServiceV4, new UnconfirmedHolding("10.30.0.1", "service:a.b.c.d/round_robin", TimeSpan.Zero), TimeSpan.FromSeconds(120)),
         new UnconfirmedHoldings(PoolNames.ServiceV4, [new UnconfirmedHolding("10.30.0.1", "service:a.b.c.d/round_robin", TimeSpan.FromSeconds(7))], true),
         new HoldingsConfirmed(PoolNames.InstanceV6, 3),
+        new ListHeld(PoolNames.ServiceV4, null, 1000),
+        new HeldAddresses(PoolNames.ServiceV4, [new PoolLease(PoolNames.ServiceV4, "instance:a.b.c.d.0", "10.30.0.9")], false),
         new AddressAllocated(new PoolLease(PoolNames.ServiceV4, "o", "10.30.0.1"), true),
         new AddressesReleased(PoolNames.ServiceV4, [new PoolLease(PoolNames.ServiceV4, "o", "10.30.0.1")]),
         new AddressesPreviewed("closest-v6", ["fdff:1000::1", "fdff:1000::2"]),
