@@ -31,6 +31,7 @@ public static class RootHost
         builder.Services.AddSingleton(sp => new RootRefs(sp.GetRequiredService<AddressPools>(), sp.GetRequiredService<RootSettings>()));
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
         builder.Services.AddSingleton<IdempotencyKeys>();
+        builder.Services.AddRootOpenApi();
         builder.Services.AddSingleton(sp => new SlaParser(
             SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>()), new SlaLimits(api.MaxMicroservices, api.MaxCodeBytes)));
         builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>
@@ -59,6 +60,7 @@ public static class RootHost
         app.UseControlPlaneErrors();
         app.UseRequestGuard();
         app.MapRootApi();
+        app.MapRootOpenApi();
         return app;
     }
 
