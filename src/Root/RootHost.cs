@@ -22,6 +22,9 @@ public static class RootHost
         string[] args, Action<WebApplicationBuilder>? configure = null, Action<AkkaConfigurationBuilder>? akka = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // Under every other source, so appsettings.json, the environment and the command line still override it: the
+        // defaults hold also when the root runs from a directory without its appsettings.json (the lab, a package).
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LoggingDefaults });
         configure?.Invoke(builder);
         var config = builder.Configuration;
         var api = AddApiTrust(builder);
@@ -63,6 +66,17 @@ public static class RootHost
         app.MapRootOpenApi();
         return app;
     }
+
+    /// <summary>
+    /// One line per HTTP request is ASP.NET Core's Information; a root answering `oak` and scrapes all day should not
+    /// log each. `--Logging:LogLevel:Microsoft.AspNetCore=Information` brings them back; `--Logging:Console:FormatterName=json`
+    /// makes every line one JSON object (docs/CONFIG.md).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> LoggingDefaults = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
 
     /// <summary>
     /// DESIGN §5 Trust for the HTTP API: the token (made now, so a bad one stops the start), Kestrel's body limit,
