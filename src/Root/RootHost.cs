@@ -79,7 +79,7 @@ public static class RootHost
     };
 
     /// <summary>
-    /// DESIGN §5 Trust for the HTTP API: the token (made now, so a bad one stops the start), Kestrel's body limit,
+    /// docs/DESIGN.md §5 Trust for the HTTP API: the token (made now, so a bad one stops the start), Kestrel's body limit,
     /// HTTPS with the configured certificate, and the Host names host filtering lets through.
     /// </summary>
     private static ApiSettings AddApiTrust(WebApplicationBuilder builder)
