@@ -27,6 +27,7 @@ public static class RootHost
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LoggingDefaults });
         configure?.Invoke(builder);
         var config = builder.Configuration;
+        OakConfiguration.Validate(config);
         var api = AddApiTrust(builder);
 
         builder.Services.AddAddressPools(config);
