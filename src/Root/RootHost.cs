@@ -126,8 +126,13 @@ public static class RootHost
             PlacementDeadline = Seconds("PlacementDeadlineSeconds") ?? d.PlacementDeadline,
             NodeDecommissionGrace = Seconds("NodeDecommissionGraceSeconds") ?? d.NodeDecommissionGrace,
             ServiceReservation = Seconds("ServiceReservationSeconds") ?? d.ServiceReservation,
-            UnconfirmedAddressGrace = Seconds("UnconfirmedAddressGraceSeconds") ?? d.UnconfirmedAddressGrace,
             AddressAuditInterval = Seconds("AddressAuditSeconds") ?? d.AddressAuditInterval,
+        };
+        // Unset, the grace follows a long ask timeout or reservation (the control-plane benchmark asks for 60 s).
+        var floor = settings.ServiceReservation + settings.AskTimeout + TimeSpan.FromSeconds(30);
+        settings = settings with
+        {
+            UnconfirmedAddressGrace = Seconds("UnconfirmedAddressGraceSeconds") ?? (d.UnconfirmedAddressGrace > floor ? d.UnconfirmedAddressGrace : floor),
         };
         if (settings.UnconfirmedAddressGrace <= settings.ServiceReservation + settings.AskTimeout)
             throw new InvalidOperationException(
