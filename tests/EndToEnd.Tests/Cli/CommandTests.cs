@@ -87,6 +87,13 @@ public class CommandTests
           {"microservice_name":"demo","microservice_namespace":"lab","code":"x"}]}]}
         """;
 
+    private static async Task<string> OneServiceSlaFile(Oak oak)
+    {
+        var file = Path.Combine(oak.RepoRoot, "sla.json");
+        await File.WriteAllTextAsync(file, OneServiceSla);
+        return file;
+    }
+
     private static FakeRoot DeployingRoot(int applicationsStatus = 201) => new FakeRoot()
         .On("POST", "/api/v1/applications", applicationsStatus, applicationsStatus == 201 ? $$"""{"services":[{{Demo}}]}""" : """{"error":"the control plane did not answer","field":null,"rule":null}""")
         .On("POST", $"/api/v1/services/{Canned.DemoId}/instances", 201, "[]")
@@ -97,8 +104,7 @@ public class CommandTests
     {
         using var root = DeployingRoot();
         using var oak = new Oak();
-        var file = Path.Combine(oak.RepoRoot, "sla.json");
-        await File.WriteAllTextAsync(file, OneServiceSla);
+        var file = await OneServiceSlaFile(oak);
 
         Assert.Equal(0, (await oak.RunAsync("--root", root.Url, "deploy", file, "--idempotency-key", "release-42")).ExitCode);
         Assert.Equal(0, (await oak.RunAsync("--root", root.Url, "deploy", file, "--idempotency-key", "release-42")).ExitCode);
@@ -118,8 +124,7 @@ public class CommandTests
     {
         using var root = DeployingRoot(applicationsStatus: 503);
         using var oak = new Oak();
-        var file = Path.Combine(oak.RepoRoot, "sla.json");
-        await File.WriteAllTextAsync(file, OneServiceSla);
+        var file = await OneServiceSlaFile(oak);
 
         var run = oak.RunAsync("--root", root.Url, "deploy", file, "--retry-for", "30");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -140,8 +145,7 @@ public class CommandTests
     {
         using var root = DeployingRoot(applicationsStatus: 503);
         using var oak = new Oak();
-        var file = Path.Combine(oak.RepoRoot, "sla.json");
-        await File.WriteAllTextAsync(file, OneServiceSla);
+        var file = await OneServiceSlaFile(oak);
         var r = await oak.RunAsync("--root", root.Url, "deploy", file);
         Assert.Equal(1, r.ExitCode);
         Assert.Single(root.Sent("POST", "/api/v1/applications"));
