@@ -134,6 +134,40 @@ public sealed class AddressAuditTests
         }
     }
 
+    [Fact]
+    public async Task A_Running_report_the_Service_never_got_before_a_crash_of_the_root_reaches_it_after_the_restart()
+    {
+        var dataDir = Persistence.TestRoot.NewDataDir();
+        try
+        {
+            string id;
+            await using (var root = await RootProcess.StartAsync(dataDir, null, Settings))
+            {
+                var orchestrator = new FakeOrchestrator(root, "site1").Register();
+                orchestrator.AddWorker("w1");
+                Assert.Equal(HttpStatusCode.Created, (await root.PostJson("/api/v1/applications", Slas.One("eps"))).StatusCode);
+                id = (await root.ControlPlane.DeployInstancesAsync(Slas.ServiceId("eps"), 1, null, null, default)).Value![0].Id;
+                var epoch = orchestrator.ExpectPlace(id).Launch.Epoch;
+                var services = root.Refs.Services;
+                root.Refs.Services = ActorRefs.Nobody; // the Instance persists Running; its copy to the Service is lost
+                orchestrator.Report(id, epoch, InstanceStatus.Running, "w1");
+                await WaitUntil(async () => (await root.ControlPlane.GetInstanceAsync(id, default)).Value!.Status == "Running");
+                root.Refs.Services = services;
+                Assert.NotEqual("Running", (await root.ControlPlane.GetServiceAsync(Slas.ServiceId("eps"), default)).Value!.Instances[0].Status);
+            }
+
+            await using (var root = await RootProcess.StartAsync(dataDir, null, Settings))
+            {
+                await Audit(root); // wakes the service, which wakes the instance it shows not running
+                await WaitUntil(async () => (await root.ControlPlane.GetServiceAsync(Slas.ServiceId("eps"), default)).Value!.Instances[0].Status == "Running");
+            }
+        }
+        finally
+        {
+            Persistence.TestRoot.DeleteDataDir(dataDir);
+        }
+    }
+
     private static async Task<AddressAuditReport> Audit(RootProcess root)
     {
         var audit = await ActorRegistry.For(root.System).GetAsync<AddressAuditActor>();

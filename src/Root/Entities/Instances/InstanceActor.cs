@@ -49,8 +49,12 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
         Recover<SnapshotOffer>(o => { if (o.Snapshot is InstanceState s) _state = s; });
         Recover<RecoveryCompleted>(_ =>
         {
-            // A crash between the switch and the stop leaves the old placement draining: finish the job.
+            // A crash between the switch and the stop leaves the old placement draining: finish the job. Otherwise the
+            // route goes to the Service again all the same: a crash between this entity's event and the Service's
+            // copy of it left the Service showing an older status (Pending for one that runs); an unchanged one costs
+            // the Service nothing (it persists only changes).
             if (_state.Draining is not null) ReportRoute(stopDrainingAfterAck: true);
+            else if (_state.Exists && !_state.Undeployed) ReportRoute();
             TellPlaced();
             // Timers do not survive the root: an instance that was waiting for a placement (or for its backoff) asks
             // again now, and a placement handed out before the crash gets its deadline again, counted from here.
