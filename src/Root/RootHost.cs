@@ -2,6 +2,7 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.HostFiltering;
 using Oakestra.Actors.Contracts.Hosting;
 using Oakestra.Actors.Root.Api;
+using Oakestra.Actors.Root.Api.Metrics;
 using Oakestra.Actors.Root.Api.Sla;
 using Oakestra.Actors.Root.Api.Trust;
 using Oakestra.Actors.Root.Entities;
@@ -29,6 +30,7 @@ public static class RootHost
         builder.Services.AddSingleton(sp => new RootRefs(sp.GetRequiredService<AddressPools>(), sp.GetRequiredService<RootSettings>()));
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
         builder.Services.AddSingleton<IdempotencyKeys>();
+        builder.Services.AddRootMetrics();
         builder.Services.AddSingleton(sp => new SlaParser(
             SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>()), new SlaLimits(api.MaxMicroservices, api.MaxCodeBytes)));
         builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>
@@ -51,9 +53,11 @@ public static class RootHost
         app.Logger.LogInformation(token.Created
             ? "API token: created {Source} (mode 0600); clients send it as 'Authorization: Bearer <token>' (oak: OAK_TOKEN or --token)"
             : "API token: from {Source}; clients send it as 'Authorization: Bearer <token>' (oak: OAK_TOKEN or --token)", token.Source);
+        app.UseApiRequestMetrics();
         app.UseControlPlaneErrors();
         app.UseRequestGuard();
         app.MapRootApi();
+        app.MapRootMetrics();
         return app;
     }
 
