@@ -1,6 +1,8 @@
 using Akka.Hosting;
 using Microsoft.AspNetCore.HostFiltering;
+using Akka.Cluster.Hosting;
 using Oakestra.Actors.Contracts.Hosting;
+using Oakestra.Actors.Contracts.Hosting.Health;
 using Oakestra.Actors.Root.Api;
 using Oakestra.Actors.Root.Api.Metrics;
 using Oakestra.Actors.Root.Api.Sla;
@@ -31,10 +33,14 @@ public static class RootHost
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
         builder.Services.AddSingleton<IdempotencyKeys>();
         builder.Services.AddRootMetrics();
+        builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(sp => new SlaParser(
             SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>()), new SlaLimits(api.MaxMicroservices, api.MaxCodeBytes)));
         builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>
         {
+            // Liveness and readiness (/api/v1/health): Akka.Hosting's ActorSystem and cluster membership checks, the journal's.
+            b.WithActorSystemLivenessCheck(tags: [OakHealth.Live])
+                .WithAkkaClusterReadinessCheck(tags: [OakHealth.Ready]);
             b.WithOakestraPersistence(config)
                 .WithAddressPools(sp)
                 .WithActors((system, registry, _) =>

@@ -34,4 +34,5 @@ public sealed class WatchedDataPlane(IDataPlane inner, TimeProvider? clock = nul
     public DataPlaneCounters Counters => inner.Counters;
     public NodeCounters ReadCounters() => inner.ReadCounters();
     public IReadOnlyDictionary<string, TimeSpan> PeerRtts => inner.PeerRtts;
+    public string? ForwardingProblem => inner.ForwardingProblem;
 }

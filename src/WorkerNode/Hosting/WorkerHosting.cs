@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Diagnostics.Metrics;
 using Oakestra.Actors.Contracts.Hosting;
+using Oakestra.Actors.Contracts.Hosting.Health;
 using Oakestra.Actors.Contracts.Hosting.Metrics;
 using Oakestra.Actors.WorkerNode.Actors;
 using Oakestra.Actors.Contracts.Discovery;
@@ -56,6 +57,7 @@ public static class WorkerHosting
         services.TryAddSingleton(sp => new WatchedDataPlane(sp.GetRequiredService<IDataPlane>()));
         services.AddSingleton<IMetricsSource>(sp => new DataPlaneMetrics(sp.GetRequiredService<WatchedDataPlane>(), sp.GetRequiredService<IMeterFactory>()));
         services.AddMetricsEndpoint(configuration, OakestraRoles.Worker);
+        services.AddHealthChecks().AddIncarnationChecks().AddWorkerChecks();
         services.TryAddSingleton(_ => configuration["Oak:Node:StateDir"] is { Length: > 0 }
             ? NodeMemory.At(Path.Combine(StateDirFrom(configuration, settings), "routes.json"))
             : NodeMemory.InProcess());

@@ -19,4 +19,8 @@ public sealed class CountingDataPlane : IDataPlane
     public DataPlaneCounters Counters => default;
     public NodeCounters ReadCounters() => Current;
     public IReadOnlyDictionary<string, TimeSpan> PeerRtts => Rtts;
+
+    /// <summary>What the real data plane says when its TUN or loop is gone (null: forwarding).</summary>
+    public volatile string? Problem;
+    public string? ForwardingProblem => Problem;
 }
