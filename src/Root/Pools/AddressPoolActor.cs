@@ -55,7 +55,7 @@ public sealed class AddressPoolActor : ReceivePersistentActor
     protected override void PreStart()
     {
         base.PreStart();
-        Api.Metrics.PoolUsageBoard.Track(this, _pool, () => (_state.HeldCount, _state.QuarantinedCount));
+        Api.Metrics.PoolUsageBoard.Track(this, Context.System, _pool, () => (_state.HeldCount, _state.QuarantinedCount));
     }
 
     protected override void PostStop()

@@ -1,5 +1,10 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Oakestra.Actors.Contracts.Hosting.Metrics;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
+using Oakestra.Actors.WorkerNode.Hosting;
 using Oakestra.Actors.WorkerNode.Ports;
 
 namespace Oakestra.Actors.Nodes.Tests.Metrics;
@@ -23,4 +28,32 @@ public sealed class CountingDataPlane : IDataPlane
     /// <summary>What the real data plane says when its TUN or loop is gone (null: forwarding).</summary>
     public volatile string? Problem;
     public string? ForwardingProblem => Problem;
+}
+
+/// <summary>What a worker process registers for its metrics and health endpoint (AddWorkerNode's part of it), over a test data plane.</summary>
+public static class WorkerProcess
+{
+    public static Dictionary<string, string?> Listening => new() { [OakMetrics.UrlsKey] = "http://127.0.0.1:0" };
+
+    public static ServiceProvider Build(Dictionary<string, string?> config, WatchedDataPlane watched)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(watched);
+        services.AddSingleton<IMetricsSource>(sp => new DataPlaneMetrics(watched, sp.GetRequiredService<IMeterFactory>()));
+        services.AddMetricsEndpoint(configuration, "worker");
+        services.AddHealthChecks().AddWorkerChecks();
+        return services.BuildServiceProvider();
+    }
+}
+
+/// <summary>
+/// The tests that create data-plane instruments run one at a time: an exporter reads every meter of its name in the
+/// process (one worker per process in production), so two test workers' instruments at once would mix.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics instruments";
 }

@@ -12,6 +12,7 @@ using Oakestra.Actors.WorkerNode.Ports.Inert;
 namespace Oakestra.Actors.Nodes.Tests.Metrics;
 
 /// <summary>docs/METRICS.md lists every series the processes export, and nothing they do not.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsDocsTests
 {
     [Fact]

@@ -1,6 +1,6 @@
+using static Oakestra.Actors.Tests.Shared.PrometheusText;
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +13,7 @@ using Oakestra.Actors.WorkerNode.Ports;
 namespace Oakestra.Actors.Nodes.Tests.Metrics;
 
 /// <summary>A worker's metrics endpoint (Oak:Metrics:Urls) with the data plane's counters, scraped over HTTP.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class WorkerMetricsEndpointTests
 {
     [Fact]
@@ -20,7 +21,7 @@ public sealed class WorkerMetricsEndpointTests
     {
         var dataPlane = new CountingDataPlane();
         var watched = new WatchedDataPlane(dataPlane);
-        await using var process = Process(new() { [OakMetrics.UrlsKey] = "http://127.0.0.1:0" }, dataPlane, watched);
+        await using var process = WorkerProcess.Build(WorkerProcess.Listening, watched);
         var endpoint = process.GetRequiredService<MetricsEndpoint>();
         await endpoint.StartAsync(CancellationToken.None);
         try
@@ -56,28 +57,9 @@ public sealed class WorkerMetricsEndpointTests
     public void Without_Oak_Metrics_Urls_there_is_no_endpoint()
     {
         var dataPlane = new CountingDataPlane();
-        using var process = Process([], dataPlane, new WatchedDataPlane(dataPlane));
+        using var process = WorkerProcess.Build([], new WatchedDataPlane(dataPlane));
         Assert.Null(process.GetService<MetricsEndpoint>());
-        Assert.Empty(process.GetServices<IHostedService>());
+        Assert.DoesNotContain(process.GetServices<IHostedService>(), s => s is MetricsEndpoint);
     }
 
-    private static ServiceProvider Process(Dictionary<string, string?> config, IDataPlane dataPlane, WatchedDataPlane watched)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(dataPlane);
-        services.AddSingleton(watched);
-        services.AddSingleton<IMetricsSource>(sp => new DataPlaneMetrics(watched, sp.GetRequiredService<IMeterFactory>()));
-        services.AddMetricsEndpoint(configuration, "worker");
-        return services.BuildServiceProvider();
-    }
-
-    internal static double Value(string text, string name, params string[] labels)
-    {
-        foreach (Match m in Regex.Matches(text, $@"^{Regex.Escape(name)}(\{{(?<labels>[^}}]*)\}})? (?<value>\S+)( \d+)?$", RegexOptions.Multiline))
-            if (labels.All(l => m.Groups["labels"].Value.Contains(l, StringComparison.Ordinal)))
-                return double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return double.NaN;
-    }
 }

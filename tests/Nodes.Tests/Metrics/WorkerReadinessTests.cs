@@ -9,6 +9,7 @@ using Oakestra.Actors.WorkerNode.Ports;
 namespace Oakestra.Actors.Nodes.Tests.Metrics;
 
 /// <summary>A worker's /health/ready (beside /metrics on Oak:Metrics:Urls) follows its packet path and its table.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class WorkerReadinessTests
 {
     [Fact]
@@ -16,13 +17,7 @@ public sealed class WorkerReadinessTests
     {
         var dataPlane = new CountingDataPlane();
         var watched = new WatchedDataPlane(dataPlane);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [OakMetrics.UrlsKey] = "http://127.0.0.1:0" }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(watched);
-        services.AddMetricsEndpoint(configuration, "worker");
-        services.AddHealthChecks().AddWorkerChecks();
-        await using var process = services.BuildServiceProvider();
+        await using var process = WorkerProcess.Build(WorkerProcess.Listening, watched);
         var endpoint = process.GetRequiredService<MetricsEndpoint>();
         await endpoint.StartAsync(CancellationToken.None);
         try

@@ -1,5 +1,5 @@
+using static Oakestra.Actors.Tests.Shared.PrometheusText;
 using System.Net;
-using System.Text.RegularExpressions;
 using Oakestra.Actors.Root.Tests.Api;
 
 namespace Oakestra.Actors.Root.Tests.Metrics;
@@ -48,12 +48,4 @@ public sealed class RootMetricsTests : IAsyncLifetime
         Assert.Matches(@"oak_build_info\{[^}]*role=""root""", text);
     }
 
-    /// <summary>The value of the first series of <paramref name="name"/> whose labels hold every one of <paramref name="labels"/>; NaN if none.</summary>
-    internal static double Value(string text, string name, params string[] labels)
-    {
-        foreach (Match m in Regex.Matches(text, $@"^{Regex.Escape(name)}(\{{(?<labels>[^}}]*)\}})? (?<value>\S+)$", RegexOptions.Multiline))
-            if (labels.All(l => m.Groups["labels"].Value.Contains(l, StringComparison.Ordinal)))
-                return double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return double.NaN;
-    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Akka.Actor;
 using Oakestra.Actors.Root.Pools;
 
 namespace Oakestra.Actors.Root.Api.Metrics;
@@ -10,12 +11,13 @@ namespace Oakestra.Actors.Root.Api.Metrics;
 /// </summary>
 public static class PoolUsageBoard
 {
-    private static readonly ConcurrentDictionary<object, (PoolDefinition Pool, Func<(int Held, int Quarantined)> Read)> Pools = new();
+    private static readonly ConcurrentDictionary<object, (ActorSystem System, PoolDefinition Pool, Func<(int Held, int Quarantined)> Read)> Pools = new();
 
-    public static void Track(object owner, PoolDefinition pool, Func<(int Held, int Quarantined)> read) => Pools[owner] = (pool, read);
+    public static void Track(object owner, ActorSystem system, PoolDefinition pool, Func<(int Held, int Quarantined)> read) => Pools[owner] = (system, pool, read);
 
     public static void Untrack(object owner) => Pools.TryRemove(owner, out _);
 
-    public static IReadOnlyList<(PoolDefinition Pool, int Held, int Quarantined)> Read() =>
-        Pools.Values.Select(p => { var (held, quarantined) = p.Read(); return (p.Pool, held, quarantined); }).ToArray();
+    /// <summary>The pools whose actors run in <paramref name="system"/> (a test process may run several roots).</summary>
+    public static IReadOnlyList<(PoolDefinition Pool, int Held, int Quarantined)> Read(ActorSystem system) =>
+        Pools.Values.Where(p => p.System == system).Select(p => { var (held, quarantined) = p.Read(); return (p.Pool, held, quarantined); }).ToArray();
 }

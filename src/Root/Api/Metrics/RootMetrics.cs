@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Akka.Actor;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Routing;
 using Oakestra.Actors.Contracts.Hosting.Metrics;
@@ -22,9 +23,12 @@ public sealed class RootMetrics : BackgroundService, IMetricsSource
 
     private sealed record Sample(int Services, IReadOnlyDictionary<string, int> InstancesByStatus, IReadOnlyDictionary<string, int> NodesByStatus);
 
-    public RootMetrics(IControlPlane controlPlane, IMeterFactory meters, ILogger<RootMetrics> log)
+    private readonly Func<ActorSystem?> _system;
+
+    public RootMetrics(IControlPlane controlPlane, IMeterFactory meters, ILogger<RootMetrics> log, Func<ActorSystem?>? system = null)
     {
         _controlPlane = controlPlane;
+        _system = system ?? (() => null);
         _log = log;
         var meter = meters.Create(MeterName);
         _requests = meter.CreateHistogram<double>("oak_api_request_duration", unit: "s",
@@ -71,10 +75,11 @@ public sealed class RootMetrics : BackgroundService, IMetricsSource
     private static Measurement<int>[] ByStatus(IReadOnlyDictionary<string, int>? counts) =>
         counts is null ? [] : counts.Select(c => new Measurement<int>(c.Value, new KeyValuePair<string, object?>("status", c.Key))).ToArray();
 
-    private static IEnumerable<Measurement<double>> ReadPools()
+    private IEnumerable<Measurement<double>> ReadPools()
     {
         var measurements = new List<Measurement<double>>();
-        foreach (var (pool, held, quarantined) in PoolUsageBoard.Read())
+        if (_system() is not { } system) return measurements;
+        foreach (var (pool, held, quarantined) in PoolUsageBoard.Read(system))
         {
             var size = (double)pool.Space.Count;
             void Add(string state, double value) => measurements.Add(new Measurement<double>(value,
@@ -94,10 +99,18 @@ public static class RootMetricsHosting
     {
         services.AddOakMetricSources(Contracts.Hosting.OakestraRoles.Root);
         services.AddOakMetricsExporter();
-        services.AddSingleton<RootMetrics>();
+        services.AddSingleton(sp => new RootMetrics(sp.GetRequiredService<IControlPlane>(), sp.GetRequiredService<IMeterFactory>(),
+            sp.GetRequiredService<ILogger<RootMetrics>>(), () => SystemOf(sp)));
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<RootMetrics>());
         services.AddHostedService(sp => sp.GetRequiredService<RootMetrics>());
         return services;
+    }
+
+    /// <summary>The root's ActorSystem once Akka.Hosting started it (a scrape before that shows no pools).</summary>
+    private static ActorSystem? SystemOf(IServiceProvider services)
+    {
+        try { return services.GetService<ActorSystem>(); }
+        catch (InvalidOperationException) { return null; }
     }
 
     /// <summary>

@@ -1,5 +1,5 @@
+using static Oakestra.Actors.Tests.Shared.PrometheusText;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Oakestra.Actors.EndToEnd.Tests.Lab.Live;
 
@@ -93,11 +93,4 @@ public sealed partial class LiveLabTests
             c => c.GetProperty("name").GetString()!, c => (c.GetProperty("status").GetString()!, c.GetProperty("description").GetString())));
     }
 
-    private static double Value(string text, string name, params string[] labels)
-    {
-        foreach (Match m in Regex.Matches(text, $@"^{Regex.Escape(name)}(\{{(?<labels>[^}}]*)\}})? (?<value>\S+)( \d+)?$", RegexOptions.Multiline))
-            if (labels.All(l => m.Groups["labels"].Value.Contains(l, StringComparison.Ordinal)))
-                return double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return double.NaN;
-    }
 }
