@@ -9,7 +9,8 @@ namespace Oakestra.Actors.Root.Api.Metrics;
 /// <summary>
 /// The root's series of docs/METRICS.md (meter <see cref="MeterName"/>): API request durations, services and
 /// instances by status, addresses per pool. The entity counts come from the control plane every
-/// <see cref="SampleEvery"/> (a scrape never waits for an actor); the pool counts are read at scrape time.
+/// <see cref="SampleEvery"/> while someone scrapes (a scrape never waits for an actor; nobody scraping for a minute,
+/// no sampling); the pool counts are read at scrape time.
 /// </summary>
 public sealed class RootMetrics : BackgroundService, IMetricsSource
 {
@@ -20,6 +21,7 @@ public sealed class RootMetrics : BackgroundService, IMetricsSource
     private readonly ILogger<RootMetrics> _log;
     private readonly Histogram<double> _requests;
     private volatile Sample? _sample;
+    private long _lastScrape = long.MinValue / 2; // Environment.TickCount64 of the last scrape that read the counts
 
     private sealed record Sample(int Services, IReadOnlyDictionary<string, int> InstancesByStatus, IReadOnlyDictionary<string, int> NodesByStatus);
 
@@ -33,7 +35,7 @@ public sealed class RootMetrics : BackgroundService, IMetricsSource
         var meter = meters.Create(MeterName);
         _requests = meter.CreateHistogram<double>("oak_api_request_duration", unit: "s",
             description: "HTTP API requests by method, route template and status code", advice: OakMetrics.SecondsAdvice);
-        meter.CreateObservableGauge("oak_root_services", () => _sample is { } s ? [new Measurement<int>(s.Services)] : Array.Empty<Measurement<int>>(),
+        meter.CreateObservableGauge("oak_root_services", () => Scraped() is { } s ? [new Measurement<int>(s.Services)] : Array.Empty<Measurement<int>>(),
             unit: "{service}", description: "Services the root tier knows");
         meter.CreateObservableGauge("oak_root_instances", () => ByStatus(_sample?.InstancesByStatus),
             unit: "{instance}", description: "Instances by status (Pending, Starting, Running, Migrating, Failed, …)");
@@ -56,6 +58,11 @@ public sealed class RootMetrics : BackgroundService, IMetricsSource
         {
             try
             {
+                if (Environment.TickCount64 - Interlocked.Read(ref _lastScrape) > ScrapedWithin.TotalMilliseconds)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                    continue;
+                }
                 var services = await _controlPlane.ListServicesAsync(stoppingToken);
                 var nodes = await _controlPlane.ListNodesAsync(stoppingToken);
                 _sample = new Sample(services.Count,
@@ -70,6 +77,15 @@ public sealed class RootMetrics : BackgroundService, IMetricsSource
             try { await Task.Delay(SampleEvery, stoppingToken); }
             catch (OperationCanceledException) { break; }
         }
+    }
+
+    private static readonly TimeSpan ScrapedWithin = TimeSpan.FromMinutes(1);
+
+    /// <summary>The last sample, noting that someone reads it (which keeps the sampling going).</summary>
+    private Sample? Scraped()
+    {
+        Interlocked.Exchange(ref _lastScrape, Environment.TickCount64);
+        return _sample;
     }
 
     private static Measurement<int>[] ByStatus(IReadOnlyDictionary<string, int>? counts) =>
