@@ -1,5 +1,6 @@
 using Oakestra.Actors.Cli.Api;
 using Oakestra.Actors.Cli.Commands;
+using Oakestra.Actors.Cli.Output;
 using Oakestra.Actors.Cli.Parsing;
 
 namespace Oakestra.Actors.Cli;
@@ -30,6 +31,7 @@ public static class CliApp
                 "undeploy" => ServiceCommands.UndeployAsync,
                 "migrate" => ServiceCommands.MigrateAsync,
                 "nodes" => NodeCommands.ListAsync,
+                "addresses" => (a, c, r, t) => Listing.ShowAsync<HeldAddress>(a, c, r, "addresses/held", Views.HeldAddresses, t),
                 "sites" => NodeCommands.SitesAsync,
                 "drain" => NodeCommands.DrainAsync,
                 "uncordon" => NodeCommands.UncordonAsync,

@@ -16,7 +16,17 @@ for (var first = true; ; first = false)
 {
     var started = DateTime.UtcNow;
     // After a downing: rejoin the roots that downed this one, never a tier of its own (docs/NODES.md).
-    await using var app = first ? RootHost.Build(args) : RootHost.Build(args, b => b.Configuration["Oak:Akka:RejoinOnly"] = "true");
+    WebApplication built;
+    try
+    {
+        built = first ? RootHost.Build(args) : RootHost.Build(args, b => b.Configuration["Oak:Akka:RejoinOnly"] = "true");
+    }
+    catch (OakConfigurationException e)
+    {
+        Console.Error.WriteLine($"oak root: {e.Message}");
+        return 2;
+    }
+    await using var app = built;
     await app.RunAsync();
     if (signalled) break;
     failuresInARow = DateTime.UtcNow - started >= incarnations.StableAfter ? 0 : failuresInARow + 1;
@@ -24,3 +34,4 @@ for (var first = true; ; first = false)
     app.Logger.LogWarning("the root's ActorSystem ended without a signal (downed by its tier?); the process goes on and starts a new root in {Backoff:0.#} s, rejoining the other roots", backoff.TotalSeconds);
     await Task.Delay(backoff);
 }
+return 0;

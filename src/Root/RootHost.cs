@@ -1,6 +1,6 @@
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Microsoft.AspNetCore.HostFiltering;
-using Akka.Cluster.Hosting;
 using Oakestra.Actors.Contracts.Hosting;
 using Oakestra.Actors.Contracts.Hosting.Health;
 using Oakestra.Actors.Root.Api;
@@ -8,6 +8,7 @@ using Oakestra.Actors.Root.Api.Metrics;
 using Oakestra.Actors.Root.Api.Sla;
 using Oakestra.Actors.Root.Api.Trust;
 using Oakestra.Actors.Root.Entities;
+using Oakestra.Actors.Root.Entities.Audit;
 using Oakestra.Actors.Root.Persistence;
 using Oakestra.Actors.Root.Pools;
 
@@ -23,8 +24,12 @@ public static class RootHost
         string[] args, Action<WebApplicationBuilder>? configure = null, Action<AkkaConfigurationBuilder>? akka = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // Under every other source, so appsettings.json, the environment and the command line still override it: the
+        // defaults hold also when the root runs from a directory without its appsettings.json (the lab, a package).
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LoggingDefaults });
         configure?.Invoke(builder);
         var config = builder.Configuration;
+        OakConfiguration.Validate(config);
         var api = AddApiTrust(builder);
 
         builder.Services.AddAddressPools(config);
@@ -34,6 +39,7 @@ public static class RootHost
         builder.Services.AddSingleton<IdempotencyKeys>();
         builder.Services.AddRootMetrics();
         builder.Services.AddHealthChecks();
+        builder.Services.AddRootOpenApi();
         builder.Services.AddSingleton(sp => new SlaParser(
             SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>()), new SlaLimits(api.MaxMicroservices, api.MaxCodeBytes)));
         builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>
@@ -43,6 +49,9 @@ public static class RootHost
                 .WithAkkaClusterReadinessCheck(tags: [OakHealth.Ready]);
             b.WithOakestraPersistence(config)
                 .WithAddressPools(sp)
+                // One per root cluster: with several root processes, two audits would only repeat each other's asks.
+                .WithSingleton<AddressAuditActor>("address-audit", (_, _, _) => AddressAuditActor.Props(sp.GetRequiredService<RootRefs>()),
+                    new ClusterSingletonOptions { Role = OakestraRoles.Root }, createProxyToo: true)
                 .WithActors((system, registry, _) =>
                 {
                     var refs = sp.GetRequiredService<RootRefs>();
@@ -64,11 +73,23 @@ public static class RootHost
         app.UseRequestGuard();
         app.MapRootApi();
         app.MapRootMetrics();
+        app.MapRootOpenApi();
         return app;
     }
 
     /// <summary>
-    /// DESIGN §5 Trust for the HTTP API: the token (made now, so a bad one stops the start), Kestrel's body limit,
+    /// One line per HTTP request is ASP.NET Core's Information; a root answering `oak` and scrapes all day should not
+    /// log each. `--Logging:LogLevel:Microsoft.AspNetCore=Information` brings them back; `--Logging:Console:FormatterName=json`
+    /// makes every line one JSON object (docs/CONFIG.md).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> LoggingDefaults = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
+
+    /// <summary>
+    /// docs/DESIGN.md §5 Trust for the HTTP API: the token (made now, so a bad one stops the start), Kestrel's body limit,
     /// HTTPS with the configured certificate, and the Host names host filtering lets through.
     /// </summary>
     private static ApiSettings AddApiTrust(WebApplicationBuilder builder)
@@ -103,7 +124,7 @@ public static class RootHost
         TimeSpan? Seconds(string key) =>
             double.TryParse(s[key], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0
                 ? TimeSpan.FromSeconds(v) : null;
-        return new RootSettings(
+        var settings = new RootSettings(
             Seconds("MigrationDrainSeconds") ?? d.MigrationDrain,
             Seconds("AskTimeoutSeconds") ?? d.AskTimeout,
             int.TryParse(s["SnapshotEvery"], out var n) && n > 0 ? n : d.SnapshotEvery)
@@ -113,6 +134,15 @@ public static class RootHost
             DigestSettle = Seconds("DigestSettleSeconds") ?? d.DigestSettle,
             PlacementDeadline = Seconds("PlacementDeadlineSeconds") ?? d.PlacementDeadline,
             NodeDecommissionGrace = Seconds("NodeDecommissionGraceSeconds") ?? d.NodeDecommissionGrace,
+            ServiceReservation = Seconds("ServiceReservationSeconds") ?? d.ServiceReservation,
+            UnconfirmedAddressGrace = Seconds("UnconfirmedAddressGraceSeconds") ?? d.UnconfirmedAddressGrace,
+            AddressAuditInterval = Seconds("AddressAuditSeconds") ?? d.AddressAuditInterval,
         };
+        if (settings.UnconfirmedAddressGrace <= settings.ServiceReservation + settings.AskTimeout)
+            throw new InvalidOperationException(
+                $"Oak:Root:UnconfirmedAddressGraceSeconds ({settings.UnconfirmedAddressGrace.TotalSeconds:0.###}) must exceed Oak:Root:ServiceReservationSeconds " +
+                $"({settings.ServiceReservation.TotalSeconds:0.###}) plus Oak:Root:AskTimeoutSeconds ({settings.AskTimeout.TotalSeconds:0.###}): otherwise the address audit " +
+                "could reclaim the addresses of a request that may still create its service");
+        return settings;
     }
 }

@@ -93,3 +93,6 @@ public sealed record ApiErrorBody(
     [property: JsonPropertyName("error")] string? Error,
     [property: JsonPropertyName("field")] string? Field,
     [property: JsonPropertyName("rule")] string? Rule);
+
+/// <summary>GET /api/v1/addresses/held: one address and who holds it.</summary>
+public sealed record HeldAddress(string Pool, string Address, string Kind, string Owner, string? Policy);

@@ -72,17 +72,29 @@ public sealed class RootClient : IDisposable
     /// <summary>The root that answered a request of this client, or null when none did.</summary>
     public Uri? Answered { get; private set; }
 
+    /// <summary>
+    /// How long a request that may be sent again (a read, a keyed POST) keeps being retried while no root takes it or
+    /// a root answers 503 (its control plane not ready, as after a restart): `oak deploy --retry-for`. Zero: one round.
+    /// </summary>
+    public TimeSpan RetryFor { get; set; }
+
+    private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(1);
+
     public Task<JsonNode> GetAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Get, path, () => null, ct);
 
     public Task<JsonNode> PostAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Post, path, () => Content(body), ct);
+
+    /// <summary>A keyed POST with the caller's <c>Idempotency-Key</c> (the same key in a later run of the CLI gets the same answer).</summary>
+    public Task<JsonNode> PostAsync(string path, object? body, string idempotencyKey, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, path, () => Content(body), ct, idempotencyKey);
 
     public Task<JsonNode> PutAsync(string path, object? body, CancellationToken ct = default) => SendAsync(HttpMethod.Put, path, () => Content(body), ct);
 
     public Task<JsonNode> DeleteAsync(string path, CancellationToken ct = default) => SendAsync(HttpMethod.Delete, path, () => null, ct);
 
     /// <summary>Posts a body that is already JSON text (an SLA file), unchanged.</summary>
-    public Task<JsonNode> PostRawAsync(string path, string json, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, path, () => new StringContent(json, Encoding.UTF8, "application/json"), ct);
+    public Task<JsonNode> PostRawAsync(string path, string json, CancellationToken ct = default, string? idempotencyKey = null) =>
+        SendAsync(HttpMethod.Post, path, () => new StringContent(json, Encoding.UTF8, "application/json"), ct, idempotencyKey);
 
     public async Task<T> GetAsync<T>(string path, CancellationToken ct = default) => Read<T>(await GetAsync(path, ct), path);
 
@@ -111,10 +123,33 @@ public sealed class RootClient : IDisposable
     private static bool Keyed(HttpMethod m, string path) =>
         m == HttpMethod.Post && (path.TrimStart('/') == "api/v1/applications" || (path.StartsWith("api/v1/services/", StringComparison.Ordinal) && path.EndsWith("/instances", StringComparison.Ordinal)));
 
-    private async Task<JsonNode> SendAsync(HttpMethod method, string path, Func<HttpContent?> body, CancellationToken ct)
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, Func<HttpContent?> body, CancellationToken ct, string? idempotencyKey = null)
+    {
+        var key = Keyed(method, path.TrimStart('/')) ? idempotencyKey ?? Guid.NewGuid().ToString("N") : null;
+        var retryUntil = DateTime.UtcNow + RetryFor;
+        while (true)
+        {
+            var (answer, failures, resendable) = await SendOnceAsync(method, path, body, key, ct);
+            if (answer is not null) return answer;
+            if (!resendable || DateTime.UtcNow + RetryPause > retryUntil)
+                throw new CliFailure(_roots.Count == 1
+                    ? $"root not reachable at {failures[0]}{RetriedFor()}"
+                    : $"no root answered: {string.Join("; ", failures)}{RetriedFor()}");
+            await Task.Delay(RetryPause, ct);
+        }
+    }
+
+    private string RetriedFor() => RetryFor > TimeSpan.Zero ? $" (retried for {RetryFor.TotalSeconds:0} s)" : "";
+
+    /// <summary>
+    /// One round over the roots: the answer, or why each root gave none and whether the request may go out again
+    /// (nothing was sent, or it is a read or keyed). A root's 503 counts as no answer for such a request.
+    /// </summary>
+    private async Task<(JsonNode? Answer, List<string> Failures, bool Resendable)> SendOnceAsync(
+        HttpMethod method, string path, Func<HttpContent?> body, string? key, CancellationToken ct)
     {
         var failures = new List<string>();
-        var key = Keyed(method, path.TrimStart('/')) ? Guid.NewGuid().ToString("N") : null;
+        var resendable = true;
         for (var attempt = 0; attempt < _roots.Count; attempt++)
         {
             var index = (_current + attempt) % _roots.Count;
@@ -141,17 +176,21 @@ public sealed class RootClient : IDisposable
                 var reason = e is TaskCanceledException ? $"no answer within {_http.Timeout.TotalSeconds:0.#}s" : Reason((HttpRequestException)e);
                 failures.Add($"{Display(root)}: {reason}");
                 if (Resendable(method) || key is not null) continue;
+                resendable = false;
                 if (_roots.Count == 1) break;
                 throw new CliFailure($"root at {Display(root)} took {method} /{path.TrimStart('/')} but gave no answer ({reason}); not sent to another root, since it may have been applied");
+            }
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && RetryFor > TimeSpan.Zero && (Resendable(method) || key is not null))
+            {
+                using (response) failures.Add($"{Display(root)}: {ErrorLine(response.StatusCode, await response.Content.ReadAsStringAsync(ct))}");
+                continue;
             }
             _current = index;
             Answered = root;
             using (response)
-                return await ReadAsync(response, method, path, ct);
+                return (await ReadAsync(response, method, path, ct), failures, true);
         }
-        throw new CliFailure(_roots.Count == 1
-            ? $"root not reachable at {failures[0]}"
-            : $"no root answered: {string.Join("; ", failures)}");
+        return (null, failures, resendable);
     }
 
     /// <summary>

@@ -15,21 +15,32 @@ public static class Deployer
         (await DeployWithIgnoredAsync(root, slaJson, ct)).Services;
 
     /// <summary>The deployed services and the SLA fields the root accepted but does not act on.</summary>
+    /// <param name="idempotencyKey">The key of the whole deployment: the SLA's POST carries it, each instance request a key
+    /// derived from it, so running the same deployment again with the same key (after the CLI or the root died halfway)
+    /// finishes it instead of doing anything twice. Null: a new key for this run.</param>
     public static async Task<(IReadOnlyList<Service> Services, IReadOnlyList<IgnoredField> Ignored)> DeployWithIgnoredAsync(
-        RootClient root, string slaJson, CancellationToken ct)
+        RootClient root, string slaJson, CancellationToken ct, string? idempotencyKey = null)
     {
+        var key = idempotencyKey ?? Guid.NewGuid().ToString("N");
         var placements = DirectNodes(slaJson);
-        var created = RootClient.Read<CreatedServices>(await root.PostRawAsync("api/v1/applications", slaJson, ct), "POST /api/v1/applications");
+        var created = RootClient.Read<CreatedServices>(await root.PostRawAsync("api/v1/applications", slaJson, ct, key), "POST /api/v1/applications");
         var result = new List<Service>();
         foreach (var service in created.Services)
         {
             var nodes = placements.TryGetValue(service.Id, out var n) && n.Count > 0 ? n : [null];
-            foreach (var node in nodes)
-                await root.PostAsync($"api/v1/services/{RootClient.Escape(service.Id)}/instances", new { count = 1, node }, ct);
+            for (var i = 0; i < nodes.Count; i++)
+                await root.PostAsync($"api/v1/services/{RootClient.Escape(service.Id)}/instances", new { count = 1, node = nodes[i] }, InstanceKey(key, service.Id, i), ct);
             result.Add(await root.GetAsync<Service>($"api/v1/services/{RootClient.Escape(service.Id)}", ct));
         }
         return (result, created.IgnoredFields ?? []);
     }
+
+    /// <summary>The longest deployment key: its derived instance keys stay within the root's 128 characters.</summary>
+    public const int MaxKeyLength = 96;
+
+    /// <summary>The key of the <paramref name="index"/>th instance request of <paramref name="serviceId"/> (service ids can be long: hashed).</summary>
+    public static string InstanceKey(string deploymentKey, string serviceId, int index) =>
+        $"{deploymentKey}.{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(serviceId)))[..16].ToLowerInvariant()}.{index}";
 
     /// <summary>Service id → nodes named by its <c>{"type":"direct","node":…}</c> constraints, in SLA order. A constraint
     /// naming several nodes (<c>"w1;w2"</c>, Oakestra's "any of them") adds one instance the root places on one of them.</summary>

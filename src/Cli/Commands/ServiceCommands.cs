@@ -10,10 +10,19 @@ public static class ServiceCommands
 {
     public static async Task<int> DeployAsync(ParsedArgs a, CliContext ctx, RootClient root, CancellationToken ct)
     {
-        var file = Usage.Positionals(a, 1, 1, "deploy <sla.json>")[0];
+        var file = Usage.Positionals(a, 1, 1, "deploy <sla.json> [--idempotency-key K] [--retry-for S]")[0];
+        var key = a.Option("idempotency-key");
+        if (key is not null && (key.Length is 0 or > Deployer.MaxKeyLength || key.Any(c => c is < '!' or > '~')))
+            throw new UsageException($"--idempotency-key takes 1-{Deployer.MaxKeyLength} visible ASCII characters");
+        if (a.Option("retry-for") is { } retry)
+        {
+            if (!double.TryParse(retry, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
+                throw new UsageException($"--retry-for takes seconds, got '{retry}'");
+            root.RetryFor = TimeSpan.FromSeconds(seconds);
+        }
         a.RejectUnknownOptions();
         if (!File.Exists(file)) throw new CliFailure($"no such file: {file}");
-        var (services, ignored) = await Deployer.DeployWithIgnoredAsync(root, await File.ReadAllTextAsync(file, ct), ct);
+        var (services, ignored) = await Deployer.DeployWithIgnoredAsync(root, await File.ReadAllTextAsync(file, ct), ct, key);
         if (a.Json) { Printer.Json(ctx, new { services, ignored_fields = ignored }); return 0; }
         // Accepted but not acted on: said on stderr, so nothing in the SLA is dropped in silence and stdout stays the result.
         foreach (var i in ignored) ctx.Err.WriteLine($"oak: ignored {i.Field}: {i.Reason}");

@@ -9,7 +9,11 @@ public static class Usage
 
         usage: oak [--root URL[,URL…]] [--token T] [--ca FILE] [--json] <command> [args]
 
-          deploy <sla.json>                    create the SLA's services and one instance each (one per direct constraint)
+          deploy <sla.json> [--idempotency-key K] [--retry-for S]
+                                               create the SLA's services and one instance each (one per direct constraint);
+                                               the same K again finishes an interrupted deployment, nothing twice; --retry-for:
+                                               keep trying for S seconds while no root answers (a root restarting)
+          addresses                            every Service IP and Instance IP held, and who holds it
           services                             list services with their Service IPs
           service <id>                         one service: Service IPs and instances
           scale <service> <count> [--node X]   add or remove instances to reach <count>

@@ -4,7 +4,7 @@ namespace Oakestra.Actors.Cli.Lab;
 
 /// <summary>
 /// How the lab's processes find each other. <see cref="OneCluster"/>: every process in one Akka cluster seeded
-/// by the roots (what the processes do before DESIGN §3). <see cref="FailureDomains"/>: a root tier cluster,
+/// by the roots (what the processes do before docs/DESIGN.md §3). <see cref="FailureDomains"/>: a root tier cluster,
 /// one cluster per site seeded by its own members, and each orchestrator told every root as a contact.
 /// </summary>
 public enum LabTopology { OneCluster, FailureDomains }

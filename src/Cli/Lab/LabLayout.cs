@@ -39,7 +39,7 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
     /// <summary>Not 5432: the machine's own cluster may listen there (on another address, but a user's psql habit would not tell them apart).</summary>
     public const int PostgresPort = 15432;
 
-    /// <summary>The ActorSystem names of DESIGN §3: one cluster for the root tier, one per edge site; and the single cluster of before.</summary>
+    /// <summary>The ActorSystem names of docs/DESIGN.md §3: one cluster for the root tier, one per edge site; and the single cluster of before.</summary>
     public const string RootSystem = "oakestra-root";
     public const string OneClusterSystem = "oakestra";
     public static string SiteSystem(string site) => $"oakestra-site-{site}";
@@ -76,7 +76,7 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
     /// <summary>Several roots share one PostgreSQL journal; a single root keeps its SQLite file (null here).</summary>
     public LabDatabase? Database => Roots.Count() > 1 ? new LabDatabase(HostAddress, PostgresPort, "oak", "oak", "oakestra") : null;
 
-    /// <summary>One Akka cluster for every process (before DESIGN §3): every root is a seed of everyone.</summary>
+    /// <summary>One Akka cluster for every process (before docs/DESIGN.md §3): every root is a seed of everyone.</summary>
     public string OneClusterSeeds => Addresses(OneClusterSystem, Roots);
 
     /// <summary>The root tier's seeds, every root in the same order on every root.</summary>

@@ -75,6 +75,13 @@ public static class Views
         return table + string.Concat(list.Where(n => n.Reason is { Length: > 0 }).Select(n => $"{n.Cluster}/{n.Name} refused: {n.Reason}\n"));
     }
 
+    public static string HeldAddresses(IEnumerable<HeldAddress> held)
+    {
+        var table = new Table("pool", "address", "kind", "owner", "policy");
+        foreach (var h in held) table.Add(h.Pool, h.Address, h.Kind, h.Owner, h.Policy);
+        return table.ToString();
+    }
+
     public static string Sites(IEnumerable<Site> sites, DateTimeOffset now)
     {
         var table = new Table("site", "link", "last heard", "queued", "nodes");

@@ -32,13 +32,13 @@ public static class TunnelEndpoints
         host = "";
         port = 0;
         if (string.IsNullOrWhiteSpace(endpoint)) return TunnelEndpointCheck.Refuse($"the tunnel endpoint is empty: {Hint}");
-        var colon = endpoint.LastIndexOf(':');
-        if (colon <= 0 || colon == endpoint.Length - 1 || (!endpoint.StartsWith('[') && endpoint.IndexOf(':') != colon))
-            return TunnelEndpointCheck.Refuse($"tunnel endpoint '{endpoint}' has no port (host:port, [IPv6]:port): {Hint}");
-        if (!int.TryParse(endpoint.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
-            || port is < 1 or > 65535)
-            return TunnelEndpointCheck.Refuse($"tunnel endpoint '{endpoint}' has no valid port (1-65535): {Hint}");
-        host = endpoint[..colon];
+        if (!Oakestra.Actors.Contracts.Addressing.EndpointText.TrySplit(endpoint, out host, out port))
+        {
+            var colon = endpoint.LastIndexOf(':');
+            return colon <= 0 || colon == endpoint.Length - 1 || (!endpoint.StartsWith('[') && endpoint.IndexOf(':') != colon)
+                ? TunnelEndpointCheck.Refuse($"tunnel endpoint '{endpoint}' has no port (host:port, [IPv6]:port): {Hint}")
+                : TunnelEndpointCheck.Refuse($"tunnel endpoint '{endpoint}' has no valid port (1-65535): {Hint}");
+        }
         var bracketed = host.StartsWith('[') && host.EndsWith(']');
         if (IPAddress.TryParse(bracketed ? host[1..^1] : host, out var address)
             && (bracketed ? address.AddressFamily == AddressFamily.InterNetworkV6 : address.AddressFamily == AddressFamily.InterNetwork))

@@ -1,6 +1,6 @@
 namespace Oakestra.Actors.Contracts.Hosting;
 
-/// <summary>The cluster roles of the three processes (DESIGN §3).</summary>
+/// <summary>The cluster roles of the three processes (docs/DESIGN.md §3).</summary>
 public static class OakestraRoles
 {
     public const string Root = "root";

@@ -3,7 +3,7 @@ using Oakestra.Actors.DataPlane.Routing;
 namespace Oakestra.Actors.DataPlane.Balancing;
 
 /// <summary>
-/// Closest (DESIGN §4), decided at compile time, rotated per flow among what is left:
+/// Closest (docs/DESIGN.md §4), decided at compile time, rotated per flow among what is left:
 /// <list type="number">
 /// <item>instances on this node win;</item>
 /// <item>otherwise, among nodes with a measured RTT, those within <see cref="BalancingOptions.ClosestRttThreshold"/>

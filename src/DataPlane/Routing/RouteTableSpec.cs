@@ -27,7 +27,7 @@ public sealed record RouteTableSpec(
     /// <summary>Destinations read from the TUN outside these ranges are dropped as not-service.</summary>
     public IReadOnlyList<IpPrefix> ServiceRanges { get; init; } = DefaultServiceRanges;
 
-    /// <summary>Service + Instance IPv4 <c>10.30.0.0/16</c> and every <c>fdff::/16</c> pool (DESIGN §2).</summary>
+    /// <summary>Service + Instance IPv4 <c>10.30.0.0/16</c> and every <c>fdff::/16</c> pool (docs/DESIGN.md §2).</summary>
     public static readonly IReadOnlyList<IpPrefix> DefaultServiceRanges = [IpPrefix.Parse("10.30.0.0/16"), IpPrefix.Parse("fdff::/16")];
 }
 

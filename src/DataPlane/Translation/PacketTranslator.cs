@@ -10,7 +10,7 @@ using Oakestra.Actors.DataPlane.Routing;
 namespace Oakestra.Actors.DataPlane.Translation;
 
 /// <summary>
-/// The translation side of the data plane (DESIGN §4 "Instance IPs on the wire").
+/// The translation side of the data plane (docs/DESIGN.md §4 "Instance IPs on the wire").
 /// <list type="bullet">
 /// <item><b>From the TUN</b> (a local instance sends): the source must be a local Namespace IP (else
 /// DropSpoofed), the destination inside the service ranges (else DropNotService). A Service IP goes
@@ -353,7 +353,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
 
     /// <summary>
     /// Whether a packet from tunnel peer <c>meta.PeerIndex</c> with inner source <paramref name="source"/> is
-    /// believed (DESIGN §4 "Tunnel format and trust"): the routes (the control plane's placement this node
+    /// believed (docs/DESIGN.md §4 "Tunnel format and trust"): the routes (the control plane's placement this node
     /// knows) place the source on that peer, or the packet answers a flow open with that peer
     /// (<paramref name="flow"/>, what its reverse-key lookup found: it may be bound to the peer it has been
     /// using after its instance moved), or it carries the forwarded-once mark and its source is a remote

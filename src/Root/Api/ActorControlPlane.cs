@@ -103,6 +103,12 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
                 case ServiceInfo info:
                     views.Add(info.State.ToView());
                     break;
+                case ServiceReservationLost:
+                    // Nothing is released here: services of this document may exist with their addresses already; what this
+                    // spec allocated is reclaimed by the address audit, since no service ever confirms holding it.
+                    return new ControlError(ControlErrorKind.Unavailable,
+                        $"service {spec.Id} was not created: allocating its addresses took longer than its reservation " +
+                        $"({refs.Settings.ServiceReservation.TotalSeconds:0} s); send the request again (with the same Idempotency-Key)", spec.FieldPath("microservice_name"));
                 default:
                     // Only when our reservation ran out (an allocation slower than its lifetime) and another request created
                     // the service meanwhile. Nothing is released: the owners are named after the id, so what this request
@@ -248,6 +254,24 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
         {
             return Unavailable(e);
         }
+    }
+
+    public async Task<ControlResult<IReadOnlyList<HeldAddressView>>> ListHeldAddressesAsync(CancellationToken ct)
+    {
+        var views = new List<HeldAddressView>();
+        foreach (var pool in refs.Pools.Catalog.All.Where(p => p.Name is not (PoolNames.SubnetV4 or PoolNames.SubnetV6)))
+        {
+            var held = await refs.Pools.HeldAsync(pool.Name, ct);
+            if (!held.Ok) return ToError(held.Error!);
+            foreach (var lease in held.Value!)
+            {
+                var (kind, id) = PoolOwners.Parse(lease.Owner);
+                views.Add(PoolOwners.AsService(lease.Owner) is { } s
+                    ? new HeldAddressView(pool.Name, lease.Address, kind, s.ServiceId, s.Policy)
+                    : new HeldAddressView(pool.Name, lease.Address, kind, id, null));
+            }
+        }
+        return ControlResult<IReadOnlyList<HeldAddressView>>.Success(views);
     }
 
     public async Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct)

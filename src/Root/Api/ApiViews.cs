@@ -73,6 +73,10 @@ public sealed record DrainSkipView(string Instance, string Reason);
 
 public sealed record AvailableAddressesView(string Pool, IReadOnlyList<string> Addresses);
 
+/// <summary>One held address: <see cref="Kind"/> is service or instance, <see cref="Owner"/> the service id (with
+/// <see cref="Policy"/>) or the instance id.</summary>
+public sealed record HeldAddressView(string Pool, string Address, string Kind, string Owner, string? Policy);
+
 /// <summary>One chunk of an instance's log (`oak logs`): <see cref="NextOffset"/> is where the next read starts;
 /// <see cref="Running"/> false once the instance no longer runs where its log is (a follower stops after the last chunk).</summary>
 public sealed record InstanceLogView(

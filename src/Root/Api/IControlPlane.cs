@@ -26,6 +26,8 @@ public interface IControlPlane
     Task<ControlResult<DrainView>> DrainNodeAsync(string node, CancellationToken ct);
     Task<ControlResult<DrainView>> UncordonNodeAsync(string node, CancellationToken ct);
     Task<ControlResult<AvailableAddressesView>> PreviewAddressesAsync(string pool, int ipVersion, int count, CancellationToken ct);
+    /// <summary>Every Service IP and Instance IP held in the pools, with its owner as the pools record it.</summary>
+    Task<ControlResult<IReadOnlyList<HeldAddressView>>> ListHeldAddressesAsync(CancellationToken ct);
     Task<IReadOnlyList<NodeView>> ListNodesAsync(CancellationToken ct);
     Task<IReadOnlyList<SiteView>> ListSitesAsync(CancellationToken ct);
     Task<ControlResult<NodeLocationView>> SetNodeLocationAsync(string node, double latitude, double longitude, CancellationToken ct);

@@ -101,6 +101,8 @@ public static class RootApi
             return Answer(await cp.PreviewAddressesAsync(pool, version, count, ct));
         });
 
+        api.MapGet("/addresses/held", async (IControlPlane cp, CancellationToken ct) => Answer(await cp.ListHeldAddressesAsync(ct)));
+
         api.MapGet("/nodes", async (IControlPlane cp, CancellationToken ct) => Results.Json(await cp.ListNodesAsync(ct), Json));
         api.MapGet("/sites", async (IControlPlane cp, CancellationToken ct) => Results.Json(await cp.ListSitesAsync(ct), Json));
 

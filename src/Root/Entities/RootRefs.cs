@@ -47,4 +47,20 @@ public sealed record RootSettings(TimeSpan MigrationDrain, TimeSpan AskTimeout, 
     /// A day: far past any restart, short enough that replaced workers do not exhaust the subnet pools. Zero: never.
     /// </summary>
     public TimeSpan NodeDecommissionGrace { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a reserved service id waits for its CreateService (the addresses are allocated meanwhile).</summary>
+    public TimeSpan ServiceReservation { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// An address its owner entity does not hold this long after it was allocated (or the pool recovered) is reclaimed by
+    /// the address audit, into quarantine: what a crash between allocation and the owner's own event leaves behind.
+    /// Longer than <see cref="ServiceReservation"/>, so a request still allowed to create its service never loses its addresses.
+    /// </summary>
+    public TimeSpan UnconfirmedAddressGrace { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How often the address audit looks for unconfirmed holdings. Zero: never.</summary>
+    public TimeSpan AddressAuditInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an audit's confirmation keeps a holding off the next audits' lists (they re-check it after).</summary>
+    public TimeSpan AddressConfirmation { get; init; } = TimeSpan.FromHours(1);
 }

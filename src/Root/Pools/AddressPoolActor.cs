@@ -29,7 +29,7 @@ public sealed class AddressPoolActor : ReceivePersistentActor
         {
             if (offer.Snapshot is PoolSnapshot s) _state = PoolState.FromSnapshot(_pool, s, _clock().Monotonic, _settings.Quarantine);
         });
-        Recover<PoolAddressAllocated>(e => _state.Apply(e));
+        Recover<PoolAddressAllocated>(e => _state.Apply(e, _clock().Monotonic));
         // Replayed releases restart their countdown now (PoolState says why).
         Recover<PoolAddressReleased>(e => _state.Apply(e, _clock().Monotonic));
         Recover<RecoveryCompleted>(_ =>
@@ -42,6 +42,22 @@ public sealed class AddressPoolActor : ReceivePersistentActor
         Command<LookupOwner>(c => Sender.Tell(_state.OwnerOf(c.Address) is { } lease
             ? new AddressOwner(lease)
             : new PoolError(PoolErrorKind.NotHeld, _pool.Name, $"{c.Address} is not held in pool {_pool.Name}", c.Address)));
+        Command<ListUnconfirmed>(c =>
+        {
+            var (holdings, more) = _state.Unconfirmed(Now().Monotonic, c.OlderThan, c.After, Math.Clamp(c.Limit, 1, 2000));
+            Sender.Tell(new UnconfirmedHoldings(_pool.Name, holdings, more));
+        });
+        Command<ConfirmHoldings>(c =>
+        {
+            var now = Now().Monotonic;
+            Sender.Tell(new HoldingsConfirmed(_pool.Name, c.Holdings.Count(h => _state.Confirm(h.Address, h.Owner, h.Since, now + c.For))));
+        });
+        Command<ReclaimAddress>(Handle);
+        Command<ListHeld>(c =>
+        {
+            var (holdings, more) = _state.Held(c.After, Math.Clamp(c.Limit, 1, 2000));
+            Sender.Tell(new HeldAddresses(_pool.Name, holdings, more));
+        });
         Command<ListHoldings>(c => Sender.Tell(new OwnerHoldings(_pool.Name, c.Owner, _state.HoldingsOf(c.Owner))));
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning("pool {0}: snapshot failed: {1}", _pool.Name, f.Cause.Message));
@@ -74,10 +90,16 @@ public sealed class AddressPoolActor : ReceivePersistentActor
         var now = Now();
         var (evt, existing, error) = _state.DecideAllocate(c.Owner, c.Requested, c.ReuseIfHeld, now);
         if (error is not null) { Sender.Tell(error); return; }
-        if (existing is not null) { Sender.Tell(new AddressAllocated(existing, Reused: true)); return; }
+        if (existing is not null)
+        {
+            // The owner is back for it (a retry after a crash): an audit that listed it before must not reclaim it now.
+            _state.Touch(existing.Address, now.Monotonic);
+            Sender.Tell(new AddressAllocated(existing, Reused: true));
+            return;
+        }
         Persist(evt!, e =>
         {
-            _state.Apply(e);
+            _state.Apply(e, _clock().Monotonic);
             Sender.Tell(new AddressAllocated(new PoolLease(_pool.Name, e.Owner, e.Address), Reused: false));
             MaybeSnapshot();
         });
@@ -90,6 +112,20 @@ public sealed class AddressPoolActor : ReceivePersistentActor
         Persist(evt!, e =>
         {
             _state.Apply(e, _clock().Monotonic);
+            Sender.Tell(new AddressesReleased(_pool.Name, [new PoolLease(_pool.Name, e.Owner, e.Address)]));
+            MaybeSnapshot();
+        });
+    }
+
+    private void Handle(ReclaimAddress c)
+    {
+        var h = c.Holding;
+        var (evt, error) = _state.DecideReclaim(h.Address, h.Owner, h.Since, c.Grace, Now(), _settings.Quarantine);
+        if (error is not null) { Sender.Tell(error); return; }
+        Persist(evt!, e =>
+        {
+            _state.Apply(e, _clock().Monotonic);
+            _log.Warning("pool {0}: reclaimed {1} from {2}, which never confirmed holding it; quarantined", _pool.Name, e.Address, e.Owner);
             Sender.Tell(new AddressesReleased(_pool.Name, [new PoolLease(_pool.Name, e.Owner, e.Address)]));
             MaybeSnapshot();
         });

@@ -118,6 +118,33 @@ public sealed class AddressPools
     public Task<PoolResult<IReadOnlyList<PoolLease>>> HoldingsAsync(string pool, string owner, CancellationToken ct = default) =>
         AskAsync<OwnerHoldings, IReadOnlyList<PoolLease>>(new ListHoldings(pool, owner), r => r.Leases, ct);
 
+    /// <summary>Every holding of <paramref name="pool"/>, lowest first, read page by page.</summary>
+    public async Task<PoolResult<IReadOnlyList<PoolLease>>> HeldAsync(string pool, CancellationToken ct = default)
+    {
+        var all = new List<PoolLease>();
+        string? after = null;
+        while (true)
+        {
+            var page = await AskAsync<HeldAddresses, HeldAddresses>(new ListHeld(pool, after, 1000), r => r, ct);
+            if (!page.Ok) return page.Error!;
+            all.AddRange(page.Value!.Holdings);
+            if (!page.Value.More || page.Value.Holdings.Count == 0) return PoolResult<IReadOnlyList<PoolLease>>.Success(all);
+            after = page.Value.Holdings[^1].Address;
+        }
+    }
+
+    /// <summary>One page of <paramref name="pool"/>'s holdings nobody confirmed that are older than <paramref name="olderThan"/>.</summary>
+    public Task<PoolResult<UnconfirmedHoldings>> UnconfirmedAsync(string pool, TimeSpan olderThan, string? after, int limit, CancellationToken ct = default) =>
+        AskAsync<UnconfirmedHoldings, UnconfirmedHoldings>(new ListUnconfirmed(pool, olderThan, after, limit), r => r, ct);
+
+    /// <summary>Their owners hold them: not listed as unconfirmed for <paramref name="validFor"/>. The number still as listed.</summary>
+    public Task<PoolResult<int>> ConfirmAsync(string pool, IReadOnlyList<UnconfirmedHolding> holdings, TimeSpan validFor, CancellationToken ct = default) =>
+        AskAsync<HoldingsConfirmed, int>(new ConfirmHoldings(pool, holdings, validFor), r => r.Count, ct);
+
+    /// <summary>Takes back a holding whose owner does not hold it, into quarantine; NotHeld when it changed since it was listed.</summary>
+    public Task<PoolResult<PoolLease>> ReclaimAsync(string pool, UnconfirmedHolding holding, TimeSpan grace, CancellationToken ct = default) =>
+        AskAsync<AddressesReleased, PoolLease>(new ReclaimAddress(pool, holding, grace), r => r.Leases[0], ct);
+
     private async Task<PoolResult<TOut>> AskAsync<TReply, TOut>(PoolCommand command, Func<TReply, TOut> map, CancellationToken ct)
     {
         if (!Catalog.TryGet(command.Pool, out _))

@@ -28,7 +28,7 @@ public sealed record PoolSettings(TimeSpan Quarantine, int SnapshotEvery, TimeSp
 }
 
 /// <summary>
-/// The configured pools. Defaults are DESIGN §2; any prefix can be overridden with
+/// The configured pools. Defaults are docs/DESIGN.md §2; any prefix can be overridden with
 /// Oak:Pools:Prefixes:&lt;pool name&gt; (e.g. Oak:Pools:Prefixes:service-v4 = 10.30.0.0/16), the subnet
 /// sizes with Oak:Pools:SubnetV4Length / SubnetV6Length. One IPv6 pool per policy of
 /// <see cref="BalancingPolicies.All"/>: closest = fdff:1000::/21, round_robin = fdff:2000::/21, and every

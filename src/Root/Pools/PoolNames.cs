@@ -2,7 +2,7 @@ using Oakestra.Actors.Contracts.Routing;
 
 namespace Oakestra.Actors.Root.Pools;
 
-/// <summary>Names of the address pools (DESIGN §2). The policy pools follow <see cref="BalancingPolicies.All"/>.</summary>
+/// <summary>Names of the address pools (docs/DESIGN.md §2). The policy pools follow <see cref="BalancingPolicies.All"/>.</summary>
 public static class PoolNames
 {
     /// <summary>Every IPv4 Service IP (all policies) and every Instance IPv4: one pool, as the reference.</summary>

@@ -35,6 +35,33 @@ public sealed record LookupOwner(string Pool, string Address) : PoolCommand(Pool
 /// <summary>→ <see cref="OwnerHoldings"/>.</summary>
 public sealed record ListHoldings(string Pool, string Owner) : PoolCommand(Pool);
 
+/// <summary>
+/// → <see cref="UnconfirmedHoldings"/>: holdings nobody confirmed that are older than <paramref name="OlderThan"/>,
+/// lowest first, after <paramref name="After"/> (the previous page's last address), at most <paramref name="Limit"/>.
+/// </summary>
+public sealed record ListUnconfirmed(string Pool, TimeSpan OlderThan, string? After, int Limit) : PoolCommand(Pool);
+
+/// <summary>→ <see cref="HoldingsConfirmed"/>: their owners hold them; not listed again for <paramref name="For"/> (in memory only).</summary>
+public sealed record ConfirmHoldings(string Pool, IReadOnlyList<UnconfirmedHolding> Holdings, TimeSpan For) : PoolCommand(Pool);
+
+/// <summary>
+/// → <see cref="AddressesReleased"/> (into quarantine) or PoolError NotHeld when the holding changed since it was listed
+/// (allocated or touched again, confirmed) or is younger than <paramref name="Grace"/>.
+/// </summary>
+public sealed record ReclaimAddress(string Pool, UnconfirmedHolding Holding, TimeSpan Grace) : PoolCommand(Pool);
+
+/// <summary>One holding as the audit sees it; <paramref name="Since"/> is the pool's monotonic moment it was last allocated or touched.</summary>
+public sealed record UnconfirmedHolding(string Address, string Owner, TimeSpan Since);
+
+public sealed record UnconfirmedHoldings(string Pool, IReadOnlyList<UnconfirmedHolding> Holdings, bool More) : IClusterMessage;
+
+public sealed record HoldingsConfirmed(string Pool, int Count) : IClusterMessage;
+
+/// <summary>→ <see cref="HeldAddresses"/>: every holding, lowest first, after <paramref name="After"/>, at most <paramref name="Limit"/>.</summary>
+public sealed record ListHeld(string Pool, string? After, int Limit) : PoolCommand(Pool);
+
+public sealed record HeldAddresses(string Pool, IReadOnlyList<PoolLease> Holdings, bool More) : IClusterMessage;
+
 public sealed record AddressAllocated(PoolLease Lease, bool Reused) : IClusterMessage;
 
 public sealed record AddressesReleased(string Pool, IReadOnlyList<PoolLease> Leases) : IClusterMessage;

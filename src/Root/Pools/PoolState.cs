@@ -22,6 +22,8 @@ public sealed class PoolState(PoolDefinition pool)
     private readonly SortedDictionary<UInt128, string> _owners = new();
     private readonly Dictionary<string, SortedSet<UInt128>> _byOwner = new(StringComparer.Ordinal);
     private readonly Dictionary<UInt128, Quarantine> _quarantine = new();
+    // Per holding, in memory only: since when (monotonic) nobody has confirmed it, or until when a confirmation holds.
+    private readonly Dictionary<UInt128, Confirmation> _confirmation = new();
     // Held ∪ quarantined, for the lowest-free scan.
     private readonly SortedSet<UInt128> _blocked = new();
 
@@ -89,7 +91,11 @@ public sealed class PoolState(PoolDefinition pool)
     public IReadOnlyList<PoolLease> HoldingsOf(string owner) =>
         _byOwner.TryGetValue(owner, out var held) ? held.Select(s => Lease(s, owner)).ToArray() : [];
 
-    public void Apply(PoolAddressAllocated e)
+    /// <summary>
+    /// <paramref name="appliedAt"/>: the monotonic now (also for a replayed event): an owner has a full
+    /// <c>grace</c> from here to confirm the holding before <see cref="DecideReclaim"/> may take it back.
+    /// </summary>
+    public void Apply(PoolAddressAllocated e, TimeSpan appliedAt = default)
     {
         // An event outside the (possibly reconfigured) prefix cannot be represented; it is skipped.
         if (!Space.TrySlot(e.Address, out var slot, out _)) return;
@@ -99,6 +105,7 @@ public sealed class PoolState(PoolDefinition pool)
         if (!_byOwner.TryGetValue(e.Owner, out var set)) _byOwner[e.Owner] = set = new SortedSet<UInt128>();
         set.Add(slot);
         _blocked.Add(slot);
+        _confirmation[slot] = new Confirmation(appliedAt, null);
     }
 
     /// <summary>
@@ -120,6 +127,80 @@ public sealed class PoolState(PoolDefinition pool)
             _blocked.Remove(slot);
         }
     }
+
+    // Reservations. An address is allocated before its owner entity persists that it holds it (a Service IP before
+    // ServiceCreated, an Instance IP before InstancesAdded); a crash or a lost message in between leaves a holding
+    // nobody will ever release. Every holding is therefore unconfirmed from its allocation (or from recovery) until
+    // the audit has seen its owner hold it; one still unconfirmed after the grace may be reclaimed. A reclaim names
+    // the moment it saw (Since): an owner that allocated the same address again meanwhile (a retried request gets
+    // what it holds) moved that moment on, and the reclaim is refused, so an audit never races a live request.
+
+    /// <summary>An owner came back for a holding (a retry after a crash): its grace starts over.</summary>
+    public void Touch(string address, TimeSpan now)
+    {
+        if (Space.TrySlot(address, out var slot, out _) && _owners.ContainsKey(slot)) _confirmation[slot] = new Confirmation(now, null);
+    }
+
+    /// <summary>The audit saw the owner hold it: no need to ask again until <paramref name="until"/> (monotonic).</summary>
+    public bool Confirm(string address, string owner, TimeSpan since, TimeSpan until)
+    {
+        if (!Space.TrySlot(address, out var slot, out _) || !_owners.TryGetValue(slot, out var holder) || holder != owner) return false;
+        if (!_confirmation.TryGetValue(slot, out var c) || c.Since != since) return false;
+        _confirmation[slot] = c with { ConfirmedUntil = until };
+        return true;
+    }
+
+    /// <summary>
+    /// Holdings nobody confirmed (or whose confirmation ran out) by the monotonic <paramref name="now"/> and that are
+    /// older than <paramref name="olderThan"/>, lowest first, after <paramref name="after"/> (a page's last address), at most <paramref name="limit"/>.
+    /// </summary>
+    public (IReadOnlyList<UnconfirmedHolding> Holdings, bool More) Unconfirmed(TimeSpan now, TimeSpan olderThan, string? after, int limit)
+    {
+        UInt128? start = null;
+        if (after is not null && Space.TrySlot(after, out var a, out _)) start = a;
+        var page = new List<UnconfirmedHolding>();
+        foreach (var (slot, owner) in start is { } s0 ? _owners.Where(o => o.Key > s0) : _owners)
+        {
+            var c = _confirmation.TryGetValue(slot, out var x) ? x : new Confirmation(TimeSpan.Zero, null);
+            if (c.ConfirmedUntil is { } until && until > now) continue;
+            if (now - c.Since < olderThan) continue;
+            if (page.Count == limit) return (page, true);
+            page.Add(new UnconfirmedHolding(Space.Format(slot), owner, c.Since));
+        }
+        return (page, false);
+    }
+
+    /// <summary>
+    /// Takes back an unconfirmed holding the audit found no owner for, into quarantine (someone may have announced
+    /// it). Refused (NotHeld) when someone else holds it now, when it was allocated or touched again since the audit
+    /// saw it (<paramref name="since"/>), when it was confirmed meanwhile, or when it is younger than <paramref name="grace"/>.
+    /// </summary>
+    public (PoolAddressReleased? Event, PoolError? Error) DecideReclaim(
+        string address, string owner, TimeSpan since, TimeSpan grace, PoolNow now, TimeSpan quarantineFor)
+    {
+        if (!Space.TrySlot(address, out var slot, out _) || !_owners.TryGetValue(slot, out var holder) || holder != owner)
+            return (null, Error(PoolErrorKind.NotHeld, address, $"{address} is not held by {owner} in pool {Pool.Name}"));
+        var c = _confirmation.TryGetValue(slot, out var x) ? x : new Confirmation(TimeSpan.Zero, null);
+        if (c.Since != since || c.ConfirmedUntil is { } until && until > now.Monotonic || now.Monotonic - c.Since < grace)
+            return (null, Error(PoolErrorKind.NotHeld, address, $"{address} was allocated, touched or confirmed again for {owner} in pool {Pool.Name}"));
+        return (Released(slot, owner, quarantine: true, now, quarantineFor), null);
+    }
+
+    /// <summary>Every holding, lowest first, after <paramref name="after"/> (a page's last address), at most <paramref name="limit"/>.</summary>
+    public (IReadOnlyList<PoolLease> Holdings, bool More) Held(string? after, int limit)
+    {
+        UInt128? start = after is not null && Space.TrySlot(after, out var a, out _) ? a : null;
+        var page = new List<PoolLease>();
+        foreach (var (slot, owner) in start is { } s0 ? _owners.Where(o => o.Key > s0) : _owners)
+        {
+            if (page.Count == limit) return (page, true);
+            page.Add(Lease(slot, owner));
+        }
+        return (page, false);
+    }
+
+    /// <summary>Monotonic: since when nobody confirmed the holding, and until when a confirmation holds (null: none).</summary>
+    private readonly record struct Confirmation(TimeSpan Since, TimeSpan? ConfirmedUntil);
 
     /// <summary>Drops quarantines that ended by the monotonic <paramref name="now"/> (nothing to persist: see the class comment).</summary>
     public void ExpireQuarantine(TimeSpan now)
@@ -145,7 +226,7 @@ public sealed class PoolState(PoolDefinition pool)
     public static PoolState FromSnapshot(PoolDefinition pool, PoolSnapshot snapshot, TimeSpan appliedAt, TimeSpan lengthIfUnknown)
     {
         var state = new PoolState(pool);
-        foreach (var h in snapshot.Held ?? []) state.Apply(new PoolAddressAllocated(h.Address, h.Owner, DateTimeOffset.MinValue));
+        foreach (var h in snapshot.Held ?? []) state.Apply(new PoolAddressAllocated(h.Address, h.Owner, DateTimeOffset.MinValue), appliedAt);
         foreach (var q in snapshot.Quarantined ?? [])
         {
             var releasedAt = q.ReleasedAt ?? q.Until - lengthIfUnknown;
@@ -191,6 +272,7 @@ public sealed class PoolState(PoolDefinition pool)
     private void Forget(UInt128 slot, string owner)
     {
         _owners.Remove(slot);
+        _confirmation.Remove(slot);
         _blocked.Remove(slot);
         if (_byOwner.TryGetValue(owner, out var set) && set.Remove(slot) && set.Count == 0) _byOwner.Remove(owner);
     }

@@ -1,3 +1,4 @@
+using Oakestra.Actors.Contracts.Addressing;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,8 @@ public static class NamespaceRuntimeHosting
         var oak = configuration.GetSection("Oak:Node");
         var settings = WorkerHosting.SettingsFrom(configuration);
         var tunName = oak["TunName"] is { Length: > 0 } t ? t : "oak0";
-        var tunnelPort = IPEndPoint.TryParse(settings.TunnelEndpoint, out var ep) ? ep.Port : 50103;
+        // The port of the endpoint the worker registers, whether its host is an address or a name (w1.example:50200).
+        var tunnelPort = TunnelPortOf(settings.TunnelEndpoint);
         var prefix = oak["NamespacePrefix"] is { Length: > 0 } p ? p : "oak-";
         var stateDir = oak["StateDir"] is { Length: > 0 } s ? s : $"/run/oakestra/{settings.Node}";
 
@@ -112,4 +114,8 @@ public static class NamespaceRuntimeHosting
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
     }
+
+    /// <summary>The port the tunnel listens on: the one the registered endpoint names, else the default.</summary>
+    public static int TunnelPortOf(string? endpoint) =>
+        EndpointText.TrySplit(endpoint, out _, out var port) ? port : Oakestra.Actors.DataPlane.Tunnel.UdpTunnelOptions.DefaultPort;
 }

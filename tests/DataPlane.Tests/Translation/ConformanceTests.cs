@@ -7,7 +7,7 @@ using static Oakestra.Actors.DataPlane.Tests.Support.Lab;
 
 namespace Oakestra.Actors.DataPlane.Tests.Translation;
 
-/// <summary>DESIGN §7 translation cases, for IPv4 and IPv6, TCP, UDP and ICMP echo, checked by full recomputation.</summary>
+/// <summary>docs/DESIGN.md §7 translation cases, for IPv4 and IPv6, TCP, UDP and ICMP echo, checked by full recomputation.</summary>
 public class ConformanceTests
 {
     public static TheoryData<bool, byte> AllKinds => new()

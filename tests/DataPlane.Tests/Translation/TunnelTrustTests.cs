@@ -9,7 +9,7 @@ using static Oakestra.Actors.DataPlane.Tests.Support.Lab;
 namespace Oakestra.Actors.DataPlane.Tests.Translation;
 
 /// <summary>
-/// Whom the tunnel believes (DESIGN §4 "Tunnel format and trust"): an inner packet is taken only when the
+/// Whom the tunnel believes (docs/DESIGN.md §4 "Tunnel format and trust"): an inner packet is taken only when the
 /// routes place its source on the peer it came from, or it answers a flow open with that peer, or it carries
 /// the forwarded-once mark for a remote Instance IP; a source the routes do not know waits for its route; a
 /// learned flow never replaces an open flow's forward key. Expected packets are built from scratch by

@@ -82,6 +82,72 @@ public class CommandTests
         Assert.Contains("10.30.0.2", r.Out);
     }
 
+    private const string OneServiceSla = """
+        {"sla_version":"v2.0","customerID":"Admin","applications":[{"application_name":"demo","application_namespace":"lab","microservices":[
+          {"microservice_name":"demo","microservice_namespace":"lab","code":"x"}]}]}
+        """;
+
+    private static FakeRoot DeployingRoot(int applicationsStatus = 201) => new FakeRoot()
+        .On("POST", "/api/v1/applications", applicationsStatus, applicationsStatus == 201 ? $$"""{"services":[{{Demo}}]}""" : """{"error":"the control plane did not answer","field":null,"rule":null}""")
+        .On("POST", $"/api/v1/services/{Canned.DemoId}/instances", 201, "[]")
+        .On("GET", $"/api/v1/services/{Canned.DemoId}", 200, Demo);
+
+    [Fact]
+    public async Task Deploy_with_an_idempotency_key_sends_it_and_the_same_derived_instance_keys_on_every_run()
+    {
+        using var root = DeployingRoot();
+        using var oak = new Oak();
+        var file = Path.Combine(oak.RepoRoot, "sla.json");
+        await File.WriteAllTextAsync(file, OneServiceSla);
+
+        Assert.Equal(0, (await oak.RunAsync("--root", root.Url, "deploy", file, "--idempotency-key", "release-42")).ExitCode);
+        Assert.Equal(0, (await oak.RunAsync("--root", root.Url, "deploy", file, "--idempotency-key", "release-42")).ExitCode);
+
+        var posts = root.Requests.Select((r, i) => (r, Key: root.IdempotencyKeys[i])).Where(x => x.r.Method == "POST").ToList();
+        var apps = posts.Where(x => x.r.Path == "/api/v1/applications").Select(x => x.Key).ToList();
+        var instances = posts.Where(x => x.r.Path.EndsWith("/instances", StringComparison.Ordinal)).Select(x => x.Key).ToList();
+        Assert.Equal(["release-42", "release-42"], apps);
+        Assert.Equal(2, instances.Count);
+        Assert.Equal(instances[0], instances[1]); // the second run asks for the same instance, not another one
+        Assert.StartsWith("release-42.", instances[0]);
+        Assert.True(instances[0]!.Length <= 128);
+    }
+
+    [Fact]
+    public async Task Deploy_with_retry_for_keeps_sending_the_same_keyed_request_while_the_root_answers_503()
+    {
+        using var root = DeployingRoot(applicationsStatus: 503);
+        using var oak = new Oak();
+        var file = Path.Combine(oak.RepoRoot, "sla.json");
+        await File.WriteAllTextAsync(file, OneServiceSla);
+
+        var run = oak.RunAsync("--root", root.Url, "deploy", file, "--retry-for", "30");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (root.Sent("POST", "/api/v1/applications").Count() < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        root.On("POST", "/api/v1/applications", 201, $$"""{"services":[{{Demo}}]}"""); // the root is back
+        var r = await run;
+
+        Assert.Equal(0, r.ExitCode);
+        List<string?> keys;
+        lock (root.Requests) keys = root.Requests.Select((x, i) => (x, Key: root.IdempotencyKeys[i])).Where(x => x.x.Path == "/api/v1/applications").Select(x => x.Key).ToList();
+        Assert.True(keys.Count >= 3, $"{keys.Count} POSTs");
+        Assert.Single(keys.Distinct());
+        Assert.NotNull(keys[0]);
+    }
+
+    [Fact]
+    public async Task Deploy_without_retry_for_fails_on_a_503_at_once()
+    {
+        using var root = DeployingRoot(applicationsStatus: 503);
+        using var oak = new Oak();
+        var file = Path.Combine(oak.RepoRoot, "sla.json");
+        await File.WriteAllTextAsync(file, OneServiceSla);
+        var r = await oak.RunAsync("--root", root.Url, "deploy", file);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(root.Sent("POST", "/api/v1/applications"));
+        Assert.Contains("503", Assert.Single(r.ErrLines));
+    }
+
     [Fact]
     public async Task Deploy_of_a_missing_file_fails_before_calling_the_root()
     {

@@ -3,7 +3,7 @@ using Oakestra.Actors.Cli.Lab;
 namespace Oakestra.Actors.EndToEnd.Tests.Lab;
 
 /// <summary>
-/// The command lines of DESIGN §3's failure domains (a root tier, one cluster per site, a link from each
+/// The command lines of docs/DESIGN.md §3's failure domains (a root tier, one cluster per site, a link from each
 /// orchestrator to every root) and of the single cluster before them, for one and for two roots.
 /// </summary>
 public class LabTopologyTests

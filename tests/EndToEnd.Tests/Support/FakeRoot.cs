@@ -35,6 +35,8 @@ public sealed class FakeRoot : IDisposable
     public List<(string Method, string Path, string Body)> Requests { get; } = [];
     /// <summary>The Authorization header of each request, in the order of <see cref="Requests"/> (null: none sent).</summary>
     public List<string?> Authorizations { get; } = [];
+    /// <summary>The Idempotency-Key header of each request, in the order of <see cref="Requests"/> (null: none sent).</summary>
+    public List<string?> IdempotencyKeys { get; } = [];
     /// <summary>The query string of each request (with its '?', or ""), in the order of <see cref="Requests"/>.</summary>
     public List<string> Queries { get; } = [];
 
@@ -63,6 +65,7 @@ public sealed class FakeRoot : IDisposable
             {
                 Requests.Add((ctx.Request.HttpMethod, path, body));
                 Authorizations.Add(ctx.Request.Headers["Authorization"]);
+                IdempotencyKeys.Add(ctx.Request.Headers["Idempotency-Key"]);
                 Queries.Add(ctx.Request.Url.Query);
             }
             (int Status, string Body) answer;

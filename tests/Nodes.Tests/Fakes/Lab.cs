@@ -20,7 +20,7 @@ public sealed record WorkerHandle(
 /// <summary>
 /// Several ActorSystems in one process. By default wired by fixed links (no remoting): the fake root in the
 /// TestKit's system, orchestrators in one system, workers spread over a few systems. <see cref="Tiered"/>: the
-/// failure domains of DESIGN §3 instead: the fake root in a root tier cluster of its own (behind the ClusterClient
+/// failure domains of docs/DESIGN.md §3 instead: the fake root in a root tier cluster of its own (behind the ClusterClient
 /// receptionist), every site a cluster of its own holding its orchestrator and workers, and each orchestrator's
 /// link to the root a real ClusterClient over remoting.
 /// </summary>

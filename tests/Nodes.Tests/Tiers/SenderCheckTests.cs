@@ -17,7 +17,7 @@ using Xunit.Abstractions;
 namespace Oakestra.Actors.Nodes.Tests.Tiers;
 
 /// <summary>
-/// Contract messages from senders that may not send them change nothing (DESIGN §5, Trust): the real root, one site
+/// Contract messages from senders that may not send them change nothing (docs/DESIGN.md §5, Trust): the real root, one site
 /// with two workers (the real processes' hosting, fake instances), and a rogue ActorSystem that reaches every port
 /// over remoting, as a process that got past the transport would. Each attack is followed by a check that it had no
 /// effect after a few seconds, and the system keeps working for the real senders.

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Oakestra.Actors.Root.Tests.Api;
 
-/// <summary>DESIGN §5 Trust for the HTTP API: token, JSON bodies only, allowed hosts, bounded sizes, node names.</summary>
+/// <summary>docs/DESIGN.md §5 Trust for the HTTP API: token, JSON bodies only, allowed hosts, bounded sizes, node names.</summary>
 [Collection(RootProcessCollection.Name)]
 public sealed class ApiTrustTests(ApiTrustTests.SharedRoot shared) : IClassFixture<ApiTrustTests.SharedRoot>
 {

@@ -44,6 +44,9 @@ public sealed class RootProcess : IAsyncDisposable
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token.Value);
     }
 
+    /// <summary>The web host's services (its endpoints, its options), as the running root has them.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The token this root accepts (made at its first start in <see cref="DataDir"/> unless configured).</summary>
     public ApiToken Token { get; }
     public Uri BaseAddress { get; }

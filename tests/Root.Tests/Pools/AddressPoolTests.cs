@@ -4,7 +4,7 @@ using Oakestra.Actors.Root.Tests.Persistence;
 
 namespace Oakestra.Actors.Root.Tests.Pools;
 
-/// <summary>The pools through the AddressPools facade, on a real one-member root with SQLite (DESIGN §7).</summary>
+/// <summary>The pools through the AddressPools facade, on a real one-member root with SQLite (docs/DESIGN.md §7).</summary>
 public sealed class AddressPoolTests : IAsyncLifetime
 {
     private TestRoot _root = null!;

@@ -23,7 +23,7 @@ public static class RequestedAddressFields
     public static RequestedAddressField? Find(string field) => All.FirstOrDefault(f => f.Field == field);
 }
 
-/// <summary>The ranges requested Service IPs must lie in (the defaults of DESIGN §2; configurable).</summary>
+/// <summary>The ranges requested Service IPs must lie in (the defaults of docs/DESIGN.md §2; configurable).</summary>
 public sealed record SlaAddressRanges(Ipv4Prefix ServiceV4, IReadOnlyDictionary<string, Ipv6Prefix> ServiceV6ByPolicy)
 {
     public static readonly SlaAddressRanges Default = new(

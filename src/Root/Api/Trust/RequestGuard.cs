@@ -2,7 +2,8 @@ namespace Oakestra.Actors.Root.Api.Trust;
 
 /// <summary>
 /// What every request must pass before it reaches an endpoint (host filtering runs before, see
-/// <see cref="AllowedHosts"/>): a valid bearer token except for <c>/api/v1/health</c> (and its /live, /ready), a body no larger than
+/// <see cref="AllowedHosts"/>): a valid bearer token except for <c>/api/v1/health</c> (and its /live, /ready) and the
+/// API's own description (<see cref="OpenApiDocument"/>), a body no larger than
 /// Oak:Api:MaxBodyBytes (judged by Content-Length before a byte is read; Kestrel's own limit stops a chunked one),
 /// and a JSON Content-Type on any body. The last closes the no-preflight door: a browser page may POST
 /// <c>text/plain</c> to any address without asking, but never <c>application/json</c> nor an Authorization header.
@@ -15,7 +16,7 @@ public static class RequestGuard
     {
         var request = context.Request;
         var settings = context.RequestServices.GetRequiredService<ApiSettings>();
-        if (!IsHealth(request) && Unauthorized(request, context.RequestServices.GetRequiredService<ApiToken>()) is { } why)
+        if (!IsHealth(request) && !OpenApiDocument.IsOpen(request) && Unauthorized(request, context.RequestServices.GetRequiredService<ApiToken>()) is { } why)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"oakestra\"";
             await Write(context, 401, new ApiError(why, "Authorization", "token"));

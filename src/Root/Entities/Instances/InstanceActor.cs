@@ -52,6 +52,11 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             // A crash between the switch and the stop leaves the old placement draining: finish the job.
             if (_state.Draining is not null) ReportRoute(stopDrainingAfterAck: true);
             TellPlaced();
+            // Timers do not survive the root: an instance that was waiting for a placement (or for its backoff) asks
+            // again now, and a placement handed out before the crash gets its deadline again, counted from here.
+            if (_state.NeedsPlacement) TryPlace();
+            else if (_state.Pending is { Migration: false } p && _refs.Settings.PlacementDeadline > TimeSpan.Zero)
+                Timers.StartSingleTimer("placement-deadline", new PlacementDeadlinePassed(p.Epoch), _refs.Settings.PlacementDeadline);
         });
 
         Command<CreateInstance>(OnCreate);
@@ -101,7 +106,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
     }
 
     // A node named at deploy is where the instance starts, not a condition for life: when that node is
-    // lost, the instance is re-placed on another worker of its site (DESIGN §3, worker lost) rather than
+    // lost, the instance is re-placed on another worker of its site (docs/DESIGN.md §3, worker lost) rather than
     // waiting Pending for a node that may never return. A list of nodes (a direct constraint naming several)
     // loses the lost ones first, and only when none is left does any worker do.
     private void TryPlace()
@@ -238,7 +243,7 @@ public sealed class InstanceActor : ReceivePersistentActor, IWithTimers
             && _state.Status is InstanceStatus.Running or InstanceStatus.Migrating && o == r.Placement);
 
     /// <summary>
-    /// A site's digest differs from what this instance expects there (anti-entropy, DESIGN §3). A stale epoch the
+    /// A site's digest differs from what this instance expects there (anti-entropy, docs/DESIGN.md §3). A stale epoch the
     /// site still runs is stopped (a lost StopInstance; an old placement still draining is left to end); a current
     /// one's status is taken from the digest (a lost report); an epoch the site should run but does not is placed
     /// there again (a lost PlaceInstance, or a placement lost with its worker and orchestrator).

@@ -37,6 +37,9 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         {
             // Self-healing: the directory may have missed the listing before a crash.
             if (_state.Exists) _refs.Directory.Tell(new ListService(_state.Id));
+            // And an instance persisted here may never have reached its entity (a crash right after InstancesAdded), or
+            // may wait for a placement whose timer died with the root.
+            EnsureInstances();
             _refs.Directory.Tell(new ServiceVersionChanged(_state.Id, _state.Version));
         });
         Ready();
@@ -50,6 +53,11 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         Command<ReleaseServiceId>(r => { if (_reservation?.Claimant == r.Claimant) _reservation = null; });
         Command<CreateService>(OnCreate);
         Command<GetService>(_ => Sender.Tell(_state.Exists ? new ServiceInfo(_state) : new ServiceNotFound(_state.Id)));
+        Command<EnsureServiceInstances>(_ =>
+        {
+            EnsureInstances();
+            Sender.Tell(new ServiceInfo(_state)); // also when it does not exist: the audit reads Exists and NextNumber
+        });
         Command<AddInstances>(OnAddInstances);
         Command<ScaleDown>(OnScaleDown);
         Command<DeleteService>(OnDelete);
@@ -68,13 +76,13 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "snapshot of {0} failed", _state.Id));
     }
 
-    /// <summary>How long a <see cref="ReserveServiceId"/> holds without its <see cref="CreateService"/>.</summary>
-    public static readonly TimeSpan ReservationLifetime = TimeSpan.FromSeconds(60);
-
     private (string Claimant, long ExpiresAtMs)? _reservation;
 
     private bool ReservedByAnother(string? claimant) =>
         _reservation is { } r && r.Claimant != claimant && Environment.TickCount64 < r.ExpiresAtMs;
+
+    private bool ReservedBy(string? claimant) =>
+        _reservation is { } r && r.Claimant == claimant && Environment.TickCount64 < r.ExpiresAtMs;
 
     private void OnReserve(ReserveServiceId r)
     {
@@ -88,7 +96,7 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
             Sender.Tell(new ServiceAlreadyExists(_state.Id));
             return;
         }
-        _reservation = (r.Claimant, Environment.TickCount64 + (long)ReservationLifetime.TotalMilliseconds);
+        _reservation = (r.Claimant, Environment.TickCount64 + (long)_refs.Settings.ServiceReservation.TotalMilliseconds);
         Sender.Tell(new ServiceIdReserved(_state.Id, r.Claimant));
     }
 
@@ -97,6 +105,13 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         if (_state.Exists || ReservedByAnother(c.Claimant))
         {
             Sender.Tell(new ServiceAlreadyExists(_state.Id));
+            return;
+        }
+        if (!ReservedBy(c.Claimant))
+        {
+            // The reservation ran out: the address audit may already count this request's addresses as never
+            // confirmed (its grace is longer than a reservation), so creating with them now could give them two owners.
+            Sender.Tell(new ServiceReservationLost(_state.Id));
             return;
         }
         _reservation = null;
@@ -170,19 +185,33 @@ public sealed class ServiceActor : ReceivePersistentActor, IWithUnboundedStash
         var d = _state.Descriptor!;
         PersistChange(new InstancesAdded(r.Routes, r.Command.RequestKey), s =>
         {
-            foreach (var i in r.Routes)
-            {
-                // A node named at deploy wins over the SLA's direct constraint (one node, or a list to choose from).
-                _refs.Instances.Tell(new CreateInstance(i.InstanceId, s.Id, i.Number, i.InstanceV4, i.InstanceV6,
-                    d.Code, d.Port, r.Command.Node ?? d.ConstraintNode, d.ConstraintCluster, d.Virtualization, d.Command, d.Environment)
-                {
-                    Nodes = r.Command.Node is null ? d.ConstraintNodes : null,
-                    OneShot = d.OneShot,
-                    Limits = d.Limits,
-                });
-            }
+            foreach (var i in r.Routes) _refs.Instances.Tell(CreateInstanceOf(s.Id, d, i, r.Command.Node));
             r.ReplyTo.Tell(new InstancesCreated(s, r.Routes));
         });
+    }
+
+    // A node named at deploy wins over the SLA's direct constraint (one node, or a list to choose from).
+    private static CreateInstance CreateInstanceOf(string serviceId, ServiceDescriptor d, InstanceRoute i, string? node) =>
+        new(i.InstanceId, serviceId, i.Number, i.InstanceV4, i.InstanceV6,
+            d.Code, d.Port, node ?? d.ConstraintNode, d.ConstraintCluster, d.Virtualization, d.Command, d.Environment)
+        {
+            Nodes = node is null ? d.ConstraintNodes : null,
+            OneShot = d.OneShot,
+            Limits = d.Limits,
+        };
+
+    /// <summary>
+    /// Tells every instance not running here to exist: an entity that does answers and nothing changes; one whose
+    /// CreateInstance was lost (a crash right after InstancesAdded, a root process lost with the message) is created
+    /// now, and an existing one that was never placed wakes up and places itself. The node a deploy named is not in
+    /// the journal, so a late creation follows the SLA's constraint only.
+    /// </summary>
+    private void EnsureInstances()
+    {
+        if (!_state.Exists || _state.Descriptor is not { } d) return;
+        // Running and Migrating ones are woken by their site's digest; these are the ones nobody else would wake.
+        foreach (var i in _state.Instances.Where(i => i.Status is InstanceStatus.Pending or InstanceStatus.Starting or InstanceStatus.Failed))
+            _refs.Instances.Tell(CreateInstanceOf(_state.Id, d, i, node: null));
     }
 
     private void OnScaleDown(ScaleDown c)

@@ -28,7 +28,7 @@ public sealed record ReleaseServiceId(string ServiceId, string Claimant) : IServ
 
 /// <summary>
 /// Addresses are allocated by the caller, so a rejected document can roll them back as one. Accepted only from the
-/// <paramref name="Claimant"/> holding the id's reservation, or when no reservation is held.
+/// <paramref name="Claimant"/> holding the id's live reservation; <see cref="ServiceReservationLost"/> when it ran out.
 /// </summary>
 public sealed record CreateService(ServiceDescriptor Descriptor, IReadOnlyList<ServiceAddress> Addresses, string? Claimant = null) : IServiceCommand
 {
@@ -36,6 +36,9 @@ public sealed record CreateService(ServiceDescriptor Descriptor, IReadOnlyList<S
 }
 
 public sealed record GetService(string ServiceId) : IServiceCommand;
+
+/// <summary>The address audit → Service: make sure every instance not running has its entity and is awake; answered with <see cref="ServiceInfo"/> also when the service does not exist.</summary>
+public sealed record EnsureServiceInstances(string ServiceId) : IServiceCommand;
 
 /// <summary>
 /// <see cref="Count"/> new instances, placed on <see cref="Node"/> when given. The Service allocates their
@@ -75,6 +78,9 @@ public sealed record ServiceInfo(ServiceState State) : IClusterMessage;
 public sealed record ServiceNotFound(string ServiceId) : IClusterMessage;
 
 public sealed record ServiceAlreadyExists(string ServiceId) : IClusterMessage;
+
+/// <summary>A <see cref="CreateService"/> came after its reservation ran out: nothing was created.</summary>
+public sealed record ServiceReservationLost(string ServiceId) : IClusterMessage;
 
 public sealed record ServiceIdReserved(string ServiceId, string Claimant) : IClusterMessage;
 
