@@ -46,6 +46,25 @@ public static class WorkerProcess
         services.AddHealthChecks().AddWorkerChecks();
         return services.BuildServiceProvider();
     }
+
+    /// <summary>The process with its endpoint listening on a free port, and a client of it.</summary>
+    public static async Task<Running> StartAsync(WatchedDataPlane watched)
+    {
+        var process = Build(Listening, watched);
+        var endpoint = process.GetRequiredService<MetricsEndpoint>();
+        await endpoint.StartAsync(CancellationToken.None);
+        return new Running(process, endpoint, new HttpClient { BaseAddress = new Uri(endpoint.Addresses[0]) });
+    }
+
+    public sealed record Running(ServiceProvider Process, MetricsEndpoint Endpoint, HttpClient Http) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await Endpoint.StopAsync(CancellationToken.None);
+            await Process.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>

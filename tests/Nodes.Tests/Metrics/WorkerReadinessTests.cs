@@ -17,37 +17,28 @@ public sealed class WorkerReadinessTests
     {
         var dataPlane = new CountingDataPlane();
         var watched = new WatchedDataPlane(dataPlane);
-        await using var process = WorkerProcess.Build(WorkerProcess.Listening, watched);
-        var endpoint = process.GetRequiredService<MetricsEndpoint>();
-        await endpoint.StartAsync(CancellationToken.None);
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri(endpoint.Addresses[0]) };
+        await using var worker = await WorkerProcess.StartAsync(watched);
+        var http = worker.Http;
 
-            var (status, checks) = await Ready(http);
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-            Assert.Equal(("ok", "forwarding"), checks["data-plane"]);
-            Assert.Equal("unhealthy", checks["table"].Status);
+        var (status, checks) = await Ready(http);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal(("ok", "forwarding"), checks["data-plane"]);
+        Assert.Equal("unhealthy", checks["table"].Status);
 
-            watched.Publish(new DataPlaneTable(3, "site1", "w1", 0, 0, [], [], []));
-            (status, checks) = await Ready(http);
-            Assert.Equal(HttpStatusCode.OK, status);
-            Assert.StartsWith("version 3", checks["table"].Description);
+        watched.Publish(new DataPlaneTable(3, "site1", "w1", 0, 0, [], [], []));
+        (status, checks) = await Ready(http);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("version 3", checks["table"].Description);
 
-            dataPlane.Problem = "forwarding loop: loop thread oak-dp-0 ended";
-            (status, checks) = await Ready(http);
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-            Assert.Equal(("unhealthy", "forwarding loop: loop thread oak-dp-0 ended"), checks["data-plane"]);
-            // Liveness is not readiness: the process is not to be restarted for it.
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+        dataPlane.Problem = "forwarding loop: loop thread oak-dp-0 ended";
+        (status, checks) = await Ready(http);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal(("unhealthy", "forwarding loop: loop thread oak-dp-0 ended"), checks["data-plane"]);
+        // Liveness is not readiness: the process is not to be restarted for it.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
 
-            dataPlane.Problem = null;
-            Assert.Equal(HttpStatusCode.OK, (await Ready(http)).Status);
-        }
-        finally
-        {
-            await endpoint.StopAsync(CancellationToken.None);
-        }
+        dataPlane.Problem = null;
+        Assert.Equal(HttpStatusCode.OK, (await Ready(http)).Status);
     }
 
     private static async Task<(HttpStatusCode Status, Dictionary<string, (string Status, string? Description)> Checks)> Ready(HttpClient http)
