@@ -2,7 +2,9 @@ using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Microsoft.AspNetCore.HostFiltering;
 using Oakestra.Actors.Contracts.Hosting;
+using Oakestra.Actors.Contracts.Hosting.Health;
 using Oakestra.Actors.Root.Api;
+using Oakestra.Actors.Root.Api.Metrics;
 using Oakestra.Actors.Root.Api.Sla;
 using Oakestra.Actors.Root.Api.Trust;
 using Oakestra.Actors.Root.Entities;
@@ -35,11 +37,16 @@ public static class RootHost
         builder.Services.AddSingleton(sp => new RootRefs(sp.GetRequiredService<AddressPools>(), sp.GetRequiredService<RootSettings>()));
         builder.Services.AddSingleton<IControlPlane, ActorControlPlane>();
         builder.Services.AddSingleton<IdempotencyKeys>();
+        builder.Services.AddRootMetrics();
+        builder.Services.AddHealthChecks();
         builder.Services.AddRootOpenApi();
         builder.Services.AddSingleton(sp => new SlaParser(
             SlaAddressRangesFromPools.From(sp.GetRequiredService<PoolCatalog>()), new SlaLimits(api.MaxMicroservices, api.MaxCodeBytes)));
         builder.Services.AddOakestraCluster(config, OakestraRoles.Root, more: (b, sp) =>
         {
+            // Liveness and readiness (/api/v1/health): Akka.Hosting's ActorSystem and cluster membership checks, the journal's.
+            b.WithActorSystemLivenessCheck(tags: [OakHealth.Live])
+                .WithAkkaClusterReadinessCheck(tags: [OakHealth.Ready]);
             b.WithOakestraPersistence(config)
                 .WithAddressPools(sp)
                 // One per root cluster: with several root processes, two audits would only repeat each other's asks.
@@ -61,9 +68,11 @@ public static class RootHost
         app.Logger.LogInformation(token.Created
             ? "API token: created {Source} (mode 0600); clients send it as 'Authorization: Bearer <token>' (oak: OAK_TOKEN or --token)"
             : "API token: from {Source}; clients send it as 'Authorization: Bearer <token>' (oak: OAK_TOKEN or --token)", token.Source);
+        app.UseApiRequestMetrics();
         app.UseControlPlaneErrors();
         app.UseRequestGuard();
         app.MapRootApi();
+        app.MapRootMetrics();
         app.MapRootOpenApi();
         return app;
     }

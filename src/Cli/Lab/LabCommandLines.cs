@@ -68,6 +68,7 @@ public static class LabCommandLines
             $"--Oak:Akka:Seeds={Seeds(layout, node, topology)}",
         };
         if (topology == LabTopology.FailureDomains) line.Add($"--Oak:Root:Contacts={layout.RootContacts}");
+        line.Add($"--Oak:Metrics:Urls={LabLayout.MetricsBase(node)}");
         line.AddRange(Remoting(layout, node, paths));
         return line;
     }
@@ -87,6 +88,7 @@ public static class LabCommandLines
         // Instance namespaces become {prefix}{node}-i{host} (see Instances/InstanceNamespace.cs), so
         // `oak lab down` finds and removes them by the lab prefix.
         $"--Oak:Node:NamespacePrefix={layout.Prefix}",
+        $"--Oak:Metrics:Urls={LabLayout.MetricsBase(node)}",
         .. Remoting(layout, node, paths),
         // Container instances: the lab's containerd namespace, whose containers are named after instance namespaces.
         $"--Oak:Node:Containerd:Address={LabContainers.Address(Environment.GetEnvironmentVariable)}",

@@ -32,6 +32,8 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
     public const int AkkaPort = 4053;
     public const int ApiPort = 10000;
     public const int TunnelPort = 50103;
+    /// <summary>Where orchestrators and workers serve /metrics (Oak:Metrics:Urls, docs/METRICS.md) on their lab address.</summary>
+    public const int MetricsPort = 9464;
     public const int MaxRoots = 9;
     public const int ExtraRootsBase = 200;
     /// <summary>Not 5432: the machine's own cluster may listen there (on another address, but a user's psql habit would not tell them apart).</summary>
@@ -63,6 +65,13 @@ public sealed record LabLayout(string Prefix, string Bridge, string Subnet, IRea
     public IReadOnlyList<string> RootUrls => Roots.Select(UrlOf).ToList();
     public string UrlOf(LabNode root) => Url(root, Tls);
     public static string Url(LabNode root, bool https) => $"{(https ? "https" : "http")}://{root.Ipv4}:{ApiPort}";
+
+    /// <summary>A process's metrics address: the root's API URL + /metrics (with the token), the others' own endpoint.</summary>
+    public static string MetricsUrl(LabNode node, bool https) =>
+        node.Role == LabRole.Root ? Url(node, https) + "/metrics" : MetricsBase(node) + "/metrics";
+
+    /// <summary>The Oak:Metrics:Urls an orchestrator or worker of the lab gets.</summary>
+    public static string MetricsBase(LabNode node) => $"http://{node.Ipv4}:{MetricsPort}";
 
     /// <summary>Several roots share one PostgreSQL journal; a single root keeps its SQLite file (null here).</summary>
     public LabDatabase? Database => Roots.Count() > 1 ? new LabDatabase(HostAddress, PostgresPort, "oak", "oak", "oakestra") : null;

@@ -16,7 +16,8 @@ public sealed record ProcessStatus(
     [property: JsonPropertyName("ended")] string? Ended,
     [property: JsonPropertyName("ended_at")] DateTimeOffset? EndedAt,
     [property: JsonPropertyName("starts")] int Starts,
-    [property: JsonPropertyName("log")] string? Log);
+    [property: JsonPropertyName("log")] string? Log,
+    [property: JsonPropertyName("metrics")] string? Metrics = null);
 
 public sealed record DatabaseStatus(
     [property: JsonPropertyName("pid")] int? Pid,
@@ -49,7 +50,7 @@ public sealed record LabStatus(
             var ended = p is null ? "never started: lab up stopped before it" : alive ? null : LabChaos.Ended(p);
             return new ProcessStatus(n.Name, Role(n.Role), n.Role == LabRole.Root ? null : n.Site, p?.Pid, n.Namespace(state.Prefix),
                 [n.Ipv4], Listens(n, https), alive, ended, alive ? null : p?.EndedAt, p?.Starts ?? 0,
-                p is null ? null : Path.GetRelativePath(paths.RepoRoot, p.Log));
+                p is null ? null : Path.GetRelativePath(paths.RepoRoot, p.Log), LabLayout.MetricsUrl(n, https));
         }).ToList();
         DatabaseStatus? db = null;
         if (state.Database is { } d)
@@ -71,18 +72,18 @@ public sealed record LabStatus(
     private static IReadOnlyList<string> Listens(LabNode n, bool https) => n.Role switch
     {
         LabRole.Root => [LabLayout.Url(n, https), $"akka {n.Ipv4}:{LabLayout.AkkaPort}"],
-        LabRole.Orchestrator => [$"akka {n.Ipv4}:{LabLayout.AkkaPort}"],
-        _ => [$"akka {n.Ipv4}:{LabLayout.AkkaPort}", $"tunnel udp {n.Ipv4}:{LabLayout.TunnelPort}"],
+        LabRole.Orchestrator => [$"akka {n.Ipv4}:{LabLayout.AkkaPort}", $"metrics {LabLayout.MetricsBase(n)}"],
+        _ => [$"akka {n.Ipv4}:{LabLayout.AkkaPort}", $"tunnel udp {n.Ipv4}:{LabLayout.TunnelPort}", $"metrics {LabLayout.MetricsBase(n)}"],
     };
 
     public string Render(DateTimeOffset now)
     {
         if (!Running) return "no lab running\n";
         var sb = new StringBuilder();
-        var t = new Table("name", "role", "site", "pid", "namespace", "address", "alive", "ended");
+        var t = new Table("name", "role", "site", "pid", "namespace", "address", "alive", "ended", "metrics");
         foreach (var p in Processes)
             t.Add(p.Name, p.Role, p.Site, p.Pid, p.Namespace, string.Join(" ", p.Addresses), p.Alive ? "yes" : "no",
-                p.Ended is null ? null : p.EndedAt is { } at ? $"{p.Ended} ({Ago.Render(at, now)})" : p.Ended);
+                p.Ended is null ? null : p.EndedAt is { } at ? $"{p.Ended} ({Ago.Render(at, now)})" : p.Ended, p.Metrics);
         sb.Append(t);
         if (Database is { } db)
             sb.Append($"\ndatabase: PostgreSQL on {db.Address}, {(db.Alive ? $"pid {db.Pid}" : "NOT RUNNING")}, data in {db.DataDir}, log {db.Log}\n");

@@ -6,6 +6,8 @@ using Oakestra.Actors.ClusterOrchestrator.Actors;
 using Oakestra.Actors.ClusterOrchestrator.Link;
 using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.Contracts.Hosting;
+using Oakestra.Actors.Contracts.Hosting.Health;
+using Oakestra.Actors.Contracts.Hosting.Metrics;
 
 namespace Oakestra.Actors.ClusterOrchestrator.Hosting;
 
@@ -44,6 +46,8 @@ public static class OrchestratorHosting
         var settings = SettingsFrom(configuration);
         var transport = new RootTransport.ViaClusterClient(RootReceptionists(configuration));
         services.AddSingleton(settings);
+        services.AddMetricsEndpoint(configuration, OakestraRoles.Orchestrator);
+        services.AddHealthChecks().AddIncarnationChecks();
         return services.AddActorSystemIncarnations((incarnation, process) =>
             incarnation.AddOakestraCluster(configuration, OakestraRoles.Orchestrator, settings.Site, (akka, _) =>
             {

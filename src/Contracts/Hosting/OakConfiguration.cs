@@ -63,6 +63,7 @@ public static class OakConfiguration
         new("Oak:Remoting:Certificate:KeyPath", OakValue.Text),
         new("Oak:Remoting:Certificate:Password", OakValue.Text),
         new("Oak:Remoting:CaPath", OakValue.Text),
+        new("Oak:Metrics:Urls", OakValue.Text),
         new("Oak:Site:Name", OakValue.Text),
         new("Oak:Site:WorkerGraceSeconds", OakValue.Seconds),
         new("Oak:Site:DigestSeconds", OakValue.Seconds),

@@ -71,6 +71,17 @@ public sealed class ForwardingLoop<TProcessor> : IDisposable where TProcessor : 
         foreach (var t in _threads) t.Start();
     }
 
+    /// <summary>
+    /// Null while every loop thread runs; otherwise why not ("not started", "stopped", or which thread ended). Read by
+    /// the worker's readiness check (Thread.IsAlive: nothing on the packet path).
+    /// </summary>
+    public string? NotRunning => Volatile.Read(ref _state) switch
+    {
+        0 => "not started",
+        2 => "stopped",
+        _ => _threads.FirstOrDefault(t => !t.IsAlive) is { } ended ? $"loop thread {ended.Name} ended" : null,
+    };
+
     /// <summary>I/O counters summed over the loop threads.</summary>
     public IoCounterSnapshot Counters
     {

@@ -49,6 +49,9 @@ public sealed unsafe class TunDevice : IDisposable
     /// <summary>Bytes of virtio_net_hdr in front of each packet: 0 without offload, else 10 or 12.</summary>
     public int VnetHeaderLength { get; }
 
+    /// <summary>False once disposed (the device is gone with its descriptor).</summary>
+    public bool IsOpen => Volatile.Read(ref _fd) >= 0;
+
     internal int Fd => _fd >= 0 ? _fd : throw new ObjectDisposedException(nameof(TunDevice));
 
     public static TunDevice Open(TunOptions options)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Oakestra.Actors.Contracts.Hosting.Health;
 using Oakestra.Actors.Root.Api.Sla;
 using Oakestra.Actors.Root.Api.Trust;
 
@@ -18,7 +20,10 @@ public static class RootApi
     public static IEndpointRouteBuilder MapRootApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1");
-        api.MapGet("/health", () => Results.Json(new { status = "ok", role = "root" }, Json));
+        // Open without a token (RequestGuard): readiness (ActorSystem, cluster membership, journal) with each check; 503 when one fails.
+        api.MapGet("/health", (HttpContext c, HealthCheckService health) => RootHealth(c, health, OakHealth.Ready));
+        api.MapGet("/health/ready", (HttpContext c, HealthCheckService health) => RootHealth(c, health, OakHealth.Ready));
+        api.MapGet("/health/live", (HttpContext c, HealthCheckService health) => RootHealth(c, health, OakHealth.Live));
 
         api.MapPost("/applications", async (HttpRequest request, SlaParser parser, IControlPlane cp, IdempotencyKeys keys, CancellationToken ct) =>
         {
@@ -127,6 +132,9 @@ public static class RootApi
 
         return app;
     }
+
+    private static async Task RootHealth(HttpContext context, HealthCheckService health, string tag) =>
+        await OakHealth.WriteAsync(context, await OakHealth.CheckAsync(health, tag, context.RequestAborted), "root");
 
     /// <summary>503 for list operations whose actors did not answer.</summary>
     public static IApplicationBuilder UseControlPlaneErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>

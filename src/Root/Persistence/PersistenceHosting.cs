@@ -23,7 +23,9 @@ public static class PersistenceHosting
             _ => throw new ArgumentOutOfRangeException(nameof(store)),
         };
         // Never add WithConnectivityCheck(): it throws with linq2db 6.
-        builder.WithSqlPersistence(connectionString, provider, autoInitialize: true);
+        // The journal's health check (Akka.Persistence.Hosting) is part of the root's readiness (/api/v1/health).
+        builder.WithSqlPersistence(connectionString, provider, autoInitialize: true,
+            journalBuilder: j => j.WithHealthCheck(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, "journal", [Contracts.Hosting.Health.OakHealth.Ready]));
         return store.Provider == StoreProvider.Postgres ? builder.AddHocon(LeaseMajority(store.ConnectionString!), HoconAddMode.Prepend) : builder;
     }
 

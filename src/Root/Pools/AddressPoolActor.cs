@@ -67,6 +67,19 @@ public sealed class AddressPoolActor : ReceivePersistentActor
 
     public override string PersistenceId => PersistenceIdOf(_pool.Name);
 
+    // The pool gauges of docs/METRICS.md read the counts while this actor runs.
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Api.Metrics.PoolUsageBoard.Track(this, Context.System, _pool, () => (_state.HeldCount, _state.QuarantinedCount));
+    }
+
+    protected override void PostStop()
+    {
+        Api.Metrics.PoolUsageBoard.Untrack(this);
+        base.PostStop();
+    }
+
     public static string PersistenceIdOf(string pool) => $"pool-{pool}";
 
     public static Props Props(PoolDefinition pool, PoolSettings settings, TimeProvider clock) =>

@@ -190,6 +190,12 @@ public sealed class ForwardingDataPlane : IDataPlane, IDisposable
         }
     }
 
+    public string? ForwardingProblem =>
+        !_tun.IsOpen ? $"TUN {_tun.Name} is closed"
+        : !System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Any(n => n.Name == _tun.Name) ? $"TUN {_tun.Name} is gone from the node"
+        : _loop.NotRunning is { } why ? $"forwarding loop: {why}"
+        : null;
+
     public NodeCounters ReadCounters() =>
         ForwardingCounters.Read(_translator.Counters, _loop.Counters, _translator.FlowCount, _translator.WaitingDestinations);
 

@@ -3,7 +3,10 @@ using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using System.Diagnostics.Metrics;
 using Oakestra.Actors.Contracts.Hosting;
+using Oakestra.Actors.Contracts.Hosting.Health;
+using Oakestra.Actors.Contracts.Hosting.Metrics;
 using Oakestra.Actors.WorkerNode.Actors;
 using Oakestra.Actors.Contracts.Discovery;
 using Oakestra.Actors.WorkerNode.Memory;
@@ -50,6 +53,11 @@ public static class WorkerHosting
         services.AddSingleton(settings);
         if (services.All(d => d.ServiceType != typeof(IInstanceHost))) services.AddSingleton<IInstanceHost, InertInstanceHost>();
         if (services.All(d => d.ServiceType != typeof(IDataPlane))) services.AddSingleton<IDataPlane, InertDataPlane>();
+        // What the agent publishes is remembered for the metrics and the readiness check (docs/METRICS.md).
+        services.TryAddSingleton(sp => new WatchedDataPlane(sp.GetRequiredService<IDataPlane>()));
+        services.AddSingleton<IMetricsSource>(sp => new DataPlaneMetrics(sp.GetRequiredService<WatchedDataPlane>(), sp.GetRequiredService<IMeterFactory>()));
+        services.AddMetricsEndpoint(configuration, OakestraRoles.Worker);
+        services.AddHealthChecks().AddIncarnationChecks().AddWorkerChecks();
         services.TryAddSingleton(_ => configuration["Oak:Node:StateDir"] is { Length: > 0 }
             ? NodeMemory.At(Path.Combine(StateDirFrom(configuration, settings), "routes.json"))
             : NodeMemory.InProcess());
@@ -64,7 +72,7 @@ public static class WorkerHosting
                     // The real data plane's identity (AddNamespaceRuntime): the key and salt its tunnel seals with.
                     var self = node.GetService<DataPlane.Tunnel.TunnelIdentity>() is { } identity ? settings.WithTunnel(identity) : settings;
                     var agent = system.ActorOf(
-                        WorkerAgent.Props(self, node.GetRequiredService<IInstanceHost>(), node.GetRequiredService<IDataPlane>(), link,
+                        WorkerAgent.Props(self, node.GetRequiredService<IInstanceHost>(), node.GetRequiredService<WatchedDataPlane>(), link,
                             node.GetRequiredService<NodeMemory>()),
                         WorkerAgent.Name);
                     registry.Register<WorkerAgent>(agent);

@@ -41,6 +41,12 @@ public interface IDataPlane
         };
     }
 
+    /// <summary>
+    /// Null while the packet path forwards (its TUN device is open and present, its loop threads run); otherwise what
+    /// is wrong, for the worker's readiness check. A data plane without a packet path (inert) has nothing to report.
+    /// </summary>
+    string? ForwardingProblem => null;
+
     /// <summary>Measured round-trip times to peers, keyed by tunnel endpoint.</summary>
     IReadOnlyDictionary<string, TimeSpan> PeerRtts { get; }
 }

@@ -98,6 +98,7 @@ public class LabChaosTests
             (w1.GetProperty("role").GetString(), w1.GetProperty("site").GetString(), w1.GetProperty("namespace").GetString(),
              w1.GetProperty("addresses")[0].GetString(), w1.GetProperty("pid").GetInt32(), w1.GetProperty("alive").GetBoolean()));
         Assert.Equal("root", Lab.Process(status, "root").GetProperty("role").GetString());
+        Assert.Equal($"http://{Subnet}.3:9464/metrics", w1.GetProperty("metrics").GetString());
         Assert.Contains($"http://{Subnet}.1:10000", Lab.Process(status, "root").GetProperty("listens").EnumerateArray().Select(e => e.GetString()));
 
         // kill: exactly that pid, recorded as stopped, the others untouched.

@@ -57,6 +57,10 @@ public class LabLayoutTests
         Assert.Contains("--Oak:Node:Latitude=48.7758", cmd);
         Assert.Contains("--Oak:Node:StateDir=/repo/.lab/nodes/w2", cmd);
         Assert.Contains("--Oak:Node:NamespacePrefix=oaklab-", cmd);
+        Assert.Contains("--Oak:Metrics:Urls=http://10.99.0.4:9464", cmd);
+        Assert.Contains("--Oak:Metrics:Urls=http://10.99.0.2:9464", LabCommandLines.Orchestrator(l, l.Orchestrators.First(), "/x/Orch.dll", new LabPaths("/repo")));
+        Assert.Equal("http://10.99.0.4:9464/metrics", LabLayout.MetricsUrl(w2, https: true));
+        Assert.Equal("https://10.99.0.1:10000/metrics", LabLayout.MetricsUrl(l.Root, https: true));
         var root = LabCommandLines.Root(l, l.Root, "/x/Root.dll", new LabPaths("/repo"), LabTopology.OneCluster);
         Assert.Contains("--urls=http://10.99.0.1:10000", root);
         Assert.Contains("--Oak:Store:DataDir=/repo/.lab/data", root);

@@ -2,8 +2,8 @@ namespace Oakestra.Actors.Root.Api.Trust;
 
 /// <summary>
 /// What every request must pass before it reaches an endpoint (host filtering runs before, see
-/// <see cref="AllowedHosts"/>): a valid bearer token except for <c>/api/v1/health</c> and the API's own description
-/// (<see cref="OpenApiDocument"/>), a body no larger than
+/// <see cref="AllowedHosts"/>): a valid bearer token except for <c>/api/v1/health</c> (and its /live, /ready) and the
+/// API's own description (<see cref="OpenApiDocument"/>), a body no larger than
 /// Oak:Api:MaxBodyBytes (judged by Content-Length before a byte is read; Kestrel's own limit stops a chunked one),
 /// and a JSON Content-Type on any body. The last closes the no-preflight door: a browser page may POST
 /// <c>text/plain</c> to any address without asking, but never <c>application/json</c> nor an Authorization header.
@@ -43,9 +43,13 @@ public static class RequestGuard
         }
     });
 
+    /// <summary><c>/api/v1/health</c> and its <c>/live</c> and <c>/ready</c>.</summary>
     private static bool IsHealth(HttpRequest request) =>
         (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-        && string.Equals(request.Path.Value?.TrimEnd('/'), HealthPath, StringComparison.OrdinalIgnoreCase);
+        && request.Path.Value?.TrimEnd('/') is { } path
+        && (string.Equals(path, HealthPath, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(path, HealthPath + "/live", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(path, HealthPath + "/ready", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Null when the request carries the token; else what is wrong, said so a user knows what to send (without
