@@ -31,7 +31,7 @@ public static class CliApp
                 "undeploy" => ServiceCommands.UndeployAsync,
                 "migrate" => ServiceCommands.MigrateAsync,
                 "nodes" => NodeCommands.ListAsync,
-                "addresses" => (a, c, r, t) => Listing.ShowAsync<HeldAddress>(a, c, r, "addresses/held", Views.HeldAddresses, t),
+                "addresses" => (a, c, r, t) => Listing.ShowAsync<HeldAddress>(a, c, r, "addresses/held", Views.HeldAddresses, t, noun: "addresses"),
                 "sites" => NodeCommands.SitesAsync,
                 "drain" => NodeCommands.DrainAsync,
                 "uncordon" => NodeCommands.UncordonAsync,

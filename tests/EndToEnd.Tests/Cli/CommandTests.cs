@@ -153,6 +153,25 @@ public class CommandTests
     }
 
     [Fact]
+    public async Task Addresses_lists_each_held_address_with_its_owner_and_says_so_when_there_is_none()
+    {
+        using var root = new FakeRoot().On("GET", "/api/v1/addresses/held", 200, """
+            [{"pool":"service-v4","address":"10.30.0.1","kind":"service","owner":"demo.lab.demo.lab","policy":"round_robin"},
+             {"pool":"instance-v6","address":"fdff::3","kind":"instance","owner":"demo.lab.demo.lab.0","policy":null}]
+            """);
+        using var oak = new Oak();
+        var r = await oak.RunAsync("--root", root.Url, "addresses");
+        Assert.Equal(0, r.ExitCode);
+        var rows = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.Equal(["POOL", "ADDRESS", "KIND", "OWNER", "POLICY"], rows[0]);
+        Assert.Equal(["service-v4", "10.30.0.1", "service", "demo.lab.demo.lab", "round_robin"], rows[1]);
+        Assert.Equal(["instance-v6", "fdff::3", "instance", "demo.lab.demo.lab.0", "-"], rows[2]);
+
+        root.On("GET", "/api/v1/addresses/held", 200, "[]");
+        Assert.Equal("(no addresses)", (await oak.RunAsync("--root", root.Url, "addresses")).Out.Trim());
+    }
+
+    [Fact]
     public async Task Deploy_of_a_missing_file_fails_before_calling_the_root()
     {
         using var root = new FakeRoot();
