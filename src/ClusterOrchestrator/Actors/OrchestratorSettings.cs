@@ -29,6 +29,15 @@ public sealed record OrchestratorSettings(string Site)
     /// <summary>A name that did not resolve is looked up again no sooner than this (its worker repeats the registration every 2 s).</summary>
     public TimeSpan TunnelLookupRetry { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long changes of the site's peer set are collected before they go out (one delta per worker for all of
+    /// them). A registration waits this long for its peers; 1,000 registering at once cost each worker a few messages.
+    /// </summary>
+    public TimeSpan PeerFlushDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Peers (or delta entries) per message at most (see <see cref="PeerDirectory"/>).</summary>
+    public int PeerChunk { get; init; } = PeerDirectory.DefaultChunkPeers;
+
     /// <summary>Test switch: drop every n-th message of <see cref="DropMessages"/> that arrives (0 = never).</summary>
     public int DropOneIn { get; init; }
 
