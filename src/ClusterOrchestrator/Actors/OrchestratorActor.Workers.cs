@@ -26,7 +26,7 @@ public sealed partial class OrchestratorActor
         Receive<ClusterEvent.ReachableMember>(m => OnReachability(m.Member.Address, WorkerState.Up));
         Receive<QueryNodeTable>(OnQueryTable);
         Receive<ReadInstanceLog>(OnReadLog);
-        Receive<FlushPeers>(_ => OnFlushPeers());
+        Receive<FlushPeers>(_ => OnPeersWindowEnd());
         Receive<RequestSitePeers>(OnRequestSitePeers);
         TunnelEndpointHandlers();
     }
@@ -158,14 +158,25 @@ public sealed partial class OrchestratorActor
         foreach (var service in _interest.Keys.ToArray()) RemoveInterest(service, w.Node);
     }
 
+    private bool _peersPending;
+
     /// <summary>
-    /// The peer set may have changed (or a worker needs it): published at the end of <see cref="OrchestratorSettings.PeerFlushDelay"/>,
-    /// so that a burst of registrations goes out as one delta per worker (the set was sent whole to every worker at
-    /// every registration before: 1,000 workers took the orchestrator to 9 GB of queued messages).
+    /// The peer set may have changed (or a worker needs it): published at once when nothing was published during the
+    /// last <see cref="OrchestratorSettings.PeerFlushDelay"/>, else at its end, so that a burst of registrations goes
+    /// out as one delta per worker and flush (the set was sent whole to every worker at every registration before:
+    /// 1,000 workers took the orchestrator to 9 GB of queued messages).
     /// </summary>
     private void PeersChanged()
     {
-        if (!Timers.IsTimerActive("peers")) Timers.StartSingleTimer("peers", FlushPeers.Instance, _settings.PeerFlushDelay);
+        if (Timers.IsTimerActive("peers")) { _peersPending = true; return; }
+        OnFlushPeers();
+    }
+
+    /// <summary>The end of a quiet window: what changed meanwhile goes out (and starts the next window).</summary>
+    private void OnPeersWindowEnd()
+    {
+        if (!_peersPending) return;
+        OnFlushPeers();
     }
 
     /// <summary>
@@ -177,6 +188,8 @@ public sealed partial class OrchestratorActor
     {
         var peers = _workers.All.Where(w => w.State != WorkerState.Down && w.SubnetV4 is not null)
             .Select(w => new SitePeer(Site, w.Node, w.TunnelEndpoint, w.Latitude, w.Longitude, w.TunnelPublicKey, w.TunnelSalt));
+        _peersPending = false;
+        Timers.StartSingleTimer("peers", FlushPeers.Instance, _settings.PeerFlushDelay);
         var sends = _peers.Flush(peers, _workers.All.Where(w => w.Placeable).Select(w => w.Node), DateTime.UtcNow);
         foreach (var send in sends) _workers.Get(send.Node)?.Ref.Tell(send.Message);
     }

@@ -30,8 +30,9 @@ public sealed record OrchestratorSettings(string Site)
     public TimeSpan TunnelLookupRetry { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long changes of the site's peer set are collected before they go out (one delta per worker for all of
-    /// them). A registration waits this long for its peers; 1,000 registering at once cost each worker a few messages.
+    /// The site's peer set goes out at most once per this time: a change after a quiet spell at once, the changes
+    /// within the spell after it, together (one delta per worker for all of them), so 1,000 workers registering at
+    /// once cost each worker a few messages.
     /// </summary>
     public TimeSpan PeerFlushDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
