@@ -224,6 +224,8 @@ public sealed class ControlPlaneHarness(BenchSize size, Action<string> log) : IA
             FanOut = Percentiles.Of(all.Select(w => w.FanOutMs)),
             InterestedPerChange = all.Length == 0 ? 0 : all.Average(w => w.Interested.Append(w.NewNode!).Distinct().Count()),
             Lost = lost.ToArray(),
+            Slowest = all.SelectMany(w => w.Deliveries).OrderByDescending(d => d.Ms).Take(3)
+                .Select(d => $"{d.Ms:0} ms {d.Node} ({d.Why})").ToArray(),
             ChangeEventsPerSecond = events / clock.Elapsed.TotalSeconds,
         };
     }
