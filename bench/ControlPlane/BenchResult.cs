@@ -35,6 +35,8 @@ public sealed record BenchResult(BenchSize Size)
     public Percentiles FanOut { get; init; } = Percentiles.Of([]);
     public int ChangesMade { get; init; }
     public IReadOnlyList<string> Lost { get; init; } = [];
+    /// <summary>The slowest single deliveries: delay, worker, why it was waited for.</summary>
+    public IReadOnlyList<string> Slowest { get; init; } = [];
     public double InterestedPerChange { get; init; }
     public double RootRssMb { get; init; }
     public double RootPeakMb { get; init; }
@@ -87,6 +89,7 @@ public sealed record BenchResult(BenchSize Size)
             ("  from the answer to the last worker p50 / p99 / max", $"{AfterAnswer.P50:0.0} / {AfterAnswer.P99:0.0} / {AfterAnswer.Max:0.0} ms"),
             ("  first to last interested worker p50 / p99 / max", $"{FanOut.P50:0.0} / {FanOut.P99:0.0} / {FanOut.Max:0.0} ms"),
             ("per interested worker p50 / p99 / max", $"{PerWorker.P50:0.0} / {PerWorker.P99:0.0} / {PerWorker.Max:0.0} ms ({PerWorker.Count} deliveries)"),
+            ("slowest deliveries", Slowest.Count == 0 ? "-" : string.Join("; ", Slowest)),
             ("changes not complete within the deadline", Lost.Count == 0 ? "0" : $"{Lost.Count}: {string.Join("; ", Lost.Take(5))}"),
             ("journal events/s during the changes", $"{ChangeEventsPerSecond:0}"),
             ("root RSS (peak)", $"{RootRssMb:0} MiB ({RootPeakMb:0})"),

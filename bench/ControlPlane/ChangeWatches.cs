@@ -43,6 +43,11 @@ public sealed class ChangeWatch(string serviceId, IReadOnlySet<string> baseline,
 
     private long LastTicks => Interested.Append(NewNode!).Select(w => Applied[w]).Max();
 
+    /// <summary>Each interested worker's own delay and why it was waited for (the slowest ones are printed).</summary>
+    public IEnumerable<(double Ms, string Node, string Why)> Deliveries =>
+        Interested.Append(NewNode!).Distinct().Select(w => ((Applied[w] - StartedTicks) * 1000.0 / Stopwatch.Frequency, w,
+            w != NewNode ? "held the service" : Interested.Contains(w) ? "the new instance's node, held the service" : "the new instance's node"));
+
     /// <summary>Each interested worker's own delay, in milliseconds.</summary>
     public IEnumerable<double> PerWorkerMs =>
         Interested.Append(NewNode!).Distinct().Select(w => (Applied[w] - StartedTicks) * 1000.0 / Stopwatch.Frequency);

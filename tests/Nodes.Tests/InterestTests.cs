@@ -1,3 +1,6 @@
+using Oakestra.Actors.ClusterOrchestrator.Actors;
+using Oakestra.Actors.ClusterOrchestrator.Link;
+using Oakestra.Actors.Contracts.Addressing;
 using Oakestra.Actors.Contracts.Protocol;
 using Oakestra.Actors.Contracts.Routing;
 using Oakestra.Actors.Nodes.Tests.Fakes;
@@ -7,6 +10,31 @@ namespace Oakestra.Actors.Nodes.Tests;
 
 public class InterestTests(ITestOutputHelper output) : NodesTestKit(output)
 {
+    [Fact]
+    public void A_digest_composed_before_a_new_subscription_was_answered_keeps_the_interest_and_the_deltas_reach_the_worker()
+    {
+        // Seen in bench/ControlPlane at 1,000 workers per site: a worker's new local instance subscribed it to the
+        // service, its digest (without the service: no routes yet) crossed the answer, the orchestrator dropped the
+        // interest, and the delta that made the instance Running reached that worker only after its next digest (~5 s).
+        var root = CreateTestProbe();
+        root.IgnoreMessages(m => m is not (SubscribeService or UnsubscribeService));
+        var orchestrator = Sys.ActorOf(OrchestratorActor.Props(new OrchestratorSettings("a"),
+            RootLink.Props("a", new RootTransport.Fixed(Sys.ActorOf(AckingRoot.Props(root.Ref))), Lab.FastLink)));
+        var worker = CreateTestProbe();
+        orchestrator.Tell(new RegisterWorker("a", "w1", "10.0.0.1:50103", 1, 1, worker.Ref,
+            Ipv4Prefix.Parse("10.18.0.64/26"), Ipv6Prefix.Parse("fc00::100/120")), worker.Ref);
+
+        orchestrator.Tell(new SubscribeService(Svc.Id(1), "w1", worker.Ref), worker.Ref);
+        Assert.Equal(Svc.Id(1), root.ExpectMsg<SubscribeService>().ServiceId);
+        orchestrator.Tell(new WorkerDigest("a", "w1", worker.Ref, [], []), worker.Ref);
+        orchestrator.Tell(new ServiceRoutesSnapshot(Svc.Routes(1, 1, Svc.Instance(1, 0, null))));
+        orchestrator.Tell(new ServiceDelta(Svc.Id(1), 1, 2, [new InstanceUpserted(Svc.Instance(1, 1, null))]));
+
+        Assert.Equal(1, ((ServiceRoutesSnapshot)worker.FishForMessage(m => m is ServiceRoutesSnapshot)).Routes.Version);
+        Assert.Equal(2, ((ServiceDelta)worker.FishForMessage(m => m is ServiceDelta)).ToVersion);
+        root.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // no unsubscribe at the root either
+    }
+
     [Fact]
     public void A_query_by_Service_IP_and_one_by_Instance_IP_register_interest_at_both_levels_and_deltas_reach_exactly_those_workers()
     {

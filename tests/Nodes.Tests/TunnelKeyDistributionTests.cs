@@ -11,7 +11,7 @@ using WorkerLink = Oakestra.Actors.Contracts.Discovery.UpstreamLink;
 
 namespace Oakestra.Actors.Nodes.Tests;
 
-/// <summary>Public keys through the control plane: registration → orchestrator → every peer's SitePeers, and a restart's new salt after it.</summary>
+/// <summary>Public keys through the control plane: registration → orchestrator → every peer's view of its site's peers (snapshot, then deltas), and a restart's new salt after it.</summary>
 public class TunnelKeyDistributionTests(ITestOutputHelper output) : NodesTestKit(output)
 {
     [Fact]
@@ -50,10 +50,24 @@ public class TunnelKeyDistributionTests(ITestOutputHelper output) : NodesTestKit
         orchestrator.Tell(new RegisterWorker("a", node, endpoint, 1, 1, worker.Ref,
             Ipv4Prefix.Parse($"10.18.0.{subnet}/26"), Ipv6Prefix.Parse($"fc00::{subnet:x}00/120"), node + "-key", salt), worker.Ref);
 
-    private static (string?, string?) PeerAsSeenBy(TestProbe worker, string node, string salt)
+    private readonly Dictionary<TestProbe, PeerView> _views = new();
+
+    /// <summary>What the worker's peer view holds once the peer messages it got show <paramref name="node"/> with <paramref name="salt"/>.</summary>
+    private (string?, string?) PeerAsSeenBy(TestProbe worker, string node, string salt)
     {
-        var peers = (SitePeers)worker.FishForMessage(m => m is SitePeers s && s.Peers.Any(p => p.Node == node && p.TunnelSalt == salt), TimeSpan.FromSeconds(5));
-        var peer = peers.Peers.Single(p => p.Node == node);
+        if (!_views.TryGetValue(worker, out var view)) _views[worker] = view = new PeerView([]);
+        worker.FishForMessage(m =>
+        {
+            var outcome = m switch
+            {
+                SitePeersSnapshot s => view.Offer(s),
+                SitePeersChanged d => view.Apply(d),
+                _ => PeerOutcome.Ignored,
+            };
+            Assert.NotEqual(PeerOutcome.Gap, outcome);
+            return view.Peers.Any(p => p.Node == node && p.TunnelSalt == salt);
+        }, TimeSpan.FromSeconds(5));
+        var peer = view.Peers.Single(p => p.Node == node);
         return (peer.TunnelPublicKey, peer.TunnelSalt);
     }
 }

@@ -91,6 +91,11 @@ public sealed partial class OrchestratorActor
             w.Ref.Tell(stop);
         }
         ReconcileInterests(digest);
+        if (w.Placeable && _peers.Lags(w.Node, digest.PeersVersion, DateTime.UtcNow, _settings.DigestInterval))
+        {
+            _log.Info("worker {0} holds peer version {1}, not the one sent to it: sending it the site's peers", w.Node, digest.PeersVersion?.ToString() ?? "none");
+            PeersChanged();
+        }
     }
 
     /// <summary>Every placement of the site (of workers up or within their grace) and the version of every service it follows.</summary>

@@ -13,6 +13,8 @@ public sealed partial class OrchestratorActor
     private readonly ServiceRoutesCache _cache = new();
     // service → node → the worker's route table actor
     private readonly Dictionary<string, Dictionary<string, IActorRef>> _interest = new();
+    // when each (service, node) interest was last stated (a subscription, a query, a digest)
+    private readonly Dictionary<(string Service, string Node), DateTime> _interestStated = new();
     private readonly HashSet<string> _subscribedAtRoot = new();
     private readonly Dictionary<RouteKey, List<(string Node, IActorRef ReplyTo)>> _resolving = new();
     // newest version announced by a delta that arrived before the service's first snapshot
@@ -143,8 +145,15 @@ public sealed partial class OrchestratorActor
             }
             OnSubscribe(new SubscribeService(service, digest.Node, digest.Worker));
         }
+        // Not an interest stated within the last digest interval: the worker composes its digest from the routes it
+        // holds, so one that subscribed (its new local instance) or queried just before may still wait for them. Dropping
+        // it there left the worker without the deltas that followed until its next digest: at 1,000 workers per site and
+        // 10 changes/s, 1 in 50 changes reached its new instance's node ~5 s late (the digest interval).
+        var now = DateTime.UtcNow;
         foreach (var (service, nodes) in _interest.ToArray())
-            if (nodes.ContainsKey(digest.Node) && !held.ContainsKey(service)) RemoveInterest(service, digest.Node);
+            if (nodes.ContainsKey(digest.Node) && !held.ContainsKey(service)
+                && !(_interestStated.TryGetValue((service, digest.Node), out var stated) && now - stated < _settings.DigestInterval))
+                RemoveInterest(service, digest.Node);
     }
 
     /// <summary>Takes a snapshot if newer and pushes it to the interested workers (they ignore what they already have).</summary>
@@ -167,11 +176,14 @@ public sealed partial class OrchestratorActor
     {
         if (!_interest.TryGetValue(service, out var workers)) _interest[service] = workers = new();
         workers[node] = worker;
+        _interestStated[(service, node)] = DateTime.UtcNow;
     }
 
     private void RemoveInterest(string service, string node)
     {
-        if (!_interest.TryGetValue(service, out var workers) || !workers.Remove(node) || workers.Count > 0) return;
+        if (!_interest.TryGetValue(service, out var workers) || !workers.Remove(node)) return;
+        _interestStated.Remove((service, node));
+        if (workers.Count > 0) return;
         Forget(service);
         _root.Tell(new UnsubscribeService(service, Site));
         if (_resolving.Count > 0) _unsubscribedWhileResolving.Add(service);
@@ -179,7 +191,8 @@ public sealed partial class OrchestratorActor
 
     private void Forget(string service)
     {
-        _interest.Remove(service);
+        if (_interest.Remove(service, out var nodes))
+            foreach (var node in nodes.Keys) _interestStated.Remove((service, node));
         _subscribedAtRoot.Remove(service);
         _earlyDeltas.Remove(service);
         _cache.Remove(service);

@@ -12,6 +12,7 @@ public sealed partial class OrchestratorActor
 {
     private readonly SiteWorkers _workers = new();
     private readonly HashSet<string> _subnetsPending = new();
+    private readonly PeerDirectory _peers;
 
     private void WorkerHandlers()
     {
@@ -25,6 +26,8 @@ public sealed partial class OrchestratorActor
         Receive<ClusterEvent.ReachableMember>(m => OnReachability(m.Member.Address, WorkerState.Up));
         Receive<QueryNodeTable>(OnQueryTable);
         Receive<ReadInstanceLog>(OnReadLog);
+        Receive<FlushPeers>(_ => OnPeersWindowEnd());
+        Receive<RequestSitePeers>(OnRequestSitePeers);
         TunnelEndpointHandlers();
     }
 
@@ -50,11 +53,13 @@ public sealed partial class OrchestratorActor
             Context.Unwatch(known.Ref);
             _log.Info("worker {0} of site {1} is back as a new incarnation", msg.Node, Site);
         }
+        // A new incarnation holds no peers of ours: it gets the snapshot.
+        if (known is null || !known.Ref.Equals(msg.Worker)) _peers.Forget(msg.Node);
         Context.Watch(msg.Worker);
         var worker = new SiteWorker(msg.Node, msg.Worker, tunnelEndpoint, msg.Latitude, msg.Longitude, WorkerState.Up,
             known?.SubnetV4 ?? msg.SubnetV4, known?.SubnetV6 ?? msg.SubnetV6)
         {
-            // A restarted worker registers a new salt: the broadcast below gives its peers the new keys.
+            // A restarted worker registers a new salt: the next peer flush gives its peers the new keys.
             TunnelPublicKey = msg.TunnelPublicKey,
             TunnelSalt = msg.TunnelSalt,
         };
@@ -65,7 +70,7 @@ public sealed partial class OrchestratorActor
         if (worker.SubnetV4 is { } v4 && worker.SubnetV6 is { } v6)
         {
             msg.Worker.Tell(new WorkerSubnetsAssigned(Site, msg.Node, v4, v6, tunnelEndpoint));
-            BroadcastPeers();
+            PeersChanged();
         }
         if (known is null || known.State != WorkerState.Up) _root.Tell(new WorkerStateChanged(Site, msg.Node, WorkerState.Up));
         _subnetsPending.Add(msg.Node);
@@ -84,12 +89,11 @@ public sealed partial class OrchestratorActor
         _subnetsPending.Remove(msg.Node);
         var w = _workers.Get(msg.Node);
         if (w is null || w.State == WorkerState.Down) return;
-        var changed = w.SubnetV4 != msg.SubnetV4 || w.SubnetV6 != msg.SubnetV6;
         _workers.Put(w with { SubnetV4 = msg.SubnetV4, SubnetV6 = msg.SubnetV6 });
         // The root does not know the address a name resolved to; the worker learns it with its subnets.
         w.Ref.Tell(msg with { TunnelEndpoint = w.TunnelEndpoint });
         _root.Tell(new WorkerStateChanged(Site, msg.Node, w.State));
-        if (changed) BroadcastPeers();
+        PeersChanged(); // also unchanged: a worker placeable from now on gets the snapshot
     }
 
     private void OnRegistrationRefused(WorkerRegistrationRefused msg)
@@ -104,7 +108,7 @@ public sealed partial class OrchestratorActor
         if (w is null) return;
         _workers.Put(w with { Latitude = msg.Latitude, Longitude = msg.Longitude });
         w.Ref.Tell(msg);
-        BroadcastPeers();
+        PeersChanged();
     }
 
     private void OnReachability(Address address, WorkerState state)
@@ -114,6 +118,7 @@ public sealed partial class OrchestratorActor
             if (w.State == state) continue;
             _workers.Put(w with { State = state });
             _root.Tell(new WorkerStateChanged(Site, w.Node, state));
+            if (state == WorkerState.Up) PeersChanged();
         }
     }
 
@@ -131,7 +136,7 @@ public sealed partial class OrchestratorActor
         _subnetsPending.Remove(w.Node);
         _root.Tell(new WorkerStateChanged(Site, w.Node, WorkerState.Unreachable));
         Timers.StartSingleTimer(("grace", w.Node), new WorkerGraceElapsed(w.Node, worker), _settings.WorkerGrace);
-        BroadcastPeers();
+        PeersChanged();
     }
 
     /// <summary>
@@ -153,11 +158,54 @@ public sealed partial class OrchestratorActor
         foreach (var service in _interest.Keys.ToArray()) RemoveInterest(service, w.Node);
     }
 
-    private void BroadcastPeers()
+    private bool _peersPending;
+
+    /// <summary>
+    /// The peer set may have changed (or a worker needs it): published at once when nothing was published during the
+    /// last <see cref="OrchestratorSettings.PeerFlushDelay"/>, else at its end, so that a burst of registrations goes
+    /// out as one delta per worker and flush (the set was sent whole to every worker at every registration before:
+    /// 1,000 workers took the orchestrator to 9 GB of queued messages).
+    /// </summary>
+    private void PeersChanged()
     {
-        var up = _workers.All.Where(w => w.Placeable).OrderBy(w => w.Node, StringComparer.Ordinal).ToArray();
-        var peers = new SitePeers(Site, up.Select(w => new SitePeer(Site, w.Node, w.TunnelEndpoint, w.Latitude, w.Longitude, w.TunnelPublicKey, w.TunnelSalt)).ToArray());
-        foreach (var w in up) w.Ref.Tell(peers);
+        if (Timers.IsTimerActive("peers")) { _peersPending = true; return; }
+        OnFlushPeers();
+    }
+
+    /// <summary>The end of a quiet window: what changed meanwhile goes out (and starts the next window).</summary>
+    private void OnPeersWindowEnd()
+    {
+        if (!_peersPending) return;
+        OnFlushPeers();
+    }
+
+    /// <summary>
+    /// Peers: every worker with subnets that is not lost (an unreachable one stays a peer: its tunnel may well work
+    /// while the site's cluster misses its heartbeats); sent to the placeable ones (a worker reachable again gets
+    /// what it missed with the flush its reachability starts).
+    /// </summary>
+    private void OnFlushPeers()
+    {
+        var peers = _workers.All.Where(w => w.State != WorkerState.Down && w.SubnetV4 is not null)
+            .Select(w => new SitePeer(Site, w.Node, w.TunnelEndpoint, w.Latitude, w.Longitude, w.TunnelPublicKey, w.TunnelSalt));
+        _peersPending = false;
+        Timers.StartSingleTimer("peers", FlushPeers.Instance, _settings.PeerFlushDelay);
+        var sends = _peers.Flush(peers, _workers.All.Where(w => w.Placeable).Select(w => w.Node), DateTime.UtcNow);
+        foreach (var send in sends) _workers.Get(send.Node)?.Ref.Tell(send.Message);
+    }
+
+    /// <summary>A worker saw a delta that does not follow what it holds: it gets the snapshot with the next flush.</summary>
+    private void OnRequestSitePeers(RequestSitePeers msg)
+    {
+        var w = _workers.Get(msg.Node);
+        if (msg.Site != Site || w is null || !w.Ref.Equals(msg.Worker) || Sender.Path.Address != w.Ref.Path.Address) return;
+        _peers.Forget(msg.Node);
+        PeersChanged();
+    }
+
+    private sealed class FlushPeers
+    {
+        public static readonly FlushPeers Instance = new();
     }
 
     /// <summary>

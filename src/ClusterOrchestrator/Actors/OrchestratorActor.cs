@@ -33,6 +33,7 @@ public sealed partial class OrchestratorActor : ReceiveActor, IWithTimers
     {
         _settings = settings;
         _rootLinkProps = rootLink;
+        _peers = new PeerDirectory(settings.Site, PeerDirectory.FirstVersionAt(DateTime.UtcNow), settings.PeerChunk);
         if (settings.DropOneIn > 0) _dropper = new MessageDropper(settings.DropOneIn, settings.DropMessages);
 
         Receive<UpstreamAvailable>(_ => { _siteRegistered = false; RegisterSite(); });

@@ -29,6 +29,16 @@ public sealed record OrchestratorSettings(string Site)
     /// <summary>A name that did not resolve is looked up again no sooner than this (its worker repeats the registration every 2 s).</summary>
     public TimeSpan TunnelLookupRetry { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The site's peer set goes out at most once per this time: a change after a quiet spell at once, the changes
+    /// within the spell after it, together (one delta per worker for all of them), so 1,000 workers registering at
+    /// once cost each worker a few messages.
+    /// </summary>
+    public TimeSpan PeerFlushDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Peers (or delta entries) per message at most (see <see cref="PeerDirectory"/>).</summary>
+    public int PeerChunk { get; init; } = PeerDirectory.DefaultChunkPeers;
+
     /// <summary>Test switch: drop every n-th message of <see cref="DropMessages"/> that arrives (0 = never).</summary>
     public int DropOneIn { get; init; }
 

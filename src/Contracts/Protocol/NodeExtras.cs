@@ -13,11 +13,32 @@ namespace Oakestra.Actors.Contracts.Protocol;
 public sealed record SitePeer(string Site, string Node, string TunnelEndpoint, double Latitude, double Longitude,
     string? TunnelPublicKey = null, string? TunnelSalt = null);
 
+// The site's peer set, versioned (the tunnel accepts packets only from known endpoints, and Closest needs the
+// coordinates of the nodes instances run on). The orchestrator coalesces changes for a moment and sends every
+// placeable worker either the delta from the version it holds or, when it holds another (new, restarted, a lost
+// message), a snapshot. Versions of one orchestrator grow by one per delta and start at its start time in µs, so a
+// restarted orchestrator's versions never equal what a worker holds from its predecessor. Akka keeps the order of
+// one sender's messages to one receiver only, which is all this relies on: a worker applies a delta only on the
+// version it names and asks for a snapshot otherwise.
+
 /// <summary>
-/// Orchestrator → every Up worker of its site, whenever the set changes: the tunnel accepts packets
-/// only from known endpoints, and Closest needs the coordinates of the nodes instances run on.
+/// Orchestrator → worker: the whole peer set at <see cref="Version"/>, in <see cref="Chunks"/> parts (numbered from 0)
+/// of a bounded size, far below the remoting frame; the worker takes it when it has every part of that version.
 /// </summary>
-public sealed record SitePeers(string Site, IReadOnlyList<SitePeer> Peers) : IClusterMessage;
+public sealed record SitePeersSnapshot(string Site, long Version, int Chunk, int Chunks, IReadOnlyList<SitePeer> Peers) : IClusterMessage;
+
+/// <summary>
+/// Orchestrator → worker holding <see cref="FromVersion"/>: peers added or changed (a new salt after a restart, a move)
+/// and nodes gone; the result is <see cref="ToVersion"/>. A large change goes as several consecutive deltas.
+/// </summary>
+public sealed record SitePeersChanged(string Site, long FromVersion, long ToVersion, IReadOnlyList<SitePeer> Upserted,
+    IReadOnlyList<string> RemovedNodes) : IClusterMessage;
+
+/// <summary>
+/// Worker → its orchestrator: a delta did not follow the version it holds (<see cref="HeldVersion"/>, null: none):
+/// send the snapshot. Also what a new worker could ask, though registration already gets it one.
+/// </summary>
+public sealed record RequestSitePeers(string Site, string Node, Akka.Actor.IActorRef Worker, long? HeldVersion) : IClusterMessage;
 
 /// <summary>Every address a service answers to, as the keys of table queries.</summary>
 public static class RouteKeys

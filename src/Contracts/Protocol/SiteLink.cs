@@ -30,9 +30,12 @@ public sealed record ServiceVersion(string ServiceId, long Version);
 /// Worker → its orchestrator, every digest interval: what it runs and which service versions its table holds.
 /// The orchestrator starts what is missing (a lost StartInstance) and sends a snapshot where a version lags
 /// (a lost delta); placements it did not know of are adopted into its own view and reported upwards.
+/// <see cref="PeersVersion"/>: the version of the site's peer set the worker holds (null: none, or an older worker);
+/// a worker that lags behind what was sent to it a while ago gets a snapshot (a lost <see cref="SitePeersChanged"/>).
 /// </summary>
 public sealed record WorkerDigest(
-    string Site, string Node, IActorRef Worker, IReadOnlyList<PlacementDigest> Placements, IReadOnlyList<ServiceVersion> Services) : IClusterMessage;
+    string Site, string Node, IActorRef Worker, IReadOnlyList<PlacementDigest> Placements, IReadOnlyList<ServiceVersion> Services,
+    long? PeersVersion = null) : IClusterMessage;
 
 /// <summary>
 /// Orchestrator → root tier, every digest interval: every placement of the site and the version of every

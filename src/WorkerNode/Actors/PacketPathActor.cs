@@ -23,7 +23,8 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
 
     private ImmutableDictionary<string, ServiceRoutes> _services = ImmutableDictionary<string, ServiceRoutes>.Empty;
     private IReadOnlyList<LocalInstanceEntry> _local = [];
-    private IReadOnlyList<SitePeer> _peers = [];
+    private readonly PeerView _peers;
+    private DateTime _snapshotAskedAt = DateTime.MinValue;
     private IReadOnlyDictionary<string, TimeSpan> _rtts = new Dictionary<string, TimeSpan>();
     private double _latitude, _longitude;
     private long _version;
@@ -42,14 +43,15 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
         _settings = settings;
         _dataPlane = dataPlane;
         _memory = memory;
-        _peers = memory.Peers;
+        _peers = new PeerView(memory.Peers);
         _version = memory.TableVersion;
         _latitude = settings.Latitude;
         _longitude = settings.Longitude;
 
         Receive<RoutesChanged>(m => { _services = m.Services; MarkDirty(); });
         Receive<LocalInstancesChanged>(m => { _local = m.Instances; _localKnown = true; MarkDirty(); });
-        Receive<SitePeers>(m => { _peers = m.Peers; _memory.Remember(m.Peers); MarkDirty(); });
+        Receive<SitePeersSnapshot>(m => OnPeers(_peers.Offer(m)));
+        Receive<SitePeersChanged>(m => OnPeers(_peers.Apply(m)));
         Receive<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; MarkDirty(); });
         Receive<Poll>(_ => OnPoll());
         Receive<Flush>(_ => Publish());
@@ -60,6 +62,27 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new PacketPathActor(settings, dataPlane, memory ?? NodeMemory.InProcess()));
 
     protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, _settings.PollInterval);
+
+    /// <summary>Peers changed: remembered, compiled, and the version told to the agent (its digest); a gap asks for the snapshot.</summary>
+    private void OnPeers(PeerOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case PeerOutcome.Applied:
+                _memory.Remember(_peers.Peers);
+                MarkDirty();
+                Context.Parent.Tell(new PeersHeld(_peers.Version, false));
+                break;
+            case PeerOutcome.Gap when DateTime.UtcNow - _snapshotAskedAt >= SnapshotAskInterval:
+                // Once per interval: the deltas already on their way behind the first gap would each ask again.
+                _snapshotAskedAt = DateTime.UtcNow;
+                _log.Info("peer delta does not follow version {0}: asking for the site's peers", _peers.Version);
+                Context.Parent.Tell(new PeersHeld(_peers.Version, true));
+                break;
+        }
+    }
+
+    private static readonly TimeSpan SnapshotAskInterval = TimeSpan.FromSeconds(1);
 
     private void OnPoll()
     {
@@ -92,7 +115,7 @@ public sealed class PacketPathActor : ReceiveActor, IWithTimers
     {
         _dirty = false;
         if (!_localKnown) return;
-        var (table, refused) = TableAudit.Check(TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers, _rtts),
+        var (table, refused) = TableAudit.Check(TableCompiler.Compile(++_version, _settings, _latitude, _longitude, _services, _local, _peers.Peers, _rtts),
             _dataPlane.AcceptsTunnelEndpoint);
         if (!refused.SequenceEqual(_refused))
         {

@@ -56,7 +56,8 @@ public sealed class RouteTableActor : ReceiveActor, IWithTimers
         Receive<LocalInstancesChanged>(OnLocalInstances);
         Receive<ResyncInterests>(_ => Resync());
         Receive<ComposeDigest>(m => _orchestrator.Tell(new WorkerDigest(m.Site, m.Node, m.Worker, m.Placements,
-            _cache.Services.Values.Where(r => Interested(r.ServiceId)).Select(r => new ServiceVersion(r.ServiceId, r.Version)).ToArray()), m.Worker));
+            _cache.Services.Values.Where(r => Interested(r.ServiceId)).Select(r => new ServiceVersion(r.ServiceId, r.Version)).ToArray(),
+            m.PeersVersion), m.Worker));
         Receive<Tick>(_ => OnTick());
         Receive<Flush>(_ => PublishNow());
     }

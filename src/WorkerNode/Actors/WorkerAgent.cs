@@ -34,6 +34,7 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
     private IActorRef _routes = ActorRefs.Nobody;
     private IActorRef _packetPath = ActorRefs.Nobody;
     private bool _registered;
+    private long? _peersVersion;
     private double _latitude, _longitude;
     private UpstreamSenders _upstream = null!;
     private readonly SenderRefusals _refusals = new();
@@ -122,7 +123,9 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
         Receive<DigestTick>(_ => SendDigest());
         FromOrchestrator<WorkerSubnetsAssigned>(OnSubnets);
         FromOrchestrator<WorkerRegistrationRefused>(m => _log.Warning("registration of {0} refused: {1}", m.Node, m.Reason));
-        FromOrchestrator<SitePeers>(m => _packetPath.Forward(m));
+        FromOrchestrator<SitePeersSnapshot>(m => _packetPath.Forward(m));
+        FromOrchestrator<SitePeersChanged>(m => _packetPath.Forward(m));
+        Receive<PeersHeld>(OnPeersHeld);
         FromOrchestrator<UpdateWorkerLocation>(m => { _latitude = m.Latitude; _longitude = m.Longitude; _packetPath.Forward(m); });
         Receive<TableMisses>(m => _routes.Forward(m));
         Receive<TableUsage>(m => _routes.Forward(m));
@@ -201,7 +204,14 @@ public sealed class WorkerAgent : ReceiveActor, IWithTimers, IWithUnboundedStash
             .Select(s => new PlacementDigest(s.Key.Instance, s.Key.Epoch, Node, ReportedStatus(s.Value), PlacementOf(s.Key, s.Value),
                 s.Value.State == SlotState.Draining, s.Value.ProcessId))
             .ToArray();
-        _routes.Tell(new ComposeDigest(Site, Node, Self, placements));
+        _routes.Tell(new ComposeDigest(Site, Node, Self, placements, _peersVersion));
+    }
+
+    private void OnPeersHeld(PeersHeld msg)
+    {
+        if (!Sender.Equals(_packetPath)) return;
+        _peersVersion = msg.Version;
+        if (msg.NeedSnapshot) _orchestrator.Tell(new RequestSitePeers(Site, Node, Self, msg.Version), Self);
     }
 
     // ---- instance lifecycle ----

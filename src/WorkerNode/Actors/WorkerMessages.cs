@@ -20,7 +20,14 @@ public sealed record TableMisses(IReadOnlyList<RouteKey> Addresses);
 public sealed record TableUsage(IReadOnlyList<RouteKey> Addresses);
 
 /// <summary>Worker agent → route table: add the versions of the services held and send the digest to the orchestrator.</summary>
-public sealed record ComposeDigest(string Site, string Node, Akka.Actor.IActorRef Worker, IReadOnlyList<PlacementDigest> Placements);
+public sealed record ComposeDigest(string Site, string Node, Akka.Actor.IActorRef Worker, IReadOnlyList<PlacementDigest> Placements,
+    long? PeersVersion = null);
+
+/// <summary>
+/// Packet path → worker agent: the version of the site's peer set it holds now (for the digest), and whether it needs
+/// the snapshot (a delta that did not follow it): the agent asks its orchestrator.
+/// </summary>
+public sealed record PeersHeld(long? Version, bool NeedSnapshot);
 
 /// <summary>Worker agent → route table: (re)registered with an orchestrator that may have lost our interests.</summary>
 public sealed record ResyncInterests
