@@ -137,7 +137,11 @@ internal sealed unsafe class FlowTable
         return null;
     }
 
-    /// <summary>Marks the entry used now (through its forward key); a TCP FIN or RST moves it to the short closing timeout for good.</summary>
+    /// <summary>
+    /// Marks the entry used now (through its forward key); a TCP FIN or RST moves it to the short closing timeout, and
+    /// a bare SYN on a closing entry moves it back: that is a new connection on the same ports (the kernel reuses a
+    /// client port at once when the server closed first), which must not expire 10 s into its first silence.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Touch(int e, byte tcpFlags, long now) => Touch(_entries + e, tcpFlags, now);
 
@@ -146,6 +150,7 @@ internal sealed unsafe class FlowTable
     {
         entry->LastSeen = now;
         if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry->TimeoutClass == ClassTcpEstablished) Closing(entry, now);
+        else if ((tcpFlags & (ParsedPacket.TcpSyn | ParsedPacket.TcpAck)) == ParsedPacket.TcpSyn && entry->TimeoutClass == ClassTcpClosing) Reopened(entry, now);
     }
 
     /// <summary><see cref="Touch"/> for a packet that matched the reverse key: writes only the reverse key's line.</summary>
@@ -154,6 +159,7 @@ internal sealed unsafe class FlowTable
     {
         entry->ReverseLastSeen = now;
         if ((tcpFlags & (ParsedPacket.TcpFin | ParsedPacket.TcpRst)) != 0 && entry->ReverseTimeoutClass == ClassTcpEstablished) Closing(entry, now);
+        else if ((tcpFlags & (ParsedPacket.TcpSyn | ParsedPacket.TcpAck)) == ParsedPacket.TcpSyn && entry->ReverseTimeoutClass == ClassTcpClosing) Reopened(entry, now);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -162,6 +168,14 @@ internal sealed unsafe class FlowTable
         int e = IndexOf(entry);
         Unlink(e);
         Append(e, ClassTcpClosing, now);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Reopened(FlowEntry* entry, long now)
+    {
+        int e = IndexOf(entry);
+        Unlink(e);
+        Append(e, ClassTcpEstablished, now);
     }
 
     /// <summary>
