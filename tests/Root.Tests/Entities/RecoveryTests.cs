@@ -42,6 +42,15 @@ public sealed class RecoveryTests
                 await WaitUntil(async () => (await root.ControlPlane.GetServiceAsync(Slas.ServiceId("alpha"), default)).Value!
                     .Instances.Any(i => i.Id == runningId && i.Status == "Running"));
 
+                // The services' copies of their instances' routes catch up with the entities (a placement's report may
+                // still be on its way): the listing compared after the restart is the settled one.
+                await WaitUntil(async () =>
+                {
+                    foreach (var i in (await root.ControlPlane.ListServicesAsync(default)).SelectMany(s => s.Instances))
+                        if ((await root.ControlPlane.GetInstanceAsync(i.Id, default)).Value is not { } entity || entity.Epoch != i.Epoch || entity.Status != i.Status)
+                            return false;
+                    return true;
+                });
                 var services = await root.ControlPlane.ListServicesAsync(default);
                 servicesBefore = JsonSerializer.Serialize(services);
                 nodesBefore = JsonSerializer.Serialize(await NodesAsync(root));
