@@ -120,6 +120,10 @@ internal sealed unsafe class FlowTable
 
     private static int EntryOfSlot(int slot) => (slot & LineMask) / FlowEntry.Size;
 
+    /// <summary>Whether a FIN or RST put the entry on the short closing timeout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsClosing(FlowEntry* entry) => entry->TimeoutClass == ClassTcpClosing;
+
     /// <summary>Index of an entry <see cref="Lookup"/> returned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IndexOf(FlowEntry* entry) => (int)(((byte*)entry - (byte*)_entries) / FlowEntry.Size);

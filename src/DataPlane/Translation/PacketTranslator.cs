@@ -119,7 +119,7 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
         FlowEntry* entry = _flows.Lookup(forward, forwardHash, now, FlowKeyKind.Forward);
         // A flow exists only for a valid local sender and a service-range destination; both are
         // re-checked once per snapshot version instead of once per packet.
-        if (entry == null || entry->CachedVersion != snapshot.Version)
+        if (entry == null || entry->CachedVersion != snapshot.Version || ((p.TcpFlags & SynAck) == ParsedPacket.TcpSyn && FlowTable.IsClosing(entry)))
             return OutgoingUnchecked(packet, length, ref p, ref meta, snapshot, mayQueue, entry, forwardHash, now);
         int target = entry->CachedInstance;
         if (target < 0) return OutgoingLearned(packet, ref p, ref meta, snapshot, _flows.IndexOf(entry), now);
@@ -136,6 +136,13 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     private Disposition OutgoingUnchecked(byte* packet, int length, ref ParsedPacket p, ref PacketMeta meta, RouteSnapshot snapshot, bool mayQueue,
         FlowEntry* entry, ulong forwardHash, long now)
     {
+        if (entry != null && (p.TcpFlags & SynAck) == ParsedPacket.TcpSyn && FlowTable.IsClosing(entry))
+        {
+            // A new connection on the ports of one that closed (the kernel reuses a client port at once when the server
+            // closed first): a new flow, balanced and routed afresh, with the long timeout, not the old flow's closing one.
+            _flows.Remove(_flows.IndexOf(entry));
+            entry = null;
+        }
         if (entry != null)
         {
             switch (Recheck(ref *entry, _flows.IndexOf(entry), ref p, snapshot))
@@ -148,6 +155,8 @@ public sealed unsafe class PacketTranslator : IPacketProcessor
     }
 
     private enum Rechecked : byte { Current, SenderGone, Removed }
+
+    private const byte SynAck = ParsedPacket.TcpSyn | ParsedPacket.TcpAck;
 
     /// <summary>
     /// Re-validates a flow against a newer snapshot. SenderGone (flow removed, drop counted) when no local

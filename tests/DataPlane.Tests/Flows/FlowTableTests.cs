@@ -75,14 +75,15 @@ public class FlowTableTests
         // which expired 10 s into its silence; the next request became a new flow, went to the next RR instance
         // and was reset there.
         var t = Translator();
-        var first = Send(t, Wire.Tcp, 5000);
+        Send(t, Wire.Tcp, 5000);
         Send(t, Wire.Tcp, 5000, tcpFlags: 0x11); // FIN+ACK: the old connection ends
         Tick(t, TimeSpan.FromSeconds(2));
-        Assert.Equal(first, Send(t, Wire.Tcp, 5000, tcpFlags: 0x02)); // a SYN on the same ports: a new connection
+        var second = Send(t, Wire.Tcp, 5000, tcpFlags: 0x02); // a SYN on the same ports: a new connection, a new flow
+        Assert.Equal(2, t.Counters[DataPlaneCounter.FlowNew]);
         Tick(t, TimeSpan.FromSeconds(2 + 11));
         Tick(t, TimeSpan.FromSeconds(2 + 60));
         Assert.Equal(1, t.FlowCount); // silent for a minute, still there
-        Assert.Equal(first, Send(t, Wire.Tcp, 5000));
+        Assert.Equal(second, Send(t, Wire.Tcp, 5000)); // and on the instance its SYN went to
         Assert.Equal(0, t.Counters[DataPlaneCounter.FlowExpired]);
     }
 
