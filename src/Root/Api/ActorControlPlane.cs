@@ -259,7 +259,7 @@ public sealed class ActorControlPlane(RootRefs refs) : IControlPlane
     public async Task<ControlResult<IReadOnlyList<HeldAddressView>>> ListHeldAddressesAsync(CancellationToken ct)
     {
         var views = new List<HeldAddressView>();
-        foreach (var pool in refs.Pools.Catalog.All.Where(p => p.Name is not (PoolNames.SubnetV4 or PoolNames.SubnetV6)))
+        foreach (var pool in refs.Pools.Catalog.AddressPools)
         {
             var held = await refs.Pools.HeldAsync(pool.Name, ct);
             if (!held.Ok) return ToError(held.Error!);

@@ -48,9 +48,12 @@ public sealed class PoolCatalog
 
     public bool TryGet(string name, out PoolDefinition pool) => _pools.TryGetValue(name, out pool!);
 
+    /// <summary>The pools of single addresses (Service and Instance IPs), not the workers' subnet pools.</summary>
+    public IEnumerable<PoolDefinition> AddressPools => _pools.Values.Where(p => p.Kind is PoolKind.AddressV4 or PoolKind.AddressV6);
+
     /// <summary>The address pool (not subnet pool) whose prefix contains <paramref name="address"/>.</summary>
     public PoolDefinition? AddressPoolContaining(System.Net.IPAddress address) =>
-        _pools.Values.Where(p => p.Kind is PoolKind.AddressV4 or PoolKind.AddressV6)
+        AddressPools
             .FirstOrDefault(p => p.Space.TrySlot(address.ToString(), out _, out var e) || e is PoolErrorKind.Reserved);
 
     public static PoolCatalog Default() => FromConfiguration(new ConfigurationBuilder().Build());

@@ -156,10 +156,8 @@ public sealed class PoolState(PoolDefinition pool)
     /// </summary>
     public (IReadOnlyList<UnconfirmedHolding> Holdings, bool More) Unconfirmed(TimeSpan now, TimeSpan olderThan, string? after, int limit)
     {
-        UInt128? start = null;
-        if (after is not null && Space.TrySlot(after, out var a, out _)) start = a;
         var page = new List<UnconfirmedHolding>();
-        foreach (var (slot, owner) in start is { } s0 ? _owners.Where(o => o.Key > s0) : _owners)
+        foreach (var (slot, owner) in HeldAfter(after))
         {
             var c = _confirmation.TryGetValue(slot, out var x) ? x : new Confirmation(TimeSpan.Zero, null);
             if (c.ConfirmedUntil is { } until && until > now) continue;
@@ -189,15 +187,18 @@ public sealed class PoolState(PoolDefinition pool)
     /// <summary>Every holding, lowest first, after <paramref name="after"/> (a page's last address), at most <paramref name="limit"/>.</summary>
     public (IReadOnlyList<PoolLease> Holdings, bool More) Held(string? after, int limit)
     {
-        UInt128? start = after is not null && Space.TrySlot(after, out var a, out _) ? a : null;
         var page = new List<PoolLease>();
-        foreach (var (slot, owner) in start is { } s0 ? _owners.Where(o => o.Key > s0) : _owners)
+        foreach (var (slot, owner) in HeldAfter(after))
         {
             if (page.Count == limit) return (page, true);
             page.Add(Lease(slot, owner));
         }
         return (page, false);
     }
+
+    /// <summary>Holdings in address order, after the slot of <paramref name="after"/> (a page's last address; null: from the first).</summary>
+    private IEnumerable<KeyValuePair<UInt128, string>> HeldAfter(string? after) =>
+        after is not null && Space.TrySlot(after, out var start, out _) ? _owners.Where(o => o.Key > start) : _owners;
 
     /// <summary>Monotonic: since when nobody confirmed the holding, and until when a confirmation holds (null: none).</summary>
     private readonly record struct Confirmation(TimeSpan Since, TimeSpan? ConfirmedUntil);

@@ -126,7 +126,7 @@ public sealed class AddressAuditActor : ReceiveActor, IWithTimers
         var pools = _refs.Pools;
         var unanswered = 0;
         var found = new List<(string Pool, UnconfirmedHolding Holding)>();
-        foreach (var pool in pools.Catalog.All.Where(p => p.Name is not (PoolNames.SubnetV4 or PoolNames.SubnetV6)))
+        foreach (var pool in pools.Catalog.AddressPools)
         {
             string? after = null;
             while (true)
